@@ -1,0 +1,321 @@
+// The one place that talks to the `zookeeper` binding. It owns a handle and
+// its session state, turns the binding's numeric return codes into typed
+// errors, and renews the session when it expires.
+//
+// Connection loss is not expiry: while disconnected the handle keeps its
+// session and reconnects by itself (`disconnected`, then `reconnected`).
+// Expiry ends the handle for good: the binding must never reuse it, so with
+// `renew` a fresh handle (a new session, a new client) is made and
+// `session` is emitted; the owner then re-registers and re-arms its watches.
+import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
+import { UnavailableError } from '../errors.js';
+import { ClosingError, NoNodeError, NodeExistsError, zkErrorFromCode } from './errors.js';
+
+const require = createRequire(import.meta.url);
+const Binding = require('zookeeper') as BindingClass;
+
+export interface Stat {
+  version: number;
+  cversion: number;
+  numChildren: number;
+  dataLength: number;
+  ctime: Date;
+  mtime: Date;
+  /** Session id in hex, "0" for a persistent node. */
+  ephemeralOwner: string;
+}
+
+export type CreateMode = 'persistent' | 'ephemeral' | 'container' | 'persistent-sequential';
+
+export interface Acl {
+  perms: number;
+  scheme: string;
+  auth: string;
+}
+
+export interface ZkClientOptions {
+  /** host:port[,host:port…][/chroot] */
+  connect: string;
+  /** Requested session timeout; the server may negotiate it. Default 10000 ms. */
+  sessionTimeoutMs?: number;
+  /** How long to wait for the first connection. Default 5000 ms. */
+  connectTimeoutMs?: number;
+  /** Make a new session when this one expires, instead of closing. Default false. */
+  renew?: boolean;
+  /** digest credentials "user:password" added to every session. */
+  auth?: string;
+}
+
+type Callback = (rc: number, error: string, ...result: unknown[]) => void;
+type WatchCallback = (type: number, state: number, path: string) => void;
+interface BindingHandle extends EventEmitter {
+  init(config: object): void;
+  close(): void;
+  client_id: string;
+  timeout: number;
+  [method: string]: unknown;
+}
+interface BindingClass {
+  new (config: object): BindingHandle;
+  constants: Record<string, number>;
+}
+
+const C = Binding.constants;
+const FLAGS: Record<CreateMode, number> = {
+  persistent: C.ZOO_PERSISTENT,
+  ephemeral: C.ZOO_EPHEMERAL,
+  container: C.ZOO_CONTAINER,
+  'persistent-sequential': C.ZOO_PERSISTENT_SEQUENTIAL,
+};
+const SESSION_EVENT = C.ZOO_SESSION_EVENT;
+export const PERM = {
+  READ: C.ZOO_PERM_READ,
+  WRITE: C.ZOO_PERM_WRITE,
+  CREATE: C.ZOO_PERM_CREATE,
+  DELETE: C.ZOO_PERM_DELETE,
+  ADMIN: C.ZOO_PERM_ADMIN,
+  ALL: C.ZOO_PERM_ALL,
+};
+
+/** Replies larger than this many socket reads make the binding close its own session. */
+const RESPONSE_COUNTER_LIMIT = 100;
+
+export type SessionState = 'connecting' | 'connected' | 'disconnected' | 'closed';
+
+export interface ZkClientEvents {
+  disconnected: [];
+  reconnected: [];
+  expired: [];
+  session: [];
+}
+
+export class ZkClient extends EventEmitter<ZkClientEvents> {
+  private handle: BindingHandle | null = null;
+  private closing = false;
+  state: SessionState = 'connecting';
+  /** Session id of the current handle, hex; changes when a session is renewed. */
+  sessionId = '';
+  /** Timeout the server granted us, in ms. */
+  negotiatedTimeoutMs = 0;
+
+  private constructor(private readonly options: Required<Omit<ZkClientOptions, 'auth'>> & { auth?: string }) {
+    super();
+  }
+
+  static async connect(options: ZkClientOptions): Promise<ZkClient> {
+    const client = new ZkClient({
+      sessionTimeoutMs: 10_000,
+      connectTimeoutMs: 5_000,
+      renew: false,
+      ...options,
+    });
+    await client.openSession();
+    return client;
+  }
+
+  /** Open a new handle and wait for its first connection, bounded by connectTimeoutMs. */
+  private async openSession(): Promise<void> {
+    const handle = new Binding({
+      connect: this.options.connect,
+      timeout: this.options.sessionTimeoutMs,
+      debug_level: Number(process.env.ZKJOBS_ZK_DEBUG ?? 0),
+      host_order_deterministic: false,
+      data_as_buffer: true,
+      response_counter_limit: RESPONSE_COUNTER_LIMIT,
+    });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        handle.removeAllListeners();
+        handle.close();
+        reject(new UnavailableError(`cannot connect to ZooKeeper at ${this.options.connect} within ${this.options.connectTimeoutMs} ms`));
+      }, this.options.connectTimeoutMs);
+      handle.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      handle.init({});
+    });
+    this.attach(handle);
+    if (this.options.auth) await this.addAuth('digest', this.options.auth);
+  }
+
+  private attach(handle: BindingHandle): void {
+    this.handle = handle;
+    this.state = 'connected';
+    this.sessionId = handle.client_id;
+    this.negotiatedTimeoutMs = handle.timeout;
+    handle.on('connecting', () => {
+      if (this.handle !== handle || this.state !== 'connected') return;
+      this.state = 'disconnected';
+      this.emit('disconnected');
+    });
+    handle.on('connect', () => {
+      if (this.handle !== handle || this.state !== 'disconnected') return;
+      this.state = 'connected';
+      this.negotiatedTimeoutMs = handle.timeout;
+      this.emit('reconnected');
+    });
+    handle.on('close', () => {
+      if (this.handle !== handle) return;
+      this.handle = null;
+      this.state = 'closed';
+      if (this.closing) return;
+      this.emit('expired');
+      if (this.options.renew) void this.renewSession();
+    });
+  }
+
+  /** After expiry: keep trying to open a new session until it works or we are closed. */
+  private async renewSession(): Promise<void> {
+    let delay = 100;
+    while (!this.closing) {
+      try {
+        this.state = 'connecting';
+        await this.openSession();
+        if (this.closing) {
+          this.close();
+          return;
+        }
+        this.emit('session');
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 2_000);
+      }
+    }
+  }
+
+  close(): void {
+    this.closing = true;
+    const handle = this.handle;
+    this.handle = null;
+    this.state = 'closed';
+    if (handle) handle.close();
+  }
+
+  /** Call an async binding method and map its return code to a typed error. */
+  private call<T>(method: string, path: string, args: unknown[], pick: (result: unknown[]) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const handle = this.handle;
+      if (!handle) {
+        reject(new ClosingError(-116, path, 'zookeeper session is closed'));
+        return;
+      }
+      const callback: Callback = (rc, error, ...result) => {
+        if (rc === 0) resolve(pick(result));
+        else reject(zkErrorFromCode(rc, path, error));
+      };
+      const fn = handle[method] as (...a: unknown[]) => number;
+      const rc = fn.call(handle, ...args, callback);
+      if (typeof rc === 'number' && rc < 0) reject(zkErrorFromCode(rc, path));
+    });
+  }
+
+  create(path: string, data: Buffer | string, mode: CreateMode = 'persistent'): Promise<string> {
+    return this.call('a_create', path, [path, data, FLAGS[mode]], (r) => String(r[0]));
+  }
+
+  /** Create unless it exists; true when this call created it. */
+  async createIfAbsent(path: string, data: Buffer | string, mode: CreateMode = 'persistent'): Promise<boolean> {
+    try {
+      await this.create(path, data, mode);
+      return true;
+    } catch (err) {
+      if (err instanceof NodeExistsError) return false;
+      throw err;
+    }
+  }
+
+  /** Create every missing ancestor and the path itself as persistent nodes. */
+  async mkdirp(path: string): Promise<void> {
+    let current = '';
+    for (const part of path.split('/').filter(Boolean)) {
+      current += `/${part}`;
+      await this.createIfAbsent(current, '');
+    }
+  }
+
+  get(path: string): Promise<{ data: Buffer; stat: Stat }> {
+    return this.call('a_get', path, [path, false], (r) => ({ stat: r[0] as Stat, data: toBuffer(r[1]) }));
+  }
+
+  async getOrNull(path: string): Promise<{ data: Buffer; stat: Stat } | null> {
+    return orNull(this.get(path));
+  }
+
+  exists(path: string): Promise<Stat | null> {
+    return orNull(this.call('a_exists', path, [path, false], (r) => r[0] as Stat));
+  }
+
+  children(path: string): Promise<string[]> {
+    return this.call('a_get_children', path, [path, false], (r) => r[0] as string[]);
+  }
+
+  async childrenOrEmpty(path: string): Promise<string[]> {
+    return (await orNull(this.children(path))) ?? [];
+  }
+
+  set(path: string, data: Buffer | string, version = -1): Promise<Stat> {
+    return this.call('a_set', path, [path, data, version], (r) => r[0] as Stat);
+  }
+
+  delete(path: string, version = -1): Promise<void> {
+    return this.call('a_delete_', path, [path, version], () => undefined);
+  }
+
+  /** Delete unless already gone; true when this call deleted it. */
+  async deleteIfExists(path: string, version = -1): Promise<boolean> {
+    try {
+      await this.delete(path, version);
+      return true;
+    } catch (err) {
+      if (err instanceof NoNodeError) return false;
+      throw err;
+    }
+  }
+
+  /** List children and arm a one-shot watch that calls onChange at the next change. */
+  watchChildren(path: string, onChange: () => void): Promise<string[]> {
+    return this.call('aw_get_children', path, [path, oneShot(onChange)], (r) => r[0] as string[]);
+  }
+
+  /** Stat (or null) and a one-shot watch for creation, deletion or data change. */
+  watchExists(path: string, onChange: () => void): Promise<Stat | null> {
+    return orNull(this.call('aw_exists', path, [path, oneShot(onChange)], (r) => r[0] as Stat));
+  }
+
+  getAcl(path: string): Promise<Acl[]> {
+    return this.call('a_get_acl', path, [path], (r) => r[0] as Acl[]);
+  }
+
+  setAcl(path: string, acl: Acl[], version = -1): Promise<void> {
+    return this.call('a_set_acl', path, [path, version, acl], () => undefined);
+  }
+
+  addAuth(scheme: string, auth: string): Promise<void> {
+    return this.call('add_auth', '/', [scheme, auth], () => undefined);
+  }
+}
+
+/** Session events reach per-call watchers too; only node events count as a change. */
+function oneShot(onChange: () => void): WatchCallback {
+  return (type) => {
+    if (type !== SESSION_EVENT) onChange();
+  };
+}
+
+function toBuffer(data: unknown): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (data === null || data === undefined) return Buffer.alloc(0);
+  return Buffer.from(String(data));
+}
+
+async function orNull<T>(promise: Promise<T>): Promise<T | null> {
+  try {
+    return await promise;
+  } catch (err) {
+    if (err instanceof NoNodeError) return null;
+    throw err;
+  }
+}

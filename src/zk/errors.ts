@@ -1,0 +1,48 @@
+// One error class per ZooKeeper return code that the protocol branches on.
+// The binding reports failures as a bare number; this table turns it into a
+// class so callers write `instanceof NodeExistsError`, never compare codes.
+
+export class ZkError extends Error {
+  readonly code: number;
+  readonly path: string;
+  constructor(code: number, path: string, text: string) {
+    super(`${text} (${code}) at ${path}`);
+    this.name = new.target.name;
+    this.code = code;
+    this.path = path;
+  }
+}
+
+export class NoNodeError extends ZkError {}
+export class NodeExistsError extends ZkError {}
+export class BadVersionError extends ZkError {}
+export class NotEmptyError extends ZkError {}
+export class NoAuthError extends ZkError {}
+/** The request may or may not have been applied: the connection dropped. */
+export class ConnectionLossError extends ZkError {}
+export class SessionExpiredError extends ZkError {}
+/** The handle is closed or closing (our close, expiry, or the binding's own). */
+export class ClosingError extends ZkError {}
+
+const CLASS_BY_CODE: Record<number, typeof ZkError> = {
+  [-101]: NoNodeError,
+  [-110]: NodeExistsError,
+  [-103]: BadVersionError,
+  [-111]: NotEmptyError,
+  [-102]: NoAuthError,
+  [-4]: ConnectionLossError,
+  [-7]: ConnectionLossError, // operation timeout: same uncertainty as a lost connection
+  [-112]: SessionExpiredError,
+  [-116]: ClosingError,
+  [-118]: SessionExpiredError, // session moved
+};
+
+export function zkErrorFromCode(code: number, path: string, text?: string): ZkError {
+  const Class = CLASS_BY_CODE[code] ?? ZkError;
+  return new Class(code, path, text ?? `zookeeper error`);
+}
+
+/** True when the outcome of the request is unknown and a retry may be needed. */
+export function isTransient(err: unknown): boolean {
+  return err instanceof ConnectionLossError || err instanceof ClosingError || err instanceof SessionExpiredError;
+}

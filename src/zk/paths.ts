@@ -1,0 +1,71 @@
+// Every znode path of the protocol is built here and nowhere else.
+//
+//   ROOT/queues/<q>                      queue config (JSON)
+//   ROOT/queues/<q>/seq                  sequence counter: its data version is the last job number
+//   ROOT/queues/<q>/pending/<b>/<seq>    job spec until the job is finished (containers per bucket)
+//   ROOT/queues/<q>/claims/<seq>         ephemeral: the node running it
+//   ROOT/queues/<q>/results/<b>/<seq>    terminal result (containers per bucket)
+//   ROOT/nodes/<node-id>                 ephemeral node record
+//
+// Buckets keep every getChildren reply small whatever the queue depth: a
+// bucket holds BUCKET_SIZE consecutive sequence numbers, so a 1,000,000-deep
+// queue is 100 buckets of at most 10,000 names each.
+import { formatSeq } from '../job-id.js';
+
+export const BUCKET_SIZE = 10_000;
+
+export function bucketOf(seq: number): string {
+  return formatSeq(Math.floor(seq / BUCKET_SIZE) * BUCKET_SIZE);
+}
+
+export class Paths {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = root.replace(/\/+$/, '') || '/';
+  }
+
+  private join(...parts: string[]): string {
+    return [this.root === '/' ? '' : this.root, ...parts].join('/');
+  }
+
+  queues(): string {
+    return this.join('queues');
+  }
+  queue(q: string): string {
+    return this.join('queues', q);
+  }
+  counter(q: string): string {
+    return this.join('queues', q, 'seq');
+  }
+  pending(q: string): string {
+    return this.join('queues', q, 'pending');
+  }
+  pendingBucket(q: string, bucket: string): string {
+    return this.join('queues', q, 'pending', bucket);
+  }
+  pendingJob(q: string, seq: number): string {
+    return this.join('queues', q, 'pending', bucketOf(seq), formatSeq(seq));
+  }
+  claims(q: string): string {
+    return this.join('queues', q, 'claims');
+  }
+  claim(q: string, seq: number): string {
+    return this.join('queues', q, 'claims', formatSeq(seq));
+  }
+  results(q: string): string {
+    return this.join('queues', q, 'results');
+  }
+  resultBucket(q: string, bucket: string): string {
+    return this.join('queues', q, 'results', bucket);
+  }
+  result(q: string, seq: number): string {
+    return this.join('queues', q, 'results', bucketOf(seq), formatSeq(seq));
+  }
+  nodes(): string {
+    return this.join('nodes');
+  }
+  node(id: string): string {
+    return this.join('nodes', id);
+  }
+}
