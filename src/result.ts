@@ -1,0 +1,58 @@
+// The terminal result of a job. Exactly one exists per job: it is created
+// with create-if-absent, and whoever loses that race throws its own away.
+import os from 'node:os';
+import { DataError } from './errors.js';
+import { decodeJsonObject, encodeJson, intField, nullableInt, nullableString, rejectUnknownFields, stringField } from './record.js';
+
+export type TerminalState = 'succeeded' | 'failed' | 'cancelled';
+export const TERMINAL_STATES: readonly TerminalState[] = ['succeeded', 'failed', 'cancelled'];
+
+export interface JobResult {
+  state: TerminalState;
+  exitCode: number | null;
+  signal: string | null;
+  /** Why a job failed without a plain exit code (bad spec, spawn error, timeout…). */
+  reason: string | null;
+  node: string;
+  attempt: number;
+  startedAt: string | null;
+  finishedAt: string;
+  stdoutTail: string;
+  stderrTail: string;
+}
+
+/** Bytes of stdout and of stderr kept in the result record. */
+export const TAIL_BYTES = 64 * 1024;
+const MAX_RESULT_BYTES = 900 * 1024;
+const FIELDS = ['state', 'exitCode', 'signal', 'reason', 'node', 'attempt', 'startedAt', 'finishedAt', 'stdoutTail', 'stderrTail'] as const;
+
+export function parseResult(data: Buffer): JobResult {
+  const what = 'job result';
+  const fields = decodeJsonObject(data, what, MAX_RESULT_BYTES);
+  rejectUnknownFields(fields, FIELDS, what);
+  const state = stringField(fields, 'state', what);
+  if (!TERMINAL_STATES.includes(state as TerminalState)) throw new DataError(`${what}: unknown state ${JSON.stringify(state)}`);
+  return {
+    state: state as TerminalState,
+    exitCode: nullableInt(fields, 'exitCode', what),
+    signal: nullableString(fields, 'signal', what),
+    reason: nullableString(fields, 'reason', what),
+    node: stringField(fields, 'node', what),
+    attempt: intField(fields, 'attempt', what),
+    startedAt: nullableString(fields, 'startedAt', what),
+    finishedAt: stringField(fields, 'finishedAt', what),
+    stdoutTail: stringField(fields, 'stdoutTail', what),
+    stderrTail: stringField(fields, 'stderrTail', what),
+  };
+}
+
+export function encodeResult(result: JobResult): Buffer {
+  return encodeJson(result);
+}
+
+/** Exit status as a shell reports it: the code, or 128 + the signal number. */
+export function shellStatus(exitCode: number | null, signal: string | null): number {
+  if (exitCode !== null) return exitCode;
+  const number = signal ? os.constants.signals[signal as NodeJS.Signals] : undefined;
+  return number ? 128 + number : 1;
+}
