@@ -1,0 +1,164 @@
+// Claim: take the oldest unclaimed job of a queue by creating its ephemeral
+// claim znode. Order and crash points:
+//  1. (read) the spec still exists and nobody's claim is listed: a cheap
+//     filter so that finished jobs cost no failed write;
+//  2. create claims/<seq> ephemeral: the lock. NodeExists: a peer has it.
+//     Our crash or lost session deletes it, and a peer re-runs the job;
+//  3. read the spec again: if it is gone, a peer finished the job between our
+//     listing and our claim ("claim after completion"): drop the claim;
+//  4. if a result exists, a claimer crashed between publishing and cleanup:
+//     finish its cleanup, never run the job again;
+//  5. bump the spec's version: the attempt number, kept in ZooKeeper so that
+//     a re-run after a crash is visible as attempt 2.
+// Only then is the job run.
+//
+// Scale: only the head bucket is listed (at most BUCKET_SIZE names), and its
+// listing is cached and walked until used up, so the cost of a claim does not
+// grow with queue depth. Claimers race over the first few candidates at
+// random (as many as there are live nodes) instead of all creating the same
+// claim, which would cost N-1 failing writes through the leader.
+import { NodeExistsError, NoNodeError } from './zk/errors.js';
+import type { Paths } from './zk/paths.js';
+import type { ZkClient } from './zk/client.js';
+import { withRetry } from './zk/retry.js';
+import { formatSeq, parseSeq, type JobId } from './job-id.js';
+import { parseJobSpec, type JobSpec } from './job-spec.js';
+import { finishCleanup } from './complete.js';
+import { decodeJsonObject, encodeJson, stringField } from './record.js';
+
+export interface ClaimRecord {
+  node: string;
+  since: string;
+}
+
+export interface ClaimedJob {
+  id: JobId;
+  attempt: number;
+  /** The parsed spec, or why it could not be parsed (the job then fails). */
+  spec: JobSpec | null;
+  specError: string | null;
+}
+
+export function parseClaimRecord(data: Buffer): ClaimRecord {
+  const fields = decodeJsonObject(data, 'claim record', 64 * 1024);
+  return { node: stringField(fields, 'node', 'claim record'), since: stringField(fields, 'since', 'claim record') };
+}
+
+type Attempt = { kind: 'claimed'; job: ClaimedJob } | { kind: 'skipped' };
+
+export class QueueClaimer {
+  /** Sequence numbers of the head bucket, oldest first, not yet tried by us. */
+  private head: number[] = [];
+
+  constructor(
+    private readonly zk: ZkClient,
+    private readonly paths: Paths,
+    readonly queue: string,
+    private readonly nodeId: string,
+    /** How many claimers may be racing: the spread of the random pick. */
+    private readonly racers: () => number,
+  ) {}
+
+  /** Forget the cached listing (after a new session, or when told of changes). */
+  reset(): void {
+    this.head = [];
+  }
+
+  /** Claim the oldest available job, or return null when there is none. */
+  async claimNext(): Promise<ClaimedJob | null> {
+    let refilled = false;
+    for (;;) {
+      const claimed = new Set(await withRetry(() => this.zk.childrenOrEmpty(this.paths.claims(this.queue))));
+      const seq = this.pick(claimed);
+      if (seq === null) {
+        if (refilled) return null;
+        await this.refill();
+        refilled = true;
+        continue;
+      }
+      const attempt = await this.tryClaim(seq);
+      if (attempt.kind === 'claimed') return attempt.job;
+    }
+  }
+
+  /** Pick at random among the first few unclaimed candidates; drop it from the cache. */
+  private pick(claimed: Set<string>): number | null {
+    const spread = Math.max(1, this.racers());
+    const candidates: number[] = [];
+    for (const seq of this.head) {
+      if (!claimed.has(formatSeq(seq))) candidates.push(seq);
+      if (candidates.length >= spread) break;
+    }
+    if (candidates.length === 0) return null;
+    const seq = candidates[Math.floor(Math.random() * candidates.length)];
+    this.head.splice(this.head.indexOf(seq), 1);
+    return seq;
+  }
+
+  /** List buckets oldest first and cache the first one that has jobs. */
+  private async refill(): Promise<void> {
+    const buckets = (await withRetry(() => this.zk.childrenOrEmpty(this.paths.pending(this.queue)))).sort();
+    for (const bucket of buckets) {
+      const names = await withRetry(() => this.zk.childrenOrEmpty(this.paths.pendingBucket(this.queue, bucket)));
+      const seqs = names.map(parseSeq).filter((s): s is number => s !== null).sort((a, b) => a - b);
+      if (seqs.length > 0) {
+        this.head = seqs;
+        return;
+      }
+    }
+    this.head = [];
+  }
+
+  private async tryClaim(seq: number): Promise<Attempt> {
+    const id = { queue: this.queue, seq };
+    const specPath = this.paths.pendingJob(this.queue, seq);
+    if (!(await withRetry(() => this.zk.exists(specPath)))) return { kind: 'skipped' };
+    if (!(await this.createClaim(id))) return { kind: 'skipped' };
+    const spec = await withRetry(() => this.zk.getOrNull(specPath));
+    if (!spec) return this.release(id);
+    if (await withRetry(() => this.zk.exists(this.paths.result(this.queue, seq)))) {
+      await finishCleanup(this.zk, this.paths, id);
+      return { kind: 'skipped' };
+    }
+    const attempt = await this.bumpAttempt(specPath, spec.data);
+    if (attempt === null) return this.release(id);
+    return { kind: 'claimed', job: { id, attempt, ...parseOrReason(spec.data) } };
+  }
+
+  private async createClaim(id: JobId): Promise<boolean> {
+    const record: ClaimRecord = { node: this.nodeId, since: new Date().toISOString() };
+    const path = this.paths.claim(id.queue, id.seq);
+    try {
+      await withRetry(() => this.zk.create(path, encodeJson(record), 'ephemeral'));
+      return true;
+    } catch (err) {
+      if (!(err instanceof NodeExistsError)) throw err;
+      // After a lost connection our own create may have gone through.
+      const stat = await withRetry(() => this.zk.exists(path));
+      return stat !== null && stat.ephemeralOwner === this.zk.sessionId;
+    }
+  }
+
+  /** The spec's data version counts the claims that got this far: the attempt number. */
+  private async bumpAttempt(specPath: string, data: Buffer): Promise<number | null> {
+    try {
+      return (await withRetry(() => this.zk.set(specPath, data))).version;
+    } catch (err) {
+      if (err instanceof NoNodeError) return null;
+      throw err;
+    }
+  }
+
+  private async release(id: JobId): Promise<Attempt> {
+    await withRetry(() => this.zk.deleteIfExists(this.paths.claim(id.queue, id.seq)));
+    return { kind: 'skipped' };
+  }
+}
+
+function parseOrReason(data: Buffer): { spec: JobSpec | null; specError: string | null } {
+  try {
+    return { spec: parseJobSpec(data), specError: null };
+  } catch (err) {
+    return { spec: null, specError: (err as Error).message };
+  }
+}

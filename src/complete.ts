@@ -1,0 +1,57 @@
+// Complete: publish a job's one result, then clean up. Order and crash points:
+//  1. check that our claim still belongs to our current session (fencing):
+//     a daemon that lost its session has lost the job to a peer and must
+//     throw its result away;
+//  2. create results/<b>/<seq> if absent: the single decision point. If it
+//     already exists, another attempt won and ours is discarded;
+//  3. delete the pending spec: a crash before this leaves a pending job with
+//     a result, which the next claimer only cleans up (see claim.ts);
+//  4. delete our claim: a crash before this leaves an ephemeral claim that
+//     dies with our session; the job is already finished either way.
+import { NodeExistsError } from './zk/errors.js';
+import { bucketOf, type Paths } from './zk/paths.js';
+import type { ZkClient } from './zk/client.js';
+import { withRetry } from './zk/retry.js';
+import { createInBucket } from './submit.js';
+import type { JobId } from './job-id.js';
+import { encodeResult, parseResult, type JobResult } from './result.js';
+
+export type PublishOutcome = 'published' | 'duplicate' | 'claim-lost';
+
+export async function publishResult(zk: ZkClient, paths: Paths, id: JobId, result: JobResult): Promise<PublishOutcome> {
+  if (!(await ownsClaim(zk, paths, id))) return 'claim-lost';
+  const created = await createResult(zk, paths, id, result);
+  await finishCleanup(zk, paths, id);
+  return created ? 'published' : 'duplicate';
+}
+
+/** True while the claim znode exists and was created by our current session. */
+export async function ownsClaim(zk: ZkClient, paths: Paths, id: JobId): Promise<boolean> {
+  const stat = await withRetry(() => zk.exists(paths.claim(id.queue, id.seq)));
+  return stat !== null && stat.ephemeralOwner === zk.sessionId;
+}
+
+/** Create-if-absent; a retry after connection loss recognises its own earlier create. */
+export async function createResult(zk: ZkClient, paths: Paths, id: JobId, result: JobResult): Promise<boolean> {
+  const path = paths.result(id.queue, id.seq);
+  const data = encodeResult(result);
+  try {
+    await withRetry(() => createInBucket(zk, paths.resultBucket(id.queue, bucketOf(id.seq)), path, data));
+    return true;
+  } catch (err) {
+    if (!(err instanceof NodeExistsError)) throw err;
+    const existing = await withRetry(() => zk.getOrNull(path));
+    return existing !== null && existing.data.equals(data);
+  }
+}
+
+/** Steps 3 and 4: idempotent, so any claimer may finish a crashed peer's cleanup. */
+export async function finishCleanup(zk: ZkClient, paths: Paths, id: JobId): Promise<void> {
+  await withRetry(() => zk.deleteIfExists(paths.pendingJob(id.queue, id.seq)));
+  await withRetry(() => zk.deleteIfExists(paths.claim(id.queue, id.seq)));
+}
+
+export async function readResult(zk: ZkClient, paths: Paths, id: JobId): Promise<JobResult | null> {
+  const node = await withRetry(() => zk.getOrNull(paths.result(id.queue, id.seq)));
+  return node ? parseResult(node.data) : null;
+}

@@ -1,0 +1,59 @@
+// A queue: its config node and the fixed children every queue has. The
+// sequence counter is created last, and submit treats a missing counter as
+// "no such queue", so a crash halfway through creating a queue leaves
+// something that the next create completes, never a queue that loses jobs.
+import { NotFoundError } from './errors.js';
+import { checkQueueName } from './job-id.js';
+import { decodeJsonObject, encodeJson, rejectUnknownFields } from './record.js';
+import type { Paths } from './zk/paths.js';
+import type { ZkClient } from './zk/client.js';
+
+export interface QueueConfig {
+  /** Paused: nothing new starts; running jobs finish. */
+  paused: boolean;
+}
+
+export const DEFAULT_QUEUE_CONFIG: QueueConfig = { paused: false };
+
+export function parseQueueConfig(data: Buffer): QueueConfig {
+  if (data.length === 0) return { ...DEFAULT_QUEUE_CONFIG };
+  const what = 'queue config';
+  const fields = decodeJsonObject(data, what, 64 * 1024);
+  rejectUnknownFields(fields, ['paused'], what);
+  return { paused: fields.paused === true };
+}
+
+/** Create the queue if it is missing; true when this call completed it. */
+export async function ensureQueue(zk: ZkClient, paths: Paths, queue: string): Promise<boolean> {
+  checkQueueName(queue);
+  if (await zk.exists(paths.counter(queue))) return false;
+  await zk.mkdirp(paths.queues());
+  await zk.createIfAbsent(paths.queue(queue), encodeJson(DEFAULT_QUEUE_CONFIG));
+  await zk.createIfAbsent(paths.pending(queue), '');
+  await zk.createIfAbsent(paths.claims(queue), '');
+  await zk.createIfAbsent(paths.results(queue), '');
+  return zk.createIfAbsent(paths.counter(queue), '');
+}
+
+export async function queueExists(zk: ZkClient, paths: Paths, queue: string): Promise<boolean> {
+  return (await zk.exists(paths.counter(queue))) !== null;
+}
+
+export async function requireQueue(zk: ZkClient, paths: Paths, queue: string): Promise<void> {
+  checkQueueName(queue);
+  if (!(await queueExists(zk, paths, queue))) throw noSuchQueue(queue);
+}
+
+export function noSuchQueue(queue: string): NotFoundError {
+  return new NotFoundError(`no such queue '${queue}' (create it with 'zkjobq create ${queue}', or start a zkjobd serving it)`);
+}
+
+export async function listQueues(zk: ZkClient, paths: Paths): Promise<string[]> {
+  return (await zk.childrenOrEmpty(paths.queues())).sort();
+}
+
+export async function readQueueConfig(zk: ZkClient, paths: Paths, queue: string): Promise<QueueConfig> {
+  const node = await zk.getOrNull(paths.queue(queue));
+  if (!node) throw noSuchQueue(queue);
+  return parseQueueConfig(node.data);
+}

@@ -1,0 +1,75 @@
+// Where a job stands, derived from the znodes alone: a result means it is
+// finished; a spec with a claim means running; a spec alone means pending.
+// The result is read first because completion publishes it before the
+// spec is deleted: reading in the other order could miss a finishing job.
+import type { Paths } from './zk/paths.js';
+import type { ZkClient } from './zk/client.js';
+import { withRetry } from './zk/retry.js';
+import { formatJobId, type JobId } from './job-id.js';
+import { parseResult, type JobResult, type TerminalState } from './result.js';
+import { parseClaimRecord, type ClaimRecord } from './claim.js';
+import { parseJobSpec, type JobSpec } from './job-spec.js';
+
+export type JobState = 'pending' | 'running' | TerminalState;
+
+export interface JobStatus {
+  id: string;
+  state: JobState;
+  /** Node running it (running) or that recorded its result (finished). */
+  node: string | null;
+  /** Attempts so far: the spec's version while pending or running. */
+  attempt: number;
+  spec: JobSpec | null;
+  result: JobResult | null;
+  claim: ClaimRecord | null;
+  /** When it was submitted, from the spec znode. */
+  createdAt: Date | null;
+  /** Why a record could not be read, if one could not. */
+  problem: string | null;
+}
+
+export async function jobStatus(zk: ZkClient, paths: Paths, id: JobId): Promise<JobStatus | null> {
+  const resultNode = await withRetry(() => zk.getOrNull(paths.result(id.queue, id.seq)));
+  if (resultNode) return finishedStatus(id, resultNode.data);
+  const specNode = await withRetry(() => zk.getOrNull(paths.pendingJob(id.queue, id.seq)));
+  if (!specNode) {
+    // It may have finished between the two reads.
+    const late = await withRetry(() => zk.getOrNull(paths.result(id.queue, id.seq)));
+    return late ? finishedStatus(id, late.data) : null;
+  }
+  const claimNode = await withRetry(() => zk.getOrNull(paths.claim(id.queue, id.seq)));
+  return unfinishedStatus(id, specNode.data, specNode.stat.version, specNode.stat.ctime, claimNode?.data ?? null);
+}
+
+export function finishedStatus(id: JobId, data: Buffer): JobStatus {
+  const status = emptyStatus(id);
+  try {
+    const result = parseResult(data);
+    return { ...status, state: result.state, node: result.node, attempt: result.attempt, result };
+  } catch (err) {
+    return { ...status, state: 'failed', problem: (err as Error).message };
+  }
+}
+
+export function unfinishedStatus(id: JobId, spec: Buffer, version: number, ctime: Date, claim: Buffer | null): JobStatus {
+  const status: JobStatus = { ...emptyStatus(id), attempt: version, createdAt: ctime };
+  try {
+    status.spec = parseJobSpec(spec);
+  } catch (err) {
+    status.problem = (err as Error).message;
+  }
+  if (claim) {
+    status.state = 'running';
+    try {
+      status.claim = parseClaimRecord(claim);
+      status.node = status.claim.node;
+    } catch (err) {
+      status.problem = (err as Error).message;
+    }
+  }
+  return status;
+}
+
+function emptyStatus(id: JobId): JobStatus {
+  return { id: formatJobId(id), state: 'pending', node: null, attempt: 0, spec: null, result: null, claim: null, createdAt: null, problem: null };
+}
