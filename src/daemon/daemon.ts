@@ -1,0 +1,321 @@
+// zkjobd's core: keeps a ZooKeeper session, claims jobs while it has free
+// slots, runs them, and publishes their results.
+//
+// Session handling (DESIGN.md, "fencing"):
+//  - disconnected: stop claiming, keep running jobs, and start a timer. The
+//    cluster may expire the session before we hear of it, so when the timer
+//    passes LOST_FRACTION of the session timeout the running jobs are killed
+//    and their claims treated as lost (a simulated LOST);
+//  - reconnected with the same session: claims are intact. Results that
+//    finished meanwhile are published from the spool (only while the claim
+//    is provably ours), claims of killed jobs are released for peers;
+//  - expired: every claim is gone. Running jobs are killed, nothing is
+//    recorded for them, and a new session re-registers and goes on.
+import type { Logger } from '../log.js';
+import { ZkClient } from '../zk/client.js';
+import { Paths } from '../zk/paths.js';
+import { withRetry } from '../zk/retry.js';
+import { QueueClaimer, type ClaimedJob } from '../claim.js';
+import { publishResult } from '../complete.js';
+import { formatJobId, type JobId } from '../job-id.js';
+import { ensureQueue } from '../queue.js';
+import { describeThisNode, registerNode, unregisterNode, updateNode } from '../node-registry.js';
+import type { JobResult } from '../result.js';
+import { failedWithoutRun, jobEnvironment, resultOfRun } from './execution.js';
+import { startProcess, type RunningProcess } from './runner.js';
+import { Wakeups } from './wakeups.js';
+import { QueueConfigs } from './queue-configs.js';
+
+export interface DaemonOptions {
+  zk: string;
+  root: string;
+  queues: string[];
+  slots: number;
+  nodeId: string;
+  /** Requested ZooKeeper session timeout. Default 10000 ms. */
+  sessionTimeoutMs: number;
+  /** On SIGTERM, how long running jobs may go on before they are killed and released. */
+  stopGraceMs: number;
+  /** Between TERM and KILL when a job is killed. */
+  killGraceMs: number;
+  logger: Logger;
+}
+
+/** Kill jobs this far into the session timeout after losing the connection. */
+const LOST_FRACTION = 0.25;
+const NODE_UPDATE_MS = 1_000;
+const RETRY_PUMP_MS = 1_000;
+
+interface RunningJob {
+  job: ClaimedJob;
+  process: RunningProcess;
+  /** Our claim is gone or doubtful: throw the result away. */
+  lost: boolean;
+  finished: Promise<void>;
+}
+
+export class Daemon {
+  private zk!: ZkClient;
+  private readonly paths: Paths;
+  private readonly log: Logger;
+  private claimers: QueueClaimer[] = [];
+  private wakeups!: Wakeups;
+  private configs!: QueueConfigs;
+  private running = new Map<string, RunningJob>();
+  /** Results finished while disconnected, waiting for the connection. */
+  private spool: { id: JobId; result: JobResult }[] = [];
+  /** Claims of jobs we killed while disconnected: release them once back. */
+  private abandoned: JobId[] = [];
+  private peers = 1;
+  private nextQueue = 0;
+  private pumping = false;
+  private pumpAgain = false;
+  private stopping = false;
+  private lostTimer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private nodeTimer: NodeJS.Timeout | null = null;
+  private readonly startedAt = new Date().toISOString();
+
+  constructor(private readonly options: DaemonOptions) {
+    this.paths = new Paths(options.root);
+    this.log = options.logger;
+  }
+
+  async start(): Promise<void> {
+    const o = this.options;
+    this.zk = await ZkClient.connect({ connect: o.zk, sessionTimeoutMs: o.sessionTimeoutMs, connectTimeoutMs: 15_000, renew: true });
+    this.wakeups = new Wakeups(this.zk, this.paths, () => this.pump());
+    this.configs = new QueueConfigs(this.zk, this.paths, () => this.pump());
+    this.claimers = o.queues.map((q) => new QueueClaimer(this.zk, this.paths, q, o.nodeId, () => this.peers));
+    for (const queue of o.queues) await withRetry(() => ensureQueue(this.zk, this.paths, queue));
+    this.zk.on('disconnected', () => this.onDisconnected());
+    this.zk.on('reconnected', () => void this.onReconnected());
+    this.zk.on('expired', () => this.onExpired());
+    this.zk.on('session', () => void this.onNewSession().catch((err) => this.retryLater('new session', err)));
+    await this.onNewSession();
+    this.log.info('zkjobd started', { node: o.nodeId, queues: o.queues.join(','), slots: o.slots, session: this.zk.sessionId });
+  }
+
+  private async onNewSession(): Promise<void> {
+    this.wakeups.reset();
+    this.configs.reset();
+    for (const c of this.claimers) c.reset();
+    await registerNode(this.zk, this.paths, this.options.nodeId, this.nodeRecord(), this.zk.negotiatedTimeoutMs * 2 + 5_000);
+    await this.watchPeers();
+    this.pump();
+  }
+
+  /** Count live nodes (the claim spread) and wake when one leaves: its claims died with it. */
+  private async watchPeers(): Promise<void> {
+    const nodes = await this.wakeups.armChildren(this.paths.nodes());
+    this.peers = Math.max(1, nodes.length);
+    this.pump();
+  }
+
+  private onDisconnected(): void {
+    const wait = Math.floor(this.zk.negotiatedTimeoutMs * LOST_FRACTION);
+    this.log.warn('ZooKeeper connection lost; claiming paused', { node: this.options.nodeId, killAfterMs: wait });
+    this.lostTimer = setTimeout(() => this.abandonRunning('connection lost too long'), wait);
+  }
+
+  private async onReconnected(): Promise<void> {
+    this.clearLostTimer();
+    this.log.info('ZooKeeper connection back, same session', { node: this.options.nodeId });
+    try {
+      await this.releaseAbandoned();
+      await this.flushSpool();
+    } catch (err) {
+      this.retryLater('reconnection', err);
+    }
+    this.pump();
+  }
+
+  private onExpired(): void {
+    this.clearLostTimer();
+    this.log.warn('ZooKeeper session expired; claims lost, killing their jobs', { node: this.options.nodeId, jobs: this.running.size });
+    this.abandonRunning('session expired');
+    this.spool = [];
+    this.abandoned = [];
+  }
+
+  /** Fencing: kill every running job; their claims are (or will be) lost. */
+  private abandonRunning(why: string): void {
+    for (const entry of this.running.values()) {
+      if (entry.lost) continue;
+      entry.lost = true;
+      this.abandoned.push(entry.job.id);
+      this.log.warn('killing job: claim lost', { job: formatJobId(entry.job.id), queue: entry.job.id.queue, node: this.options.nodeId, why });
+      entry.process.stop(this.options.killGraceMs);
+    }
+  }
+
+  private clearLostTimer(): void {
+    if (this.lostTimer) clearTimeout(this.lostTimer);
+    this.lostTimer = null;
+  }
+
+  /** Release claims we hold for jobs we killed, so peers re-run them now. */
+  private async releaseAbandoned(): Promise<void> {
+    while (this.abandoned.length > 0) {
+      const id = this.abandoned[0];
+      const path = this.paths.claim(id.queue, id.seq);
+      const stat = await withRetry(() => this.zk.exists(path));
+      if (stat && stat.ephemeralOwner === this.zk.sessionId) await withRetry(() => this.zk.deleteIfExists(path));
+      this.abandoned.shift();
+    }
+  }
+
+  private async flushSpool(): Promise<void> {
+    while (this.spool.length > 0 && this.zk.state === 'connected') {
+      const { id, result } = this.spool[0];
+      await this.publish(id, result);
+      this.spool.shift();
+    }
+  }
+
+  /** Claim and start jobs while slots are free. Serialised: one pass at a time. */
+  pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    void this.fillSlots()
+      .catch((err) => this.retryLater('claiming', err))
+      .finally(() => {
+        this.pumping = false;
+        if (this.pumpAgain) {
+          this.pumpAgain = false;
+          this.pump();
+        }
+      });
+  }
+
+  private canClaim(): boolean {
+    return !this.stopping && this.zk.state === 'connected' && this.liveJobs() < this.options.slots;
+  }
+
+  private liveJobs(): number {
+    return this.running.size;
+  }
+
+  private async fillSlots(): Promise<void> {
+    while (this.canClaim()) {
+      const job = await this.claimFromAnyQueue();
+      if (!job) {
+        if (this.canClaim()) await this.wakeups.armIdle(this.options.queues);
+        return;
+      }
+      this.wakeups.cancelTimer();
+      this.startJob(job);
+    }
+  }
+
+  /** Round-robin over the served queues, skipping paused ones. */
+  private async claimFromAnyQueue(): Promise<ClaimedJob | null> {
+    for (let i = 0; i < this.claimers.length; i++) {
+      const claimer = this.claimers[(this.nextQueue + i) % this.claimers.length];
+      if ((await this.configs.get(claimer.queue)).paused) continue;
+      const job = await claimer.claimNext();
+      if (job) {
+        this.nextQueue = (this.nextQueue + i + 1) % this.claimers.length;
+        return job;
+      }
+    }
+    return null;
+  }
+
+  private startJob(job: ClaimedJob): void {
+    const fields = { job: formatJobId(job.id), queue: job.id.queue, node: this.options.nodeId, attempt: job.attempt };
+    if (!job.spec) {
+      this.log.warn('bad job spec; failing the job', { ...fields, reason: job.specError });
+      const result = failedWithoutRun(`bad job spec: ${job.specError}`, this.options.nodeId, job.attempt);
+      void this.publish(job.id, result).catch((err) => this.retryLater('publishing', err));
+      return;
+    }
+    const process = startProcess({ argv: job.spec.argv, env: jobEnvironment(job, this.options.nodeId) });
+    this.log.info('job started', { ...fields, pid: process.pid, argv: job.spec.argv });
+    const entry: RunningJob = { job, process, lost: false, finished: Promise.resolve() };
+    entry.finished = process.done.then((outcome) => this.finishJob(entry, resultOfRun(outcome, this.options.nodeId, job.attempt)));
+    this.running.set(formatJobId(job.id), entry);
+    this.scheduleNodeUpdate();
+  }
+
+  private async finishJob(entry: RunningJob, result: JobResult): Promise<void> {
+    const id = entry.job.id;
+    const fields = { job: formatJobId(id), queue: id.queue, node: this.options.nodeId };
+    try {
+      if (entry.lost) {
+        this.log.warn('job ended after its claim was lost; result discarded', fields);
+      } else if (this.zk.state !== 'connected') {
+        this.log.info('job ended while disconnected; result spooled', { ...fields, state: result.state });
+        this.spool.push({ id, result });
+      } else {
+        await this.publish(id, result);
+      }
+    } catch (err) {
+      this.log.warn('cannot publish result yet; spooled', { ...fields, error: (err as Error).message });
+      this.spool.push({ id, result });
+    } finally {
+      this.running.delete(formatJobId(id));
+      this.scheduleNodeUpdate();
+      this.pump();
+    }
+  }
+
+  private async publish(id: JobId, result: JobResult): Promise<void> {
+    const outcome = await publishResult(this.zk, this.paths, id, result);
+    const fields = { job: formatJobId(id), queue: id.queue, node: this.options.nodeId, state: result.state, exit: result.exitCode, signal: result.signal };
+    if (outcome === 'published') this.log.info('job finished', fields);
+    else this.log.warn(outcome === 'duplicate' ? 'another attempt recorded a result first; ours discarded' : 'claim lost before publishing; result discarded', fields);
+  }
+
+  private retryLater(what: string, err: unknown): void {
+    if (this.stopping) return;
+    this.log.warn(`error while ${what}; retrying`, { node: this.options.nodeId, error: (err as Error).message });
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.zk.state === 'connected') void this.onReconnected();
+    }, RETRY_PUMP_MS);
+  }
+
+  private nodeRecord() {
+    return describeThisNode(this.options.slots, this.options.queues, [...this.running.keys()], this.startedAt);
+  }
+
+  /** At most one node-record write per second, however fast jobs turn over. */
+  private scheduleNodeUpdate(): void {
+    if (this.nodeTimer || this.stopping) return;
+    this.nodeTimer = setTimeout(() => {
+      this.nodeTimer = null;
+      if (this.zk.state !== 'connected') return;
+      void updateNode(this.zk, this.paths, this.options.nodeId, this.nodeRecord()).catch(() => undefined);
+    }, NODE_UPDATE_MS);
+  }
+
+  /**
+   * Graceful stop: claim nothing more, let running jobs finish within the
+   * grace period, then kill what is left and delete its claims at once, so
+   * that peers re-run it now rather than after a session timeout.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.log.info('stopping: no new claims', { node: this.options.nodeId, running: this.running.size });
+    this.wakeups.cancelTimer();
+    const finished = Promise.all([...this.running.values()].map((e) => e.finished));
+    const grace = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.options.stopGraceMs).unref());
+    if ((await Promise.race([finished, grace])) === 'timeout') {
+      this.abandonRunning('daemon stopping');
+      await Promise.all([...this.running.values()].map((e) => e.finished));
+    }
+    if (this.zk.state === 'connected') {
+      await this.releaseAbandoned().catch(() => undefined);
+      await this.flushSpool().catch(() => undefined);
+      await unregisterNode(this.zk, this.paths, this.options.nodeId).catch(() => undefined);
+    }
+    for (const t of [this.lostTimer, this.retryTimer, this.nodeTimer]) if (t) clearTimeout(t);
+    this.zk.close();
+    this.log.info('zkjobd stopped', { node: this.options.nodeId });
+  }
+}
