@@ -1,0 +1,97 @@
+// What the three programs share: connection options, the ZooKeeper session
+// of one command, and the mapping of every error to one stderr line and a
+// documented exit code (64 usage, 65 bad data, 69 unavailable, 75 retry).
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { EXIT, UsageError, ZkjobsError } from '../errors.js';
+import { ZkClient } from '../zk/client.js';
+import { Paths } from '../zk/paths.js';
+import { ZkError, NoAuthError } from '../zk/errors.js';
+
+export interface ConnectionArgs {
+  zk: string;
+  root: string;
+  'connect-timeout': number;
+}
+
+/** The --zk, --root and --connect-timeout options, with their environment defaults. */
+export function withConnectionOptions<T>(y: Argv<T>): Argv<T & ConnectionArgs> {
+  return y
+    .option('zk', {
+      type: 'string',
+      describe: 'ZooKeeper connect string host:port[,host:port…] (env ZKJOBS_ZK)',
+      default: process.env.ZKJOBS_ZK ?? '127.0.0.1:2181',
+    })
+    .option('root', {
+      type: 'string',
+      describe: 'root znode of this zkjobs installation (env ZKJOBS_ROOT)',
+      default: process.env.ZKJOBS_ROOT ?? '/zkjobs',
+    })
+    .option('connect-timeout', {
+      type: 'number',
+      describe: 'milliseconds to wait for ZooKeeper before giving up with exit 69',
+      default: Number(process.env.ZKJOBS_CONNECT_TIMEOUT ?? 5000),
+    }) as Argv<T & ConnectionArgs>;
+}
+
+export interface Session {
+  zk: ZkClient;
+  paths: Paths;
+}
+
+/** Run one command's body with a ZooKeeper session that is always closed afterwards. */
+export async function withSession<R>(args: ConnectionArgs, body: (s: Session) => Promise<R>): Promise<R> {
+  if (!args.root.startsWith('/')) throw new UsageError(`--root must be an absolute znode path, got '${args.root}'`);
+  const zk = await ZkClient.connect({ connect: args.zk, connectTimeoutMs: args['connect-timeout'] });
+  try {
+    return await body({ zk, paths: new Paths(args.root) });
+  } finally {
+    zk.close();
+  }
+}
+
+/** Build a program's parser with the shared failure handling, run it, exit with its code. */
+export async function runProgram(name: string, usage: string, build: (y: Argv) => Argv): Promise<void> {
+  const parser = build(yargs(hideBin(process.argv)).scriptName(name).usage(`Usage: ${usage}`))
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .fail((message, err) => {
+      if (err) throw err;
+      throw new UsageError(message);
+    });
+  try {
+    await parser.parseAsync();
+    process.exitCode ??= EXIT.OK;
+  } catch (err) {
+    process.exitCode = report(name, usage, err);
+  }
+}
+
+function report(name: string, usage: string, err: unknown): number {
+  if (err instanceof UsageError) {
+    process.stderr.write(`${name}: ${err.message}\nUsage: ${usage}\n`);
+    return err.exitCode;
+  }
+  if (err instanceof ZkjobsError) {
+    process.stderr.write(`${name}: ${err.message}\n`);
+    return err.exitCode;
+  }
+  if (err instanceof NoAuthError) {
+    process.stderr.write(`${name}: not authorized: ${err.path}\n`);
+    return EXIT.NOPERM;
+  }
+  if (err instanceof ZkError) {
+    process.stderr.write(`${name}: ZooKeeper error: ${err.message}\n`);
+    return EXIT.TEMPFAIL;
+  }
+  process.stderr.write(`${name}: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+  return EXIT.SOFTWARE;
+}
+
+/** Print data to stdout: a table row per line, or JSON with --json. */
+export function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}

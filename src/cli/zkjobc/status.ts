@@ -1,0 +1,54 @@
+// zkjobc status JOB…: one line per job, "ID STATE [details]", or JSON.
+import type { Argv, CommandModule } from 'yargs';
+import { withConnectionOptions, withSession, out, type ConnectionArgs } from '../program.js';
+import { parseJobId } from '../../job-id.js';
+import { jobStatus, type JobStatus } from '../../status.js';
+import { shellStatus, type JobResult } from '../../result.js';
+import { EXIT } from '../../errors.js';
+
+interface StatusArgs extends ConnectionArgs {
+  jobs: string[];
+  json: boolean;
+}
+
+/** The exit code `--wait` reports for a job: its own code, 128+N for signal N. */
+export function exitStatusOf(result: JobResult): number {
+  if (result.state === 'cancelled') return result.exitCode ?? 128 + 15;
+  if (result.state === 'failed' && result.exitCode === 0) return EXIT.FAILURE;
+  return result.state === 'succeeded' ? 0 : shellStatus(result.exitCode, result.signal);
+}
+
+export function describeStatus(s: JobStatus): string {
+  const parts = [s.id, s.state];
+  if (s.state === 'running') parts.push(`on ${s.node}`);
+  if (s.result) {
+    if (s.result.signal) parts.push(`signal ${s.result.signal}`);
+    else if (s.result.exitCode !== null) parts.push(`exit ${s.result.exitCode}`);
+    parts.push(`on ${s.result.node}`);
+    if (s.result.reason) parts.push(`(${s.result.reason})`);
+  }
+  if (s.problem) parts.push(`(${s.problem})`);
+  return parts.join(' ');
+}
+
+export const statusCommand: CommandModule<object, StatusArgs> = {
+  command: 'status <jobs..>',
+  describe: "print each job's state: pending, running, succeeded, failed, cancelled",
+  builder: (y) => withConnectionOptions(y)
+    .positional('jobs', { type: 'string', array: true, demandOption: true })
+    .option('json', { type: 'boolean', default: false, describe: 'one JSON object per job' }) as unknown as Argv<StatusArgs>,
+  handler: async (args) => {
+    const ids = args.jobs.map(String).map(parseJobId);
+    await withSession(args, async ({ zk, paths }) => {
+      for (const id of ids) {
+        const status = await jobStatus(zk, paths, id);
+        if (!status) {
+          process.stderr.write(`zkjobc: no such job ${args.jobs[ids.indexOf(id)]}\n`);
+          process.exitCode = EXIT.FAILURE;
+          continue;
+        }
+        out(args.json ? JSON.stringify(status) : describeStatus(status));
+      }
+    });
+  },
+};

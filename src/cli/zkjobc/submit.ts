@@ -1,0 +1,41 @@
+// zkjobc submit [-q QUEUE] [--wait] -- COMMAND [ARG…]
+// Prints the job id alone on stdout; with --wait, exits with the job's code.
+import os from 'node:os';
+import type { Argv, CommandModule } from 'yargs';
+import { withConnectionOptions, withSession, out, type ConnectionArgs } from '../program.js';
+import { submitJob } from '../../submit.js';
+import { formatJobId } from '../../job-id.js';
+import { waitForResult } from '../../wait.js';
+import { UsageError } from '../../errors.js';
+import { exitStatusOf } from './status.js';
+import type { JobSpec } from '../../job-spec.js';
+
+interface SubmitArgs extends ConnectionArgs {
+  queue: string;
+  wait: boolean;
+  name?: string;
+  command?: string[];
+  '--'?: string[];
+}
+
+export const submitCommand: CommandModule<object, SubmitArgs> = {
+  command: 'submit [command..]',
+  describe: 'submit a job: zkjobc submit [-q QUEUE] [--wait] -- COMMAND [ARG…]',
+  builder: (y) => withConnectionOptions(y)
+    .parserConfiguration({ 'populate--': true })
+    .option('queue', { alias: 'q', type: 'string', default: process.env.ZKJOBS_QUEUE ?? 'default', describe: 'queue to submit to (env ZKJOBS_QUEUE)' })
+    .option('wait', { alias: 'w', type: 'boolean', default: false, describe: "wait for the job to end and exit with its exit code (128+N if killed by signal N)" })
+    .option('name', { type: 'string', describe: 'a name for the job, shown by zkjobq list' })
+    .positional('command', { type: 'string', array: true }) as unknown as Argv<SubmitArgs>,
+  handler: async (args) => {
+    const argv = [...(args.command ?? []), ...(args['--'] ?? [])].map(String);
+    if (argv.length === 0) throw new UsageError('no command given');
+    const spec: JobSpec = { argv, submittedAt: new Date().toISOString(), submitter: `${os.userInfo().username}@${os.hostname()}` };
+    if (args.name !== undefined) spec.name = args.name;
+    await withSession(args, async ({ zk, paths }) => {
+      const id = await submitJob(zk, paths, args.queue, spec);
+      out(formatJobId(id));
+      if (args.wait) process.exitCode = exitStatusOf(await waitForResult(zk, paths, id));
+    });
+  },
+};
