@@ -25,6 +25,7 @@ import { failedWithoutRun, jobEnvironment, resultOfRun } from './execution.js';
 import { startProcess, type RunningProcess } from './runner.js';
 import { Wakeups } from './wakeups.js';
 import { QueueConfigs } from './queue-configs.js';
+import { findOrphanGroups, killGroups } from './orphans.js';
 
 export interface DaemonOptions {
   zk: string;
@@ -83,6 +84,11 @@ export class Daemon {
 
   async start(): Promise<void> {
     const o = this.options;
+    const orphans = findOrphanGroups(o.nodeId);
+    if (orphans.length > 0) {
+      this.log.warn('killing jobs left running by a previous zkjobd of this node', { node: o.nodeId, groups: orphans.join(',') });
+      killGroups(orphans);
+    }
     this.zk = await ZkClient.connect({ connect: o.zk, sessionTimeoutMs: o.sessionTimeoutMs, connectTimeoutMs: 15_000, renew: true });
     this.wakeups = new Wakeups(this.zk, this.paths, () => this.pump());
     this.configs = new QueueConfigs(this.zk, this.paths, () => this.pump());

@@ -13,6 +13,7 @@ export function jobEnvironment(job: ClaimedJob, nodeId: string): Record<string, 
     ZKJOBS_SEQ: String(job.id.seq),
     ZKJOBS_ATTEMPT: String(job.attempt),
     ZKJOBS_NODE: nodeId,
+    ZKJOBS_DAEMON_PID: String(process.pid),
   };
 }
 
