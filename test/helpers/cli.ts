@@ -1,0 +1,122 @@
+// Drives the real bin/ programs as child processes, as a shell script would.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from './zk-server.js';
+
+/** The repository root: the nearest directory above this file with a package.json. */
+export const REPO = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
+  return dir;
+})();
+
+export const FIXTURES = path.join(REPO, 'test', 'fixtures');
+
+export function bin(name: 'zkjobd' | 'zkjobc' | 'zkjobq'): string {
+  return path.join(REPO, 'bin', name);
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  env?: Record<string, string>;
+  input?: string;
+  timeoutMs?: number;
+}
+
+/** Run a program to its end and collect its output. */
+export function run(program: 'zkjobc' | 'zkjobq' | 'zkjobd', args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin(program), args, { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${program} ${args.join(' ')} did not end within ${options.timeoutMs ?? 60_000} ms\n${stderr}`));
+    }, options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Run and insist on exit 0; return stdout. */
+export async function ok(program: 'zkjobc' | 'zkjobq', args: string[], options: RunOptions = {}): Promise<string> {
+  const r = await run(program, args, options);
+  if (r.code !== 0) throw new Error(`${program} ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
+export interface DaemonOptions {
+  zk: string;
+  root: string;
+  nodeId: string;
+  slots?: number;
+  queues?: string[];
+  args?: string[];
+}
+
+/** A running zkjobd whose log lines are collected for assertions. */
+export class DaemonProcess {
+  readonly child: ChildProcess;
+  log = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(readonly options: DaemonOptions) {
+    const args = ['--zk', options.zk, '--root', options.root, '--node-id', options.nodeId, '--slots', String(options.slots ?? 2), '--session-timeout', '4s', '--kill-grace', '1s', '--stop-grace', '3s'];
+    for (const q of options.queues ?? ['default']) args.push('--queue', q);
+    this.child = spawn(bin('zkjobd'), [...args, ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (c) => (this.log += c));
+    this.child.stderr!.on('data', (c) => (this.log += c));
+    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  async started(timeoutMs = 20_000): Promise<this> {
+    await this.waitForLog(/zkjobd started/, timeoutMs);
+    return this;
+  }
+
+  async waitForLog(pattern: RegExp, timeoutMs = 20_000): Promise<void> {
+    await waitFor(`${this.options.nodeId}'s log to match ${pattern}`, () => {
+      if (pattern.test(this.log)) return true;
+      if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`zkjobd ${this.options.nodeId} exited:\n${this.log}`);
+      return false;
+    }, timeoutMs);
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    await this.exited;
+  }
+}
+
+export function startDaemon(options: DaemonOptions): Promise<DaemonProcess> {
+  return new DaemonProcess(options).started();
+}
+
+/** A fresh root per test, so tests sharing one server never see each other's jobs. */
+let roots = 0;
+export function freshRoot(): string {
+  return `/t${process.pid}-${++roots}`;
+}
