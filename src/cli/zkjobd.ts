@@ -9,6 +9,7 @@ import { createLogger, type LogFormat } from '../log.js';
 import { checkName, checkQueueName } from '../job-id.js';
 import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
+import { defaultPolicies } from '../daemon/queue-policy.js';
 
 interface DaemonArgs extends ConnectionArgs {
   queue: string[];
@@ -47,6 +48,7 @@ async function runDaemon(args: DaemonArgs): Promise<void> {
     stopGraceMs: parseDuration(args['stop-grace'], '--stop-grace'),
     killGraceMs: parseDuration(args['kill-grace'], '--kill-grace'),
     logger,
+    policies: defaultPolicies,
   });
   await daemon.start();
   await new Promise<void>((resolve) => {

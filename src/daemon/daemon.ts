@@ -26,6 +26,7 @@ import { startProcess, type RunningProcess } from './runner.js';
 import { Wakeups } from './wakeups.js';
 import { QueueConfigs } from './queue-configs.js';
 import { findOrphanGroups, killGroups } from './orphans.js';
+import type { PolicySource } from './queue-policy.js';
 
 export interface DaemonOptions {
   zk: string;
@@ -40,6 +41,8 @@ export interface DaemonOptions {
   /** Between TERM and KILL when a job is killed. */
   killGraceMs: number;
   logger: Logger;
+  /** Per-queue settings from the node's configuration (see queue-policy.ts). */
+  policies: PolicySource;
 }
 
 /** Kill jobs this far into the session timeout after losing the connection. */
