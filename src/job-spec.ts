@@ -32,9 +32,11 @@ export function parseJobSpec(data: Buffer): JobSpec {
   const spec: JobSpec = {
     argv: stringArray(fields, 'argv', what),
     submittedAt: stringField(fields, 'submittedAt', what),
-    name: optionalString(fields, 'name', what),
-    submitter: optionalString(fields, 'submitter', what),
   };
+  const name = optionalString(fields, 'name', what);
+  const submitter = optionalString(fields, 'submitter', what);
+  if (name !== undefined) spec.name = name;
+  if (submitter !== undefined) spec.submitter = submitter;
   checkArgv(spec.argv);
   return spec;
 }

@@ -2,7 +2,8 @@
 // with create-if-absent, and whoever loses that race throws its own away.
 import os from 'node:os';
 import { DataError } from './errors.js';
-import { decodeJsonObject, encodeJson, intField, nullableInt, nullableString, rejectUnknownFields, stringField } from './record.js';
+import { decodeJsonObject, encodeJson, intField, nullableInt, nullableString, rejectUnknownFields, stringField, type Fields } from './record.js';
+import { parseJobSpec, type JobSpec } from './job-spec.js';
 
 export type TerminalState = 'succeeded' | 'failed' | 'cancelled';
 export const TERMINAL_STATES: readonly TerminalState[] = ['succeeded', 'failed', 'cancelled'];
@@ -19,12 +20,14 @@ export interface JobResult {
   finishedAt: string;
   stdoutTail: string;
   stderrTail: string;
+  /** The spec the job ran with (null when it could not be parsed): the command for listings, and what a requeue resubmits. */
+  spec: JobSpec | null;
 }
 
 /** Bytes of stdout and of stderr kept in the result record. */
 export const TAIL_BYTES = 64 * 1024;
 const MAX_RESULT_BYTES = 900 * 1024;
-const FIELDS = ['state', 'exitCode', 'signal', 'reason', 'node', 'attempt', 'startedAt', 'finishedAt', 'stdoutTail', 'stderrTail'] as const;
+const FIELDS = ['state', 'exitCode', 'signal', 'reason', 'node', 'attempt', 'startedAt', 'finishedAt', 'stdoutTail', 'stderrTail', 'spec'] as const;
 
 export function parseResult(data: Buffer): JobResult {
   const what = 'job result';
@@ -43,7 +46,17 @@ export function parseResult(data: Buffer): JobResult {
     finishedAt: stringField(fields, 'finishedAt', what),
     stdoutTail: stringField(fields, 'stdoutTail', what),
     stderrTail: stringField(fields, 'stderrTail', what),
+    spec: specField(fields, what),
   };
+}
+
+function specField(fields: Fields, what: string): JobSpec | null {
+  if (fields.spec === null || fields.spec === undefined) return null;
+  try {
+    return parseJobSpec(Buffer.from(JSON.stringify(fields.spec)));
+  } catch (err) {
+    throw new DataError(`${what}: ${(err as Error).message}`);
+  }
 }
 
 export function encodeResult(result: JobResult): Buffer {

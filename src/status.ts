@@ -45,7 +45,7 @@ export function finishedStatus(id: JobId, data: Buffer): JobStatus {
   const status = emptyStatus(id);
   try {
     const result = parseResult(data);
-    return { ...status, state: result.state, node: result.node, attempt: result.attempt, result };
+    return { ...status, state: result.state, node: result.node, attempt: result.attempt, spec: result.spec, result };
   } catch (err) {
     return { ...status, state: 'failed', problem: (err as Error).message };
   }

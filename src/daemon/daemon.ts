@@ -245,7 +245,7 @@ export class Daemon {
     const process = startProcess({ argv: job.spec.argv, env: jobEnvironment(job, this.options.nodeId) });
     this.log.info('job started', { ...fields, pid: process.pid, argv: job.spec.argv });
     const entry: RunningJob = { job, process, lost: false, finished: Promise.resolve() };
-    entry.finished = process.done.then((outcome) => this.finishJob(entry, resultOfRun(outcome, this.options.nodeId, job.attempt)));
+    entry.finished = process.done.then((outcome) => this.finishJob(entry, resultOfRun(outcome, this.options.nodeId, job)));
     this.running.set(formatJobId(job.id), entry);
     this.scheduleNodeUpdate();
   }

@@ -17,18 +17,19 @@ export function jobEnvironment(job: ClaimedJob, nodeId: string): Record<string, 
   };
 }
 
-export function resultOfRun(outcome: RunOutcome, nodeId: string, attempt: number): JobResult {
+export function resultOfRun(outcome: RunOutcome, nodeId: string, job: ClaimedJob): JobResult {
   return {
     state: outcome.exitCode === 0 && outcome.signal === null ? 'succeeded' : 'failed',
     exitCode: outcome.exitCode,
     signal: outcome.signal,
     reason: outcome.reason,
     node: nodeId,
-    attempt,
+    attempt: job.attempt,
     startedAt: outcome.startedAt,
     finishedAt: outcome.finishedAt,
     stdoutTail: outcome.stdoutTail,
     stderrTail: outcome.stderrTail,
+    spec: job.spec,
   };
 }
 
@@ -45,5 +46,6 @@ export function failedWithoutRun(reason: string, nodeId: string, attempt: number
     finishedAt: new Date().toISOString(),
     stdoutTail: '',
     stderrTail: '',
+    spec: null,
   };
 }
