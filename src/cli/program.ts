@@ -62,11 +62,20 @@ export async function runProgram(name: string, usage: string, build: (y: Argv) =
       if (err) throw err;
       throw new UsageError(message);
     });
+  // A repeated option: the last one wins, as with every Unix tool; array options still collect.
+  const declared = parser as unknown as { getOptions(): { array: string[] } };
+  parser.middleware((argv) => lastOneWins(argv, new Set(declared.getOptions().array)), true);
   try {
     await parser.parseAsync();
     process.exitCode ??= EXIT.OK;
   } catch (err) {
     process.exitCode = report(name, usage, err);
+  }
+}
+
+function lastOneWins(argv: Record<string, unknown>, arrays: Set<string>): void {
+  for (const [key, value] of Object.entries(argv)) {
+    if (key !== '_' && key !== '--' && Array.isArray(value) && !arrays.has(key)) argv[key] = value.at(-1);
   }
 }
 
