@@ -8,7 +8,7 @@ NODE ?= node
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_FILES = $(shell find dist/test -name '*.test.js' | sort)
 
-.PHONY: all deps build test test-unit test-integration run clean
+.PHONY: all deps build test test-unit test-integration chaos run clean
 
 all: build
 
@@ -38,6 +38,12 @@ test-unit: build
 
 test-integration: deps build
 	$(NODE) --test --test-concurrency=2 $(filter dist/test/integration/%,$(TEST_FILES))
+
+# Minutes of daemon kills, freezes and ZooKeeper restarts over thousands of jobs.
+CHAOS_MINUTES ?= 3
+CHAOS_JOBS ?= 6000
+chaos: deps build
+	$(NODE) dist/test/chaos/run.js --minutes $(CHAOS_MINUTES) --jobs $(CHAOS_JOBS)
 
 # A ZooKeeper on 127.0.0.1:2181 (ours in ./run/zk unless one already answers there) and a zkjobd.
 run: deps build
