@@ -1,13 +1,16 @@
 // Batch submit: one job per input line over one connection, with many
-// requests in flight. ZooKeeper answers one session's requests in order, so
-// the jobs take sequence numbers in line order and FIFO follows the file.
+// requests in flight. Numbers are reserved a block at a time (one write per
+// block) and handed out in line order, so FIFO follows the file and each
+// job costs one create. Unused numbers of the last block are a harmless gap.
 //
 // Lines are checked as they are read. A bad line stops the batch: the jobs
 // before it are submitted (their ids were printed), none after it is, and
 // the error names the line, so nothing is half-submitted silently.
 import type { Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
-import { submitJob } from './submit.js';
+import { createJobSpec, reserveSequences } from './submit.js';
+import { bucketOf } from './zk/paths.js';
+import { encodeJobSpec } from './job-spec.js';
 import { DataError } from './errors.js';
 import { checkArgv, type JobSpec } from './job-spec.js';
 import type { JobId } from './job-id.js';
@@ -15,6 +18,8 @@ import { decodeJsonObject, optionalString, rejectUnknownFields, stringArray } fr
 
 /** Submissions in flight at once. */
 const WINDOW = 512;
+/** Numbers reserved per counter write. */
+const BLOCK = 1_000;
 
 /** A line is a JSON argv array, or a JSON object with argv and optional name. */
 export function parseBatchLine(line: string, submitter: string): JobSpec {
@@ -43,6 +48,7 @@ export async function submitBatch(
   submitter: string,
 ): Promise<number> {
   const inFlight: Promise<JobId>[] = [];
+  const numbers = new NumberBlocks(zk, paths, queue);
   let count = 0;
   let lineNo = 0;
   const drainOne = async () => {
@@ -59,7 +65,9 @@ export async function submitBatch(
       } catch (err) {
         throw new DataError(`line ${lineNo}: ${(err as Error).message}; nothing from this line on was submitted`);
       }
-      const submission = submitJob(zk, paths, queue, spec);
+      const data = encodeJobSpec(spec);
+      const id = { queue, seq: await numbers.next() };
+      const submission = createJobSpec(zk, paths, id, data).then(() => id);
       submission.catch(() => undefined); // awaited in order below
       inFlight.push(submission);
       if (inFlight.length >= WINDOW) await drainOne();
@@ -68,4 +76,33 @@ export async function submitBatch(
     while (inFlight.length > 0) await drainOne();
   }
   return count;
+}
+
+/** Hands out reserved numbers in order, reserving a new block when one runs out. */
+class NumberBlocks {
+  private nextSeq = 0;
+  private end = -1;
+  private buckets = new Set<string>();
+
+  constructor(
+    private readonly zk: ZkClient,
+    private readonly paths: Paths,
+    private readonly queue: string,
+  ) {}
+
+  async next(): Promise<number> {
+    if (this.nextSeq > this.end) {
+      this.nextSeq = await reserveSequences(this.zk, this.paths, this.queue, BLOCK);
+      this.end = this.nextSeq + BLOCK - 1;
+      // Make the block's buckets before hundreds of creates would each find them missing.
+      for (const b of new Set([bucketOf(this.nextSeq), bucketOf(this.end)])) await this.ensureBucket(b);
+    }
+    return this.nextSeq++;
+  }
+
+  private async ensureBucket(bucket: string): Promise<void> {
+    if (this.buckets.has(bucket)) return;
+    await this.zk.createIfAbsent(this.paths.pendingBucket(this.queue, bucket), '', 'container');
+    this.buckets.add(bucket);
+  }
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { startStandalone, type ZkCluster } from '../helpers/zk-server.js';
 import { freshRoot, ok, run, startDaemon, type DaemonProcess } from '../helpers/cli.js';
 import { connectTo } from '../helpers/zk.js';
-import { nextSequence } from '../../src/submit.js';
+import { reserveSequences } from '../../src/submit.js';
 import { formatJobId } from '../../src/job-id.js';
 import type { ZkClient } from '../../src/zk/client.js';
 import type { Paths } from '../../src/zk/paths.js';
@@ -26,7 +26,7 @@ after(async () => {
 
 /** Write a raw job record the way a buggy or hostile writer would: a real number, garbage data. */
 async function writeRawJob(client: ZkClient, paths: Paths, data: Buffer): Promise<string> {
-  const seq = await nextSequence(client, paths, 'default');
+  const seq = await reserveSequences(client, paths, 'default', 1);
   await client.create(paths.pendingJob('default', seq).replace(/\/[^/]+$/, ''), '', 'container').catch(() => undefined);
   await client.create(paths.pendingJob('default', seq), data);
   return formatJobId({ queue: 'default', seq });
