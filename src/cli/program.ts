@@ -104,3 +104,19 @@ function report(name: string, usage: string, err: unknown): number {
 export function out(line: string): void {
   process.stdout.write(`${line}\n`);
 }
+
+/** Output lines written in chunks: one write per line costs more than the work for a batch of thousands. */
+export class LineBuffer {
+  private lines: string[] = [];
+
+  push(line: string): void {
+    this.lines.push(line);
+    if (this.lines.length >= 1000) this.flush();
+  }
+
+  flush(): void {
+    if (this.lines.length === 0) return;
+    process.stdout.write(`${this.lines.join('\n')}\n`);
+    this.lines = [];
+  }
+}

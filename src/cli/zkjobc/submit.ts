@@ -5,7 +5,7 @@ import { constants, createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import readline from 'node:readline';
 import type { Argv, CommandModule } from 'yargs';
-import { withConnectionOptions, withSession, out, type ConnectionArgs } from '../program.js';
+import { withConnectionOptions, withSession, out, LineBuffer, type ConnectionArgs } from '../program.js';
 import { submitJob } from '../../submit.js';
 import { formatJobId } from '../../job-id.js';
 import { waitForResult } from '../../wait.js';
@@ -60,6 +60,11 @@ async function submitBatchFrom(args: SubmitArgs, argv: string[]): Promise<void> 
   const input = fromStdin ? process.stdin : createReadStream(args.batch!);
   await withSession(args, async ({ zk, paths }) => {
     const lines = readline.createInterface({ input, crlfDelay: Infinity });
-    await submitBatch(zk, paths, args.queue, lines, (id) => out(formatJobId(id)), submitter());
+    const ids = new LineBuffer();
+    try {
+      await submitBatch(zk, paths, args.queue, lines, (id) => ids.push(formatJobId(id)), submitter());
+    } finally {
+      ids.flush();
+    }
   });
 }
