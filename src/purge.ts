@@ -10,6 +10,10 @@ import { NodeExistsError } from './zk/errors.js';
 import { encodeJson } from './record.js';
 import { walkBuckets } from './job-list.js';
 import type { JobId } from './job-id.js';
+import { pipelined } from './pipeline.js';
+
+/** Removals in flight at once. */
+const WINDOW = 256;
 
 export interface PurgeCounts {
   pending: number;
@@ -19,11 +23,12 @@ export interface PurgeCounts {
 
 export async function purgeQueue(zk: ZkClient, paths: Paths, queue: string): Promise<PurgeCounts> {
   const counts: PurgeCounts = { pending: 0, finished: 0, skippedRunning: 0 };
-  for await (const id of walkBuckets(zk, paths.results(queue), (b) => paths.resultBucket(queue, b), queue)) {
-    if (await withRetry(() => zk.deleteIfExists(paths.result(queue, id.seq)))) counts.finished++;
+  const results = walkBuckets(zk, paths.results(queue), (b) => paths.resultBucket(queue, b), queue);
+  for await (const deleted of pipelined(results, WINDOW, (id) => withRetry(() => zk.deleteIfExists(paths.result(queue, id.seq))))) {
+    if (deleted) counts.finished++;
   }
-  for await (const id of walkBuckets(zk, paths.pending(queue), (b) => paths.pendingBucket(queue, b), queue)) {
-    const outcome = await removePending(zk, paths, id);
+  const pending = walkBuckets(zk, paths.pending(queue), (b) => paths.pendingBucket(queue, b), queue);
+  for await (const outcome of pipelined(pending, WINDOW, (id) => removePending(zk, paths, id))) {
     if (outcome === 'removed') counts.pending++;
     if (outcome === 'running') counts.skippedRunning++;
   }
