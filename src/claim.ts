@@ -1,7 +1,8 @@
 // Claim: take the oldest unclaimed job of a queue by creating its ephemeral
 // claim znode. Order and crash points:
 //  1. (read) the spec still exists and nobody's claim is listed: a cheap
-//     filter so that finished jobs cost no failed write;
+//     filter so that finished jobs cost no failed write (skipped right
+//     after listing the bucket, when the listing is the check);
 //  2. create claims/<seq> ephemeral: the lock. NodeExists: a peer has it.
 //     Our crash or lost session deletes it, and a peer re-runs the job;
 //  3. read the spec again: if it is gone, a peer finished the job between our
@@ -46,9 +47,20 @@ export function parseClaimRecord(data: Buffer): ClaimRecord {
 
 type Attempt = { kind: 'claimed'; job: ClaimedJob } | { kind: 'skipped' };
 
+/** Counters of claim attempts: what the benchmark reads to judge the race over the head. */
+export interface ClaimStats {
+  /** Claim znodes we tried to create. */
+  attempts: number;
+  /** Of those, created (the job was ours). */
+  won: number;
+  /** Of those, already held by a peer (a failed write). */
+  lost: number;
+}
+
 export class QueueClaimer {
   /** Sequence numbers of the head bucket, oldest first, not yet tried by us. */
   private head: number[] = [];
+  readonly stats: ClaimStats = { attempts: 0, won: 0, lost: 0 };
 
   constructor(
     private readonly zk: ZkClient,
@@ -66,33 +78,48 @@ export class QueueClaimer {
 
   /** Claim the oldest available job, or return null when there is none. */
   async claimNext(): Promise<ClaimedJob | null> {
+    return (await this.claimSome(1))[0] ?? null;
+  }
+
+  /**
+   * Claim up to `wanted` of the oldest available jobs, racing for them in
+   * parallel (a daemon with several free slots is several claimers).
+   */
+  async claimSome(wanted: number): Promise<ClaimedJob[]> {
+    const won: ClaimedJob[] = [];
     let refilled = false;
-    for (;;) {
+    while (won.length < wanted) {
       const claimed = new Set(await withRetry(() => this.zk.childrenOrEmpty(this.paths.claims(this.queue))));
-      const seq = this.pick(claimed);
-      if (seq === null) {
-        if (refilled) return null;
+      const picks = this.pick(claimed, wanted - won.length);
+      if (picks.length === 0) {
+        if (refilled) break;
         await this.refill();
         refilled = true;
         continue;
       }
-      const attempt = await this.tryClaim(seq);
-      if (attempt.kind === 'claimed') return attempt.job;
+      // Just listed: the specs were there a moment ago, skip the pre-check.
+      const attempts = await Promise.all(picks.map((seq) => this.tryClaim(seq, !refilled)));
+      for (const a of attempts) if (a.kind === 'claimed') won.push(a.job);
     }
+    return won;
   }
 
-  /** Pick at random among the first few unclaimed candidates; drop it from the cache. */
-  private pick(claimed: Set<string>): number | null {
-    const spread = Math.max(1, this.racers());
+  /**
+   * Pick `count` candidates at random among the first count × racers
+   * unclaimed ones (oldest first), so that racing daemons spread over the
+   * head instead of all creating the same claim; drop them from the cache.
+   */
+  private pick(claimed: Set<string>, count: number): number[] {
+    const spread = count * Math.max(1, this.racers());
     const candidates: number[] = [];
     for (const seq of this.head) {
       if (!claimed.has(formatSeq(seq))) candidates.push(seq);
       if (candidates.length >= spread) break;
     }
-    if (candidates.length === 0) return null;
-    const seq = candidates[Math.floor(Math.random() * candidates.length)];
-    this.head.splice(this.head.indexOf(seq), 1);
-    return seq;
+    while (candidates.length > count) candidates.splice(Math.floor(Math.random() * candidates.length), 1);
+    const chosen = new Set(candidates);
+    this.head = this.head.filter((seq) => !chosen.has(seq));
+    return candidates;
   }
 
   /** List buckets oldest first and cache the first one that has jobs. */
@@ -109,14 +136,18 @@ export class QueueClaimer {
     this.head = [];
   }
 
-  private async tryClaim(seq: number): Promise<Attempt> {
+  private async tryClaim(seq: number, precheck: boolean): Promise<Attempt> {
     const id = { queue: this.queue, seq };
     const specPath = this.paths.pendingJob(this.queue, seq);
-    if (!(await withRetry(() => this.zk.exists(specPath)))) return { kind: 'skipped' };
+    if (precheck && !(await withRetry(() => this.zk.exists(specPath)))) return { kind: 'skipped' };
     if (!(await this.createClaim(id))) return { kind: 'skipped' };
-    const spec = await withRetry(() => this.zk.getOrNull(specPath));
+    // Both reads go out together; the server answers them in order.
+    const [spec, result] = await Promise.all([
+      withRetry(() => this.zk.getOrNull(specPath)),
+      withRetry(() => this.zk.exists(this.paths.result(this.queue, seq))),
+    ]);
     if (!spec) return this.release(id);
-    if (await withRetry(() => this.zk.exists(this.paths.result(this.queue, seq)))) {
+    if (result) {
       await finishCleanup(this.zk, this.paths, id);
       return { kind: 'skipped' };
     }
@@ -128,11 +159,14 @@ export class QueueClaimer {
   private async createClaim(id: JobId): Promise<boolean> {
     const record: ClaimRecord = { node: this.nodeId, since: new Date().toISOString() };
     const path = this.paths.claim(id.queue, id.seq);
+    this.stats.attempts++;
     try {
       await withRetry(() => this.zk.create(path, encodeJson(record), 'ephemeral'));
+      this.stats.won++;
       return true;
     } catch (err) {
       if (!(err instanceof NodeExistsError)) throw err;
+      this.stats.lost++;
       // After a lost connection our own create may have gone through.
       const stat = await withRetry(() => this.zk.exists(path));
       return stat !== null && stat.ephemeralOwner === this.zk.sessionId;

@@ -47,8 +47,12 @@ export async function createResult(zk: ZkClient, paths: Paths, id: JobId, result
 
 /** Steps 3 and 4: idempotent, so any claimer may finish a crashed peer's cleanup. */
 export async function finishCleanup(zk: ZkClient, paths: Paths, id: JobId): Promise<void> {
-  await withRetry(() => zk.deleteIfExists(paths.pendingJob(id.queue, id.seq)));
-  await withRetry(() => zk.deleteIfExists(paths.claim(id.queue, id.seq)));
+  // Sent together: one session's requests are applied in the order sent, so
+  // the spec still goes before the claim.
+  await Promise.all([
+    withRetry(() => zk.deleteIfExists(paths.pendingJob(id.queue, id.seq))),
+    withRetry(() => zk.deleteIfExists(paths.claim(id.queue, id.seq))),
+  ]);
 }
 
 export async function readResult(zk: ZkClient, paths: Paths, id: JobId): Promise<JobResult | null> {

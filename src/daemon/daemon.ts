@@ -210,28 +210,26 @@ export class Daemon {
 
   private async fillSlots(): Promise<void> {
     while (this.canClaim()) {
-      const job = await this.claimFromAnyQueue();
-      if (!job) {
+      const jobs = await this.claimFromAnyQueue(this.options.slots - this.liveJobs());
+      if (jobs.length === 0) {
         if (this.canClaim()) await this.wakeups.armIdle(this.options.queues);
         return;
       }
       this.wakeups.cancelTimer();
-      this.startJob(job);
+      for (const job of jobs) this.startJob(job);
     }
   }
 
-  /** Round-robin over the served queues, skipping paused ones. */
-  private async claimFromAnyQueue(): Promise<ClaimedJob | null> {
-    for (let i = 0; i < this.claimers.length; i++) {
+  /** Up to `wanted` jobs, round-robin over the served queues, skipping paused ones. */
+  private async claimFromAnyQueue(wanted: number): Promise<ClaimedJob[]> {
+    const jobs: ClaimedJob[] = [];
+    for (let i = 0; i < this.claimers.length && jobs.length < wanted; i++) {
       const claimer = this.claimers[(this.nextQueue + i) % this.claimers.length];
       if ((await this.configs.get(claimer.queue)).paused) continue;
-      const job = await claimer.claimNext();
-      if (job) {
-        this.nextQueue = (this.nextQueue + i + 1) % this.claimers.length;
-        return job;
-      }
+      jobs.push(...(await claimer.claimSome(wanted - jobs.length)));
     }
-    return null;
+    this.nextQueue = (this.nextQueue + 1) % Math.max(1, this.claimers.length);
+    return jobs;
   }
 
   private startJob(job: ClaimedJob): void {
@@ -324,6 +322,7 @@ export class Daemon {
       await unregisterNode(this.zk, this.paths, this.options.nodeId).catch(() => undefined);
     }
     for (const t of [this.lostTimer, this.retryTimer, this.nodeTimer]) if (t) clearTimeout(t);
+    for (const c of this.claimers) this.log.info('claim stats', { node: this.options.nodeId, queue: c.queue, ...c.stats });
     this.zk.close();
     this.log.info('zkjobd stopped', { node: this.options.nodeId });
   }
