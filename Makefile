@@ -8,7 +8,7 @@ NODE ?= node
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_FILES = $(shell find dist/test -name '*.test.js' | sort)
 
-.PHONY: all deps build test test-unit test-integration chaos run clean
+.PHONY: all deps build test test-unit test-integration chaos bench run clean
 
 all: build
 
@@ -44,6 +44,10 @@ CHAOS_MINUTES ?= 3
 CHAOS_JOBS ?= 6000
 chaos: deps build
 	$(NODE) dist/test/chaos/run.js --minutes $(CHAOS_MINUTES) --jobs $(CHAOS_JOBS)
+
+# The benchmark table (not part of make test): takes about half an hour at full size.
+bench: deps build
+	$(NODE) dist/bench/run.js
 
 # A ZooKeeper on 127.0.0.1:2181 (ours in ./run/zk unless one already answers there) and a zkjobd.
 run: deps build

@@ -1,0 +1,38 @@
+// A daemon's resident memory over many jobs: read from /proc after a
+// warm-up and again after BENCH_RSS_JOBS jobs (default 100,000).
+import { readFileSync } from 'node:fs';
+import { freshRoot, ok } from '../test/helpers/cli.js';
+import { countResults, log, report, session } from './lib.js';
+import { startFleet, stopFleet } from './fleet.js';
+
+const JOBS = Number(process.env.BENCH_RSS_JOBS ?? 100_000);
+const CHUNK = 10_000;
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+export async function measureMemory(connect: string): Promise<void> {
+  const root = freshRoot();
+  await ok('zkjobq', ['create', '--zk', connect, '--root', root, 'default']);
+  const [daemon] = await startFleet(connect, root, 1, 8);
+  const { zk, paths } = await session(connect, root);
+  const chunk = Array.from({ length: CHUNK }, () => '["/bin/true"]').join('\n');
+  let warm = 0;
+  try {
+    // Submitted a chunk at a time, with the daemon going idle in between,
+    // so that its idle watches fire and re-arm as they would over months.
+    for (let done = 0; done < JOBS; done += CHUNK) {
+      await ok('zkjobc', ['submit', '--zk', connect, '--root', root, '--batch', '-'], { input: chunk, timeoutMs: 120_000 });
+      while ((await countResults(zk, paths, 'default')) < done + CHUNK) await new Promise((r) => setTimeout(r, 200));
+      if (done === 0) warm = rssMb(daemon.pid);
+      log(`memory: ${done + CHUNK} jobs, daemon RSS ${rssMb(daemon.pid).toFixed(1)} MB`);
+    }
+    const final = rssMb(daemon.pid);
+    report(`daemon RSS after ${CHUNK} jobs / after ${JOBS} jobs`, `${warm.toFixed(1)} MB / ${final.toFixed(1)} MB`, '< 150 MB', final < 150);
+  } finally {
+    zk.close();
+    await stopFleet([daemon]);
+  }
+}
