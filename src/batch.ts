@@ -12,16 +12,16 @@ import { createJobSpec, reserveSequences } from './submit.js';
 import { bucketOf } from './zk/paths.js';
 import { encodeJobSpec } from './job-spec.js';
 import { DataError } from './errors.js';
-import { checkArgv, type JobSpec } from './job-spec.js';
+import { checkArgv, parseJobSpec, type JobSpec } from './job-spec.js';
 import type { JobId } from './job-id.js';
-import { decodeJsonObject, optionalString, rejectUnknownFields, stringArray } from './record.js';
+import { decodeJsonObject, stringArray } from './record.js';
 
 /** Submissions in flight at once. */
 const WINDOW = 512;
 /** Numbers reserved per counter write. */
 const BLOCK = 1_000;
 
-/** A line is a JSON argv array, or a JSON object with argv and optional name. */
+/** A line is a JSON argv array, or a JSON spec object (argv and any other spec field). */
 export function parseBatchLine(line: string, submitter: string): JobSpec {
   const base = { submittedAt: new Date().toISOString(), submitter };
   const trimmed = line.trim();
@@ -32,11 +32,8 @@ export function parseBatchLine(line: string, submitter: string): JobSpec {
     return { argv, ...base };
   }
   const fields = decodeJsonObject(Buffer.from(trimmed), 'line', 512 * 1024);
-  rejectUnknownFields(fields, ['argv', 'name'], 'line');
-  const argv = stringArray(fields, 'argv', 'line');
-  checkArgv(argv);
-  const name = optionalString(fields, 'name', 'line');
-  return name === undefined ? { argv, ...base } : { argv, name, ...base };
+  if ('submittedAt' in fields || 'submitter' in fields) throw new DataError('line may not set submittedAt or submitter');
+  return parseJobSpec(Buffer.from(JSON.stringify({ ...fields, ...base })));
 }
 
 export async function submitBatch(

@@ -2,11 +2,29 @@
 // type, one validating parser; the daemon parses every spec it claims and
 // fails the job with the parser's reason instead of crashing on it.
 import { DataError } from './errors.js';
-import { decodeJsonObject, encodeJson, optionalString, rejectUnknownFields, stringArray, stringField } from './record.js';
+import { decodeJsonObject, encodeJson, intField, optionalString, rejectUnknownFields, stringArray, stringField, type Fields } from './record.js';
 
 export interface JobSpec {
-  /** Program and arguments, run without a shell. */
+  /** Program and arguments of the first (or only) stage, run without a shell. */
   argv: string[];
+  /** Further pipeline stages: each one's stdin is the previous one's stdout. */
+  pipeline?: string[][];
+  /** A shell job's command line (argv is then /bin/sh -c it); refused unless the queue allows shell jobs. */
+  shell?: string;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** Working directory (default: the daemon's). */
+  cwd?: string;
+  /** Standard input of the first stage, base64. */
+  stdin?: string;
+  /** Kill the job after this long: TERM, then KILL after the daemon's kill grace. */
+  timeoutMs?: number;
+  /** Run again after a failure, up to this many times. */
+  retries?: number;
+  /** Wait before the first retry; doubled for each further one. */
+  retryDelayMs?: number;
+  /** Mail the report of a failure here. */
+  mailTo?: string;
   /** ISO time of submission. */
   submittedAt: string;
   /** Optional human name. */
@@ -17,7 +35,10 @@ export interface JobSpec {
 
 /** Largest spec accepted, well under ZooKeeper's 1 MB jute.maxbuffer. */
 export const MAX_SPEC_BYTES = 512 * 1024;
-const FIELDS = ['argv', 'submittedAt', 'name', 'submitter'] as const;
+/** Largest standard input a job may carry (it travels inside the spec). */
+export const MAX_STDIN_BYTES = 256 * 1024;
+const FIELDS = ['argv', 'pipeline', 'shell', 'env', 'cwd', 'stdin', 'timeoutMs', 'retries', 'retryDelayMs', 'mailTo', 'submittedAt', 'name', 'submitter'] as const;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function checkArgv(argv: readonly string[]): void {
   if (argv.length === 0) throw new DataError('no command given');
@@ -25,24 +46,72 @@ export function checkArgv(argv: readonly string[]): void {
   if (argv.some((a) => a.includes('\0'))) throw new DataError('an argument contains a NUL byte');
 }
 
+/** Every stage of the job, first to last. */
+export function stagesOf(spec: JobSpec): string[][] {
+  return [spec.argv, ...(spec.pipeline ?? [])];
+}
+
+/** The command as a person would type it, for listings and mail. */
+export function describeCommand(spec: JobSpec): string {
+  if (spec.shell !== undefined) return spec.shell;
+  return stagesOf(spec).map((stage) => stage.map(quoteArg).join(' ')).join(' | ');
+}
+
+function quoteArg(arg: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
 export function parseJobSpec(data: Buffer): JobSpec {
   const what = 'job spec';
   const fields = decodeJsonObject(data, what, MAX_SPEC_BYTES);
   rejectUnknownFields(fields, FIELDS, what);
-  const spec: JobSpec = {
-    argv: stringArray(fields, 'argv', what),
-    submittedAt: stringField(fields, 'submittedAt', what),
-  };
-  const name = optionalString(fields, 'name', what);
-  const submitter = optionalString(fields, 'submitter', what);
-  if (name !== undefined) spec.name = name;
-  if (submitter !== undefined) spec.submitter = submitter;
-  checkArgv(spec.argv);
+  const spec: JobSpec = { argv: stringArray(fields, 'argv', what), submittedAt: stringField(fields, 'submittedAt', what) };
+  if (fields.pipeline !== undefined) spec.pipeline = stagesField(fields, what);
+  for (const key of ['shell', 'cwd', 'stdin', 'mailTo', 'name', 'submitter'] as const) {
+    const value = optionalString(fields, key, what);
+    if (value !== undefined) spec[key] = value;
+  }
+  for (const key of ['timeoutMs', 'retries', 'retryDelayMs'] as const) {
+    if (fields[key] === undefined) continue;
+    const value = intField(fields, key, what);
+    if (value < 0) throw new DataError(`${what}: "${key}" must not be negative`);
+    spec[key] = value;
+  }
+  if (fields.env !== undefined) spec.env = envField(fields, what);
+  checkSpec(spec);
   return spec;
 }
 
+/** The checks shared by the parser and the submitter. */
+export function checkSpec(spec: JobSpec): void {
+  stagesOf(spec).forEach(checkArgv);
+  if (spec.stdin !== undefined && Buffer.byteLength(spec.stdin, 'base64') > MAX_STDIN_BYTES) {
+    throw new DataError(`standard input is over the limit of ${MAX_STDIN_BYTES} bytes`);
+  }
+  if (spec.cwd !== undefined && !spec.cwd.startsWith('/')) throw new DataError(`working directory must be absolute, got ${JSON.stringify(spec.cwd)}`);
+  if (spec.retries !== undefined && spec.retries > 100) throw new DataError('at most 100 retries');
+}
+
+function stagesField(fields: Fields, what: string): string[][] {
+  const value = fields.pipeline;
+  if (!Array.isArray(value) || !value.every((s) => Array.isArray(s) && s.every((a) => typeof a === 'string'))) {
+    throw new DataError(`${what}: "pipeline" must be an array of string arrays`);
+  }
+  return value as string[][];
+}
+
+function envField(fields: Fields, what: string): Record<string, string> {
+  const value = fields.env;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new DataError(`${what}: "env" must be an object`);
+  for (const [k, v] of Object.entries(value)) {
+    if (!ENV_NAME.test(k)) throw new DataError(`${what}: invalid environment variable name ${JSON.stringify(k)}`);
+    if (typeof v !== 'string' || v.includes('\0')) throw new DataError(`${what}: environment variable ${k} must be a string without NUL`);
+  }
+  return value as Record<string, string>;
+}
+
 export function encodeJobSpec(spec: JobSpec): Buffer {
-  checkArgv(spec.argv);
+  checkSpec(spec);
   const data = encodeJson(spec);
   if (data.length > MAX_SPEC_BYTES) throw new DataError(`job spec is ${data.length} bytes, over the limit of ${MAX_SPEC_BYTES}`);
   return data;

@@ -9,7 +9,7 @@ test('a batch line is an argv array or a spec object', () => {
 });
 
 test('bad batch lines are refused with a reason', () => {
-  for (const [line, reason] of [['[]', /no command/], ['[1]', /array of strings/], ['echo hi', /not valid JSON/], ['{"argv":["x"],"cwd":"/"}', /unknown field "cwd"/], ['"x"', /not a JSON object/]] as const) {
+  for (const [line, reason] of [['[]', /no command/], ['[1]', /array of strings/], ['echo hi', /not valid JSON/], ['{"argv":["x"],"colour":"red"}', /unknown field "colour"/], ['{"argv":["x"],"submitter":"me"}', /may not set/], ['"x"', /not a JSON object/]] as const) {
     assert.throws(() => parseBatchLine(line, 'u@h'), reason, line);
   }
 });

@@ -1,7 +1,7 @@
-// zkjobc submit [-q QUEUE] [--wait] -- COMMAND [ARG…]
+// zkjobc submit [options] -- COMMAND [ARG…] ['|' COMMAND [ARG…]]…
 // Prints the job id alone on stdout; with --wait, exits with the job's code.
 import os from 'node:os';
-import { constants, createReadStream } from 'node:fs';
+import { constants, createReadStream, readFileSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import readline from 'node:readline';
 import type { Argv, CommandModule } from 'yargs';
@@ -12,33 +12,55 @@ import { waitForResult } from '../../wait.js';
 import { DataError, UsageError } from '../../errors.js';
 import { submitBatch } from '../../batch.js';
 import { exitStatusOf } from './status.js';
-import type { JobSpec } from '../../job-spec.js';
+import { MAX_STDIN_BYTES, type JobSpec } from '../../job-spec.js';
+import { splitPipeline } from '../../pipeline-args.js';
+import { parseDuration } from '../../duration.js';
 
 interface SubmitArgs extends ConnectionArgs {
   queue: string;
   batch?: string;
   wait: boolean;
   name?: string;
+  shell?: string;
+  env: string[];
+  cwd?: string;
+  stdin?: string;
+  timeout?: string;
+  retries?: number;
+  'retry-delay'?: string;
+  'mail-to'?: string;
+  'pipe-token': string;
   command?: string[];
   '--'?: string[];
 }
 
-export const submitCommand: CommandModule<object, SubmitArgs> = {
-  command: 'submit [command..]',
-  describe: 'submit a job: zkjobc submit [-q QUEUE] [--wait] -- COMMAND [ARG…]',
-  builder: (y) => withConnectionOptions(y)
+function options(y: Argv): Argv<SubmitArgs> {
+  return withConnectionOptions(y)
     .parserConfiguration({ 'populate--': true })
     .option('queue', { alias: 'q', type: 'string', default: process.env.ZKJOBS_QUEUE ?? 'default', describe: 'queue to submit to (env ZKJOBS_QUEUE)' })
     .option('wait', { alias: 'w', type: 'boolean', default: false, describe: "wait for the job to end and exit with its exit code (128+N if killed by signal N)" })
     .option('name', { type: 'string', describe: 'a name for the job, shown by zkjobq list' })
-    .option('batch', { type: 'string', describe: 'submit one job per line of FILE (- for stdin): a JSON argv array or {"argv":[…],"name":…}' })
-    .positional('command', { type: 'string', array: true }) as unknown as Argv<SubmitArgs>,
+    .option('shell', { type: 'string', describe: 'run STRING with /bin/sh -c (only on queues that allow shell jobs)' })
+    .option('env', { type: 'string', array: true, default: [], describe: 'set K=V in the job environment (repeatable)' })
+    .option('cwd', { type: 'string', describe: 'absolute working directory of the job' })
+    .option('stdin', { type: 'string', describe: `file (or - for this input) fed to the job's standard input, at most ${MAX_STDIN_BYTES / 1024} KiB` })
+    .option('timeout', { type: 'string', describe: 'kill the job after DURATION (TERM, then KILL); it fails with reason timeout' })
+    .option('retries', { type: 'number', describe: 'run a failed job again up to N times' })
+    .option('retry-delay', { type: 'string', describe: 'wait before the first retry, doubled for each further one (default 10s)' })
+    .option('mail-to', { type: 'string', describe: "mail a report to ADDR if the job fails" })
+    .option('pipe-token', { type: 'string', default: '|', describe: "the argument that separates pipeline stages" })
+    .option('batch', { type: 'string', describe: 'submit one job per line of FILE (- for stdin): a JSON argv array or a JSON spec object' })
+    .positional('command', { type: 'string', array: true }) as unknown as Argv<SubmitArgs>;
+}
+
+export const submitCommand: CommandModule<object, SubmitArgs> = {
+  command: 'submit [command..]',
+  describe: "submit a job: zkjobc submit [-q QUEUE] [--wait] -- COMMAND [ARG…] ['|' COMMAND…]",
+  builder: options,
   handler: async (args) => {
-    const argv = [...(args.command ?? []), ...(args['--'] ?? [])].map(String);
-    if (args.batch !== undefined) return submitBatchFrom(args, argv);
-    if (argv.length === 0) throw new UsageError('no command given');
-    const spec: JobSpec = { argv, submittedAt: new Date().toISOString(), submitter: submitter() };
-    if (args.name !== undefined) spec.name = args.name;
+    const words = [...(args.command ?? []), ...(args['--'] ?? [])].map(String);
+    if (args.batch !== undefined) return submitBatchFrom(args, words);
+    const spec = buildSpec(args, words);
     await withSession(args, async ({ zk, paths }) => {
       const id = await submitJob(zk, paths, args.queue, spec);
       out(formatJobId(id));
@@ -47,12 +69,58 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
   },
 };
 
+/** Turn the command line into a spec; every check that can fail does so here, before ZooKeeper. */
+export function buildSpec(args: SubmitArgs, words: string[]): JobSpec {
+  let spec: JobSpec;
+  if (args.shell !== undefined) {
+    if (words.length > 0) throw new UsageError('--shell takes the command as its value, not after --');
+    spec = { argv: ['/bin/sh', '-c', args.shell], shell: args.shell, submittedAt: new Date().toISOString(), submitter: submitter() };
+  } else {
+    const [argv, ...pipeline] = splitPipeline(words, args['pipe-token']);
+    spec = { argv, submittedAt: new Date().toISOString(), submitter: submitter() };
+    if (pipeline.length > 0) spec.pipeline = pipeline;
+  }
+  if (args.name !== undefined) spec.name = args.name;
+  if (args.env.length > 0) spec.env = parseEnv(args.env.map(String));
+  if (args.cwd !== undefined) spec.cwd = args.cwd;
+  if (args.stdin !== undefined) spec.stdin = readStdinOption(args.stdin);
+  if (args.timeout !== undefined) spec.timeoutMs = parseDuration(args.timeout, '--timeout');
+  if (args.retries !== undefined) {
+    if (!Number.isInteger(args.retries) || args.retries < 0) throw new UsageError(`--retries must be a whole number, got '${args.retries}'`);
+    spec.retries = args.retries;
+  }
+  if (args['retry-delay'] !== undefined) spec.retryDelayMs = parseDuration(args['retry-delay'], '--retry-delay');
+  if (args['mail-to'] !== undefined) spec.mailTo = args['mail-to'];
+  return spec;
+}
+
+function parseEnv(pairs: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--env takes K=V, got '${pair}'`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}
+
+function readStdinOption(source: string): string {
+  let data: Buffer;
+  try {
+    data = readFileSync(source === '-' || source === '' ? 0 : source);
+  } catch (err) {
+    throw new DataError(`cannot read ${source}: ${(err as Error).message}`);
+  }
+  if (data.length > MAX_STDIN_BYTES) throw new DataError(`standard input is ${data.length} bytes, over the limit of ${MAX_STDIN_BYTES}`);
+  return data.toString('base64');
+}
+
 function submitter(): string {
   return `${os.userInfo().username}@${os.hostname()}`;
 }
 
-async function submitBatchFrom(args: SubmitArgs, argv: string[]): Promise<void> {
-  if (argv.length > 0) throw new UsageError('--batch takes its commands from the file, not from the command line');
+async function submitBatchFrom(args: SubmitArgs, words: string[]): Promise<void> {
+  if (words.length > 0) throw new UsageError('--batch takes its commands from the file, not from the command line');
   if (args.wait) throw new UsageError('--batch cannot be combined with --wait (use zkjobc wait)');
   // yargs hands a lone "-" over as an empty value.
   const fromStdin = args.batch === '-' || args.batch === '';
