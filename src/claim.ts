@@ -37,6 +37,8 @@ export interface ClaimedJob {
   attempt: number;
   /** The parsed spec, or why it could not be parsed (the job then fails). */
   spec: JobSpec | null;
+  /** The spec znode's bytes, rewritten as they are to count a retry's attempt. */
+  specData: Buffer;
   specError: string | null;
 }
 
@@ -153,7 +155,7 @@ export class QueueClaimer {
     }
     const attempt = await this.bumpAttempt(specPath, spec.data);
     if (attempt === null) return this.release(id);
-    return { kind: 'claimed', job: { id, attempt, ...parseOrReason(spec.data) } };
+    return { kind: 'claimed', job: { id, attempt, specData: spec.data, ...parseOrReason(spec.data) } };
   }
 
   private async createClaim(id: JobId): Promise<boolean> {
@@ -173,14 +175,8 @@ export class QueueClaimer {
     }
   }
 
-  /** The spec's data version counts the claims that got this far: the attempt number. */
-  private async bumpAttempt(specPath: string, data: Buffer): Promise<number | null> {
-    try {
-      return (await withRetry(() => this.zk.set(specPath, data))).version;
-    } catch (err) {
-      if (err instanceof NoNodeError) return null;
-      throw err;
-    }
+  private bumpAttempt(specPath: string, data: Buffer): Promise<number | null> {
+    return bumpAttempt(this.zk, specPath, data);
   }
 
   private async release(id: JobId): Promise<Attempt> {
@@ -194,5 +190,15 @@ function parseOrReason(data: Buffer): { spec: JobSpec | null; specError: string 
     return { spec: parseJobSpec(data), specError: null };
   } catch (err) {
     return { spec: null, specError: (err as Error).message };
+  }
+}
+
+/** The spec's data version counts the attempts that got this far; null when the job is gone. */
+export async function bumpAttempt(zk: ZkClient, specPath: string, data: Buffer): Promise<number | null> {
+  try {
+    return (await withRetry(() => zk.set(specPath, data))).version;
+  } catch (err) {
+    if (err instanceof NoNodeError) return null;
+    throw err;
   }
 }

@@ -9,7 +9,7 @@ import { createLogger, type LogFormat } from '../log.js';
 import { checkName, checkQueueName } from '../job-id.js';
 import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
-import { defaultPolicies } from '../daemon/queue-policy.js';
+import { DEFAULT_POLICY, type PolicySource, type QueuePolicy } from '../daemon/queue-policy.js';
 
 interface DaemonArgs extends ConnectionArgs {
   queue: string[];
@@ -20,6 +20,10 @@ interface DaemonArgs extends ConnectionArgs {
   'kill-grace': string;
   'log-level': string;
   'log-format': string;
+  'allow-shell': boolean;
+  wrapper?: string;
+  'run-as'?: string;
+  'mail-to'?: string;
 }
 
 function options(y: Argv): Argv<DaemonArgs> {
@@ -31,7 +35,24 @@ function options(y: Argv): Argv<DaemonArgs> {
     .option('stop-grace', { type: 'string', default: '30s', describe: 'on SIGTERM, how long running jobs may finish before they are killed and released' })
     .option('kill-grace', { type: 'string', default: '5s', describe: 'between TERM and KILL when a job is killed' })
     .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
-    .option('log-format', { type: 'string', default: 'text', choices: ['text', 'json'] }) as unknown as Argv<DaemonArgs>;
+    .option('log-format', { type: 'string', default: 'text', choices: ['text', 'json'] })
+    .option('allow-shell', { type: 'boolean', default: false, describe: 'accept --shell jobs on every served queue' })
+    .option('wrapper', { type: 'string', describe: 'run every job (every pipeline stage) as WRAPPER ARGV…' })
+    .option('run-as', { type: 'string', describe: 'run jobs as USER[:GROUP] (the daemon must be root)' })
+    .option('mail-to', { type: 'string', describe: "mail failed jobs' reports here unless the job names a recipient" }) as unknown as Argv<DaemonArgs>;
+}
+
+/** The daemon-wide policy the flags describe, for every served queue. */
+export function policyFromFlags(args: DaemonArgs): PolicySource {
+  const policy: QueuePolicy = { ...DEFAULT_POLICY, allowShell: args['allow-shell'] };
+  if (args.wrapper) policy.wrapper = [args.wrapper];
+  if (args['mail-to']) policy.mailTo = args['mail-to'];
+  if (args['run-as']) {
+    const [user, group] = args['run-as'].split(':');
+    if (!user) throw new UsageError(`--run-as takes USER[:GROUP], got '${args['run-as']}'`);
+    policy.runAs = group ? { user, group } : { user };
+  }
+  return () => policy;
 }
 
 async function runDaemon(args: DaemonArgs): Promise<void> {
@@ -48,7 +69,7 @@ async function runDaemon(args: DaemonArgs): Promise<void> {
     stopGraceMs: parseDuration(args['stop-grace'], '--stop-grace'),
     killGraceMs: parseDuration(args['kill-grace'], '--kill-grace'),
     logger,
-    policies: defaultPolicies,
+    policies: policyFromFlags(args),
   });
   await daemon.start();
   await new Promise<void>((resolve) => {

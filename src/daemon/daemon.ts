@@ -16,13 +16,10 @@ import { ZkClient } from '../zk/client.js';
 import { Paths } from '../zk/paths.js';
 import { withRetry } from '../zk/retry.js';
 import { QueueClaimer, type ClaimedJob } from '../claim.js';
-import { publishResult } from '../complete.js';
-import { formatJobId, type JobId } from '../job-id.js';
 import { ensureQueue } from '../queue.js';
 import { describeThisNode, registerNode, unregisterNode, updateNode } from '../node-registry.js';
-import type { JobResult } from '../result.js';
-import { failedWithoutRun, jobEnvironment, resultOfRun } from './execution.js';
-import { startProcess, type RunningProcess } from './runner.js';
+import { JobTable } from './job-table.js';
+import { CancelWatch } from './cancel-watch.js';
 import { Wakeups } from './wakeups.js';
 import { QueueConfigs } from './queue-configs.js';
 import { findOrphanGroups, killGroups } from './orphans.js';
@@ -50,14 +47,6 @@ const LOST_FRACTION = 0.25;
 const NODE_UPDATE_MS = 1_000;
 const RETRY_PUMP_MS = 1_000;
 
-interface RunningJob {
-  job: ClaimedJob;
-  process: RunningProcess;
-  /** Our claim is gone or doubtful: throw the result away. */
-  lost: boolean;
-  finished: Promise<void>;
-}
-
 export class Daemon {
   private zk!: ZkClient;
   private readonly paths: Paths;
@@ -65,11 +54,8 @@ export class Daemon {
   private claimers: QueueClaimer[] = [];
   private wakeups!: Wakeups;
   private configs!: QueueConfigs;
-  private running = new Map<string, RunningJob>();
-  /** Results finished while disconnected, waiting for the connection. */
-  private spool: { id: JobId; result: JobResult }[] = [];
-  /** Claims of jobs we killed while disconnected: release them once back. */
-  private abandoned: JobId[] = [];
+  private jobs!: JobTable;
+  private cancels!: CancelWatch;
   private peers = 1;
   private nextQueue = 0;
   private pumping = false;
@@ -96,6 +82,19 @@ export class Daemon {
     this.wakeups = new Wakeups(this.zk, this.paths, () => this.pump());
     this.configs = new QueueConfigs(this.zk, this.paths, () => this.pump());
     this.claimers = o.queues.map((q) => new QueueClaimer(this.zk, this.paths, q, o.nodeId, () => this.peers));
+    this.jobs = new JobTable({
+      zk: () => this.zk,
+      paths: this.paths,
+      nodeId: o.nodeId,
+      killGraceMs: o.killGraceMs,
+      policies: o.policies,
+      log: this.log,
+      changed: () => {
+        this.scheduleNodeUpdate();
+        this.pump();
+      },
+    });
+    this.cancels = new CancelWatch(() => this.zk, this.paths, (id) => this.jobs.cancel(id), (err) => this.retryLater('watching cancels', err));
     for (const queue of o.queues) await withRetry(() => ensureQueue(this.zk, this.paths, queue));
     this.zk.on('disconnected', () => this.onDisconnected());
     this.zk.on('reconnected', () => void this.onReconnected());
@@ -108,9 +107,11 @@ export class Daemon {
   private async onNewSession(): Promise<void> {
     this.wakeups.reset();
     this.configs.reset();
+    this.cancels.reset();
     for (const c of this.claimers) c.reset();
     await registerNode(this.zk, this.paths, this.options.nodeId, this.nodeRecord(), this.zk.negotiatedTimeoutMs * 2 + 5_000);
     await this.watchPeers();
+    for (const queue of this.options.queues) await this.cancels.watch(queue);
     this.pump();
   }
 
@@ -124,15 +125,15 @@ export class Daemon {
   private onDisconnected(): void {
     const wait = Math.floor(this.zk.negotiatedTimeoutMs * LOST_FRACTION);
     this.log.warn('ZooKeeper connection lost; claiming paused', { node: this.options.nodeId, killAfterMs: wait });
-    this.lostTimer = setTimeout(() => this.abandonRunning('connection lost too long'), wait);
+    this.lostTimer = setTimeout(() => this.jobs.abandonAll('connection lost too long'), wait);
   }
 
   private async onReconnected(): Promise<void> {
     this.clearLostTimer();
     this.log.info('ZooKeeper connection back, same session', { node: this.options.nodeId });
     try {
-      await this.releaseAbandoned();
-      await this.flushSpool();
+      await this.jobs.catchUp();
+      for (const queue of this.options.queues) await this.cancels.watch(queue);
     } catch (err) {
       this.retryLater('reconnection', err);
     }
@@ -141,45 +142,14 @@ export class Daemon {
 
   private onExpired(): void {
     this.clearLostTimer();
-    this.log.warn('ZooKeeper session expired; claims lost, killing their jobs', { node: this.options.nodeId, jobs: this.running.size });
-    this.abandonRunning('session expired');
-    this.spool = [];
-    this.abandoned = [];
-  }
-
-  /** Fencing: kill every running job; their claims are (or will be) lost. */
-  private abandonRunning(why: string): void {
-    for (const entry of this.running.values()) {
-      if (entry.lost) continue;
-      entry.lost = true;
-      this.abandoned.push(entry.job.id);
-      this.log.warn('killing job: claim lost', { job: formatJobId(entry.job.id), queue: entry.job.id.queue, node: this.options.nodeId, why });
-      entry.process.stop(this.options.killGraceMs);
-    }
+    this.log.warn('ZooKeeper session expired; claims lost, killing their jobs', { node: this.options.nodeId, jobs: this.jobs.size });
+    this.jobs.abandonAll('session expired');
+    this.jobs.forgetClaims();
   }
 
   private clearLostTimer(): void {
     if (this.lostTimer) clearTimeout(this.lostTimer);
     this.lostTimer = null;
-  }
-
-  /** Release claims we hold for jobs we killed, so peers re-run them now. */
-  private async releaseAbandoned(): Promise<void> {
-    while (this.abandoned.length > 0) {
-      const id = this.abandoned[0];
-      const path = this.paths.claim(id.queue, id.seq);
-      const stat = await withRetry(() => this.zk.exists(path));
-      if (stat && stat.ephemeralOwner === this.zk.sessionId) await withRetry(() => this.zk.deleteIfExists(path));
-      this.abandoned.shift();
-    }
-  }
-
-  private async flushSpool(): Promise<void> {
-    while (this.spool.length > 0 && this.zk.state === 'connected') {
-      const { id, result } = this.spool[0];
-      await this.publish(id, result);
-      this.spool.shift();
-    }
   }
 
   /** Claim and start jobs while slots are free. Serialised: one pass at a time. */
@@ -205,10 +175,12 @@ export class Daemon {
   }
 
   private liveJobs(): number {
-    return this.running.size;
+    return this.jobs.size;
   }
 
   private async fillSlots(): Promise<void> {
+    // Retries whose backoff is over hold claims already: they go first.
+    while (this.canClaim() && this.jobs.ready.length > 0) this.jobs.start(this.jobs.ready.shift()!);
     while (this.canClaim()) {
       const jobs = await this.claimFromAnyQueue(this.options.slots - this.liveJobs());
       if (jobs.length === 0) {
@@ -216,7 +188,7 @@ export class Daemon {
         return;
       }
       this.wakeups.cancelTimer();
-      for (const job of jobs) this.startJob(job);
+      for (const job of jobs) this.jobs.start(job);
     }
   }
 
@@ -232,51 +204,6 @@ export class Daemon {
     return jobs;
   }
 
-  private startJob(job: ClaimedJob): void {
-    const fields = { job: formatJobId(job.id), queue: job.id.queue, node: this.options.nodeId, attempt: job.attempt };
-    if (!job.spec) {
-      this.log.warn('bad job spec; failing the job', { ...fields, reason: job.specError });
-      const result = failedWithoutRun(`bad job spec: ${job.specError}`, this.options.nodeId, job.attempt);
-      void this.publish(job.id, result).catch((err) => this.retryLater('publishing', err));
-      return;
-    }
-    const process = startProcess({ argv: job.spec.argv, env: jobEnvironment(job, this.options.nodeId) });
-    this.log.info('job started', { ...fields, pid: process.pid, argv: job.spec.argv });
-    const entry: RunningJob = { job, process, lost: false, finished: Promise.resolve() };
-    entry.finished = process.done.then((outcome) => this.finishJob(entry, resultOfRun(outcome, this.options.nodeId, job)));
-    this.running.set(formatJobId(job.id), entry);
-    this.scheduleNodeUpdate();
-  }
-
-  private async finishJob(entry: RunningJob, result: JobResult): Promise<void> {
-    const id = entry.job.id;
-    const fields = { job: formatJobId(id), queue: id.queue, node: this.options.nodeId };
-    try {
-      if (entry.lost) {
-        this.log.warn('job ended after its claim was lost; result discarded', fields);
-      } else if (this.zk.state !== 'connected') {
-        this.log.info('job ended while disconnected; result spooled', { ...fields, state: result.state });
-        this.spool.push({ id, result });
-      } else {
-        await this.publish(id, result);
-      }
-    } catch (err) {
-      this.log.warn('cannot publish result yet; spooled', { ...fields, error: (err as Error).message });
-      this.spool.push({ id, result });
-    } finally {
-      this.running.delete(formatJobId(id));
-      this.scheduleNodeUpdate();
-      this.pump();
-    }
-  }
-
-  private async publish(id: JobId, result: JobResult): Promise<void> {
-    const outcome = await publishResult(this.zk, this.paths, id, result);
-    const fields = { job: formatJobId(id), queue: id.queue, node: this.options.nodeId, state: result.state, exit: result.exitCode, signal: result.signal };
-    if (outcome === 'published') this.log.info('job finished', fields);
-    else this.log.warn(outcome === 'duplicate' ? 'another attempt recorded a result first; ours discarded' : 'claim lost before publishing; result discarded', fields);
-  }
-
   private retryLater(what: string, err: unknown): void {
     if (this.stopping) return;
     this.log.warn(`error while ${what}; retrying`, { node: this.options.nodeId, error: (err as Error).message });
@@ -288,7 +215,7 @@ export class Daemon {
   }
 
   private nodeRecord() {
-    return describeThisNode(this.options.slots, this.options.queues, [...this.running.keys()], this.startedAt);
+    return describeThisNode(this.options.slots, this.options.queues, this.jobs.ids(), this.startedAt);
   }
 
   /** At most one node-record write per second, however fast jobs turn over. */
@@ -308,17 +235,15 @@ export class Daemon {
    */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.log.info('stopping: no new claims', { node: this.options.nodeId, running: this.running.size });
+    this.log.info('stopping: no new claims', { node: this.options.nodeId, running: this.jobs.size });
     this.wakeups.cancelTimer();
-    const finished = Promise.all([...this.running.values()].map((e) => e.finished));
     const grace = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.options.stopGraceMs).unref());
-    if ((await Promise.race([finished, grace])) === 'timeout') {
-      this.abandonRunning('daemon stopping');
-      await Promise.all([...this.running.values()].map((e) => e.finished));
-    }
+    if ((await Promise.race([this.jobs.allFinished(), grace])) === 'timeout') this.jobs.abandonAll('daemon stopping');
+    await this.jobs.allFinished();
+    // Waiting retries are released to peers as well.
+    this.jobs.abandonAll('daemon stopping');
     if (this.zk.state === 'connected') {
-      await this.releaseAbandoned().catch(() => undefined);
-      await this.flushSpool().catch(() => undefined);
+      await this.jobs.catchUp().catch(() => undefined);
       await unregisterNode(this.zk, this.paths, this.options.nodeId).catch(() => undefined);
     }
     for (const t of [this.lostTimer, this.retryTimer, this.nodeTimer]) if (t) clearTimeout(t);

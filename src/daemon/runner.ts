@@ -1,19 +1,33 @@
-// Runs one job's argv as a child process (never through a shell) in its own
-// process group, so that stopping it reaches everything it started.
-import { execa } from 'execa';
+// Runs one job as child processes, never through a shell: one process per
+// pipeline stage, each stage's stdout connected to the next one's stdin by
+// the daemon. Every stage leads its own process group (Node can start a
+// group but not join one), and stopping a job signals all of them.
+import { execa, type ResultPromise } from 'execa';
 import { TailBuffer } from './tail-buffer.js';
 import { TAIL_BYTES } from '../result.js';
+import type { Writable } from 'node:stream';
 
 export interface RunRequest {
-  argv: string[];
+  stages: string[][];
   env: Record<string, string>;
+  cwd?: string;
+  stdin?: Buffer;
+  uid?: number;
+  gid?: number;
+  /** Kill the job after this long; its outcome says timedOut. */
+  timeoutMs?: number;
+  killGraceMs: number;
+  /** Where the full output goes, besides the tails (the spool). */
+  stdoutSink?: Writable;
+  stderrSink?: Writable;
 }
 
 export interface RunOutcome {
   exitCode: number | null;
   signal: string | null;
-  /** Set when the process could not be started at all. */
+  /** Set when a stage could not be started at all, or the job timed out. */
   reason: string | null;
+  timedOut: boolean;
   startedAt: string;
   finishedAt: string;
   stdoutTail: string;
@@ -21,44 +35,75 @@ export interface RunOutcome {
 }
 
 export interface RunningProcess {
-  pid: number | undefined;
+  pids: number[];
   done: Promise<RunOutcome>;
-  /** TERM the process group, then KILL it after graceMs. */
+  /** TERM every stage's process group, then KILL them after graceMs. */
   stop(graceMs: number): void;
 }
+
+type StageResult = Awaited<ResultPromise>;
 
 export function startProcess(request: RunRequest): RunningProcess {
   const startedAt = new Date().toISOString();
   const stdout = new TailBuffer(TAIL_BYTES);
   const stderr = new TailBuffer(TAIL_BYTES);
-  const child = execa(request.argv[0], request.argv.slice(1), {
+  const children = request.stages.map((argv, i) => spawnStage(argv, request, i === 0));
+  connectStages(children, request, stdout, stderr);
+  const pids = children.map((c) => c.pid).filter((p): p is number => p !== undefined);
+  let timedOut = false;
+  const settled = Promise.all(children.map((c) => c.catch((e) => e as StageResult)));
+  const stop = (graceMs: number) => stopGroups(pids, graceMs, settled);
+  const timer = request.timeoutMs ? setTimeout(() => ((timedOut = true), stop(request.killGraceMs)), request.timeoutMs) : null;
+  const done = settled.then((results) => {
+    if (timer) clearTimeout(timer);
+    return { ...pipefail(results), ...(timedOut ? { reason: 'timeout' } : {}), timedOut, startedAt, finishedAt: new Date().toISOString(), stdoutTail: stdout.text(), stderrTail: stderr.text() };
+  });
+  return { pids, done, stop };
+}
+
+function spawnStage(argv: string[], request: RunRequest, first: boolean): ResultPromise {
+  return execa(argv[0], argv.slice(1), {
     env: request.env,
-    extendEnv: true,
-    stdin: 'ignore',
+    extendEnv: false,
+    cwd: request.cwd,
+    uid: request.uid,
+    gid: request.gid,
+    stdin: first ? (request.stdin ? 'pipe' : 'ignore') : 'pipe',
     buffer: false,
     reject: false,
     detached: true,
     cleanup: false,
   });
-  child.stdout?.on('data', (c: Buffer) => stdout.push(c));
-  child.stderr?.on('data', (c: Buffer) => stderr.push(c));
-  const done = child.then((r) => ({
-    exitCode: r.exitCode ?? spawnFailureCode(r.code),
-    signal: r.signal ?? null,
-    reason: spawnFailure(r),
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    stdoutTail: stdout.text(),
-    stderrTail: stderr.text(),
-  }));
-  return { pid: child.pid, done, stop: (graceMs) => stopGroup(child.pid, graceMs, done) };
 }
 
-/** execa reports a spawn error (ENOENT, EACCES) as a result without exit code or signal. */
-function spawnFailure(r: { exitCode?: number; signal?: string; failed: boolean; code?: string; shortMessage?: string }): string | null {
-  if (r.exitCode !== undefined || r.signal !== undefined) return null;
-  if (!r.failed) return null;
-  return r.code ? `cannot start command: ${r.code}` : (r.shortMessage ?? 'cannot start command');
+function connectStages(children: ResultPromise[], request: RunRequest, stdout: TailBuffer, stderr: TailBuffer): void {
+  const ignoreEpipe = (s: Writable | null) => s?.on('error', () => undefined); // a stage that exits early closes its input
+  children.forEach((c) => ignoreEpipe(c.stdin));
+  if (request.stdin && children[0].stdin) children[0].stdin.end(request.stdin);
+  for (let i = 0; i + 1 < children.length; i++) children[i].stdout?.pipe(children[i + 1].stdin!);
+  const last = children[children.length - 1];
+  last.stdout?.on('data', (c: Buffer) => {
+    stdout.push(c);
+    request.stdoutSink?.write(c);
+  });
+  for (const child of children) {
+    child.stderr?.on('data', (c: Buffer) => {
+      stderr.push(c);
+      request.stderrSink?.write(c);
+    });
+  }
+}
+
+/** bash's pipefail: the rightmost stage that failed decides; a spawn failure gives the shell's 127/126. */
+export function pipefail(results: Pick<StageResult, 'exitCode' | 'signal' | 'failed' | 'code'>[]): { exitCode: number | null; signal: string | null; reason: string | null } {
+  const failures = results.filter((r) => r.exitCode !== 0 || r.signal !== undefined);
+  const spawnError = results.find((r) => r.exitCode === undefined && r.signal === undefined && r.failed);
+  if (spawnError) {
+    return { exitCode: spawnFailureCode(spawnError.code), signal: null, reason: `cannot start command: ${spawnError.code ?? 'unknown error'}` };
+  }
+  const decisive = failures.at(-1);
+  if (!decisive) return { exitCode: 0, signal: null, reason: null };
+  return { exitCode: decisive.signal ? null : (decisive.exitCode ?? null), signal: decisive.signal ?? null, reason: null };
 }
 
 /** The shell's codes for a command that cannot be found (127) or executed (126). */
@@ -76,13 +121,12 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-function stopGroup(pid: number | undefined, graceMs: number, done: Promise<unknown>): void {
-  if (pid === undefined) return;
-  signalGroup(pid, 'SIGTERM');
-  const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
-  // Once the leader is gone, nothing it left behind in its group may live on.
+function stopGroups(pids: number[], graceMs: number, done: Promise<unknown>): void {
+  for (const pid of pids) signalGroup(pid, 'SIGTERM');
+  const timer = setTimeout(() => pids.forEach((pid) => signalGroup(pid, 'SIGKILL')), graceMs);
+  // Once the stages are gone, nothing they left behind in their groups may live on.
   void done.finally(() => {
     clearTimeout(timer);
-    signalGroup(pid, 'SIGKILL');
+    pids.forEach((pid) => signalGroup(pid, 'SIGKILL'));
   });
 }

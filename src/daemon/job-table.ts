@@ -1,0 +1,214 @@
+// The jobs a daemon holds claims for: running, waiting to retry, and results
+// waiting to be published. Every result goes out through publish(), which
+// checks that our claim is still ours (complete.ts), or waits in the spool
+// while the connection is down.
+//
+// Retries keep the claim: a failed attempt with retries left is not a
+// result; the job waits (without a slot) for its backoff, the attempt is
+// counted on the spec znode, and it runs again here. If this daemon dies
+// meanwhile, the claim dies with its session and a peer goes on counting.
+import type { Logger } from '../log.js';
+import type { ZkClient } from '../zk/client.js';
+import type { Paths } from '../zk/paths.js';
+import { withRetry } from '../zk/retry.js';
+import { bumpAttempt, type ClaimedJob } from '../claim.js';
+import { publishResult } from '../complete.js';
+import { formatJobId, type JobId } from '../job-id.js';
+import type { JobResult } from '../result.js';
+import { failedWithoutRun, RefusedJob, resultOfRun, retryDelay, runRequestFor } from './execution.js';
+import { startProcess, type RunningProcess } from './runner.js';
+import type { PolicySource } from './queue-policy.js';
+
+export interface JobTableContext {
+  zk: () => ZkClient;
+  paths: Paths;
+  nodeId: string;
+  killGraceMs: number;
+  policies: PolicySource;
+  log: Logger;
+  /** Called whenever a slot frees or the set of running jobs changes. */
+  changed: () => void;
+}
+
+interface RunningJob {
+  job: ClaimedJob;
+  process: RunningProcess;
+  /** Our claim is gone or doubtful: throw the result away. */
+  lost: boolean;
+  cancelled: boolean;
+  finished: Promise<void>;
+}
+
+export class JobTable {
+  private running = new Map<string, RunningJob>();
+  private retrying = new Map<string, { job: ClaimedJob; timer: NodeJS.Timeout }>();
+  /** Retries whose backoff is over, waiting for a free slot. */
+  readonly ready: ClaimedJob[] = [];
+  /** Results finished while disconnected, waiting for the connection. */
+  private spool: { id: JobId; result: JobResult }[] = [];
+  /** Claims of jobs we gave up while disconnected: release them once back. */
+  private abandoned: JobId[] = [];
+
+  constructor(private readonly ctx: JobTableContext) {}
+
+  get size(): number {
+    return this.running.size;
+  }
+
+  ids(): string[] {
+    return [...this.running.keys()];
+  }
+
+  private fields(id: JobId): Record<string, unknown> {
+    return { job: formatJobId(id), queue: id.queue, node: this.ctx.nodeId };
+  }
+
+  start(job: ClaimedJob): void {
+    const fields = { ...this.fields(job.id), attempt: job.attempt };
+    if (!job.spec) {
+      this.ctx.log.warn('bad job spec; failing the job', { ...fields, reason: job.specError });
+      return this.publishInBackground(job.id, failedWithoutRun(`bad job spec: ${job.specError}`, this.ctx.nodeId, job));
+    }
+    let request;
+    try {
+      request = runRequestFor(job, this.ctx.policies(job.id.queue), this.ctx.nodeId, this.ctx.killGraceMs);
+    } catch (err) {
+      if (!(err instanceof RefusedJob)) throw err;
+      this.ctx.log.warn('job refused', { ...fields, reason: err.message });
+      return this.publishInBackground(job.id, failedWithoutRun(err.message, this.ctx.nodeId, job));
+    }
+    const process = startProcess(request);
+    this.ctx.log.info('job started', { ...fields, pids: process.pids.join(','), argv: job.spec.argv });
+    const entry: RunningJob = { job, process, lost: false, cancelled: false, finished: Promise.resolve() };
+    entry.finished = process.done.then((outcome) => this.finish(entry, resultOfRun(outcome, this.ctx.nodeId, job, entry.cancelled)));
+    this.running.set(formatJobId(job.id), entry);
+    this.ctx.changed();
+  }
+
+  private async finish(entry: RunningJob, result: JobResult): Promise<void> {
+    const id = entry.job.id;
+    try {
+      const delay = entry.lost || entry.cancelled ? null : retryDelay(entry.job, result);
+      if (entry.lost) this.ctx.log.warn('job ended after its claim was lost; result discarded', this.fields(id));
+      else if (delay !== null) this.scheduleRetry(entry.job, delay, result);
+      else await this.publishOrSpool(id, result);
+    } finally {
+      this.running.delete(formatJobId(id));
+      this.ctx.changed();
+    }
+  }
+
+  private scheduleRetry(job: ClaimedJob, delayMs: number, result: JobResult): void {
+    this.ctx.log.info('job failed; will retry', { ...this.fields(job.id), attempt: job.attempt, exit: result.exitCode, signal: result.signal, reason: result.reason, delayMs });
+    const timer = setTimeout(() => void this.readyToRetry(job), delayMs);
+    this.retrying.set(formatJobId(job.id), { job, timer });
+  }
+
+  private async readyToRetry(job: ClaimedJob): Promise<void> {
+    if (!this.retrying.delete(formatJobId(job.id))) return;
+    try {
+      const attempt = await bumpAttempt(this.ctx.zk(), this.ctx.paths.pendingJob(job.id.queue, job.id.seq), job.specData);
+      if (attempt === null) return; // removed meanwhile (purged)
+      this.ready.push({ ...job, attempt });
+    } catch (err) {
+      this.ctx.log.warn('cannot retry yet; releasing the job to peers', { ...this.fields(job.id), error: (err as Error).message });
+      this.abandoned.push(job.id);
+    }
+    this.ctx.changed();
+  }
+
+  /** A cancel request for a job we hold: true when it was ours to handle. */
+  cancel(id: JobId): boolean {
+    const key = formatJobId(id);
+    const entry = this.running.get(key);
+    if (entry && !entry.lost) {
+      if (!entry.cancelled) {
+        entry.cancelled = true;
+        this.ctx.log.info('cancelling job', this.fields(id));
+        entry.process.stop(this.ctx.killGraceMs);
+      }
+      return true;
+    }
+    const waiting = this.retrying.get(key);
+    const readyIndex = this.ready.findIndex((j) => formatJobId(j.id) === key);
+    const job = waiting?.job ?? this.ready[readyIndex];
+    if (!job) return false;
+    if (waiting) clearTimeout(waiting.timer);
+    this.retrying.delete(key);
+    if (readyIndex >= 0) this.ready.splice(readyIndex, 1);
+    this.publishInBackground(id, failedWithoutRun('cancelled by request', this.ctx.nodeId, job, 'cancelled'));
+    return true;
+  }
+
+  /** Fencing: kill every running job and give up waiting retries; their claims are (or will be) lost. */
+  abandonAll(why: string): void {
+    for (const entry of this.running.values()) {
+      if (entry.lost) continue;
+      entry.lost = true;
+      this.abandoned.push(entry.job.id);
+      this.ctx.log.warn('killing job: claim lost', { ...this.fields(entry.job.id), why });
+      entry.process.stop(this.ctx.killGraceMs);
+    }
+    for (const { job, timer } of this.retrying.values()) {
+      clearTimeout(timer);
+      this.abandoned.push(job.id);
+    }
+    this.retrying.clear();
+    this.abandoned.push(...this.ready.splice(0).map((j) => j.id));
+  }
+
+  /** After expiry every claim is gone: nothing to release or publish. */
+  forgetClaims(): void {
+    this.spool = [];
+    this.abandoned = [];
+  }
+
+  async allFinished(): Promise<void> {
+    await Promise.all([...this.running.values()].map((e) => e.finished));
+  }
+
+  private publishInBackground(id: JobId, result: JobResult): void {
+    void this.publishOrSpool(id, result);
+  }
+
+  private async publishOrSpool(id: JobId, result: JobResult): Promise<void> {
+    if (this.ctx.zk().state !== 'connected') {
+      this.ctx.log.info('job ended while disconnected; result spooled', { ...this.fields(id), state: result.state });
+      this.spool.push({ id, result });
+      return;
+    }
+    try {
+      await this.publish(id, result);
+    } catch (err) {
+      this.ctx.log.warn('cannot publish result yet; spooled', { ...this.fields(id), error: (err as Error).message });
+      this.spool.push({ id, result });
+    }
+  }
+
+  private async publish(id: JobId, result: JobResult): Promise<void> {
+    const zk = this.ctx.zk();
+    const outcome = await publishResult(zk, this.ctx.paths, id, result);
+    const fields = { ...this.fields(id), state: result.state, exit: result.exitCode, signal: result.signal };
+    if (outcome === 'published') this.ctx.log.info('job finished', fields);
+    else this.ctx.log.warn(outcome === 'duplicate' ? 'another attempt recorded a result first; ours discarded' : 'claim lost before publishing; result discarded', fields);
+    // Only a cancelled job has a request to remove; a delete of nothing would still cost a write.
+    if (result.state === 'cancelled') await withRetry(() => zk.deleteIfExists(this.ctx.paths.cancel(id.queue, id.seq))).catch(() => undefined);
+  }
+
+  /** Once connected again: release what we gave up, publish what waited. */
+  async catchUp(): Promise<void> {
+    const zk = this.ctx.zk();
+    while (this.abandoned.length > 0) {
+      const id = this.abandoned[0];
+      const path = this.ctx.paths.claim(id.queue, id.seq);
+      const stat = await withRetry(() => zk.exists(path));
+      if (stat && stat.ephemeralOwner === zk.sessionId) await withRetry(() => zk.deleteIfExists(path));
+      this.abandoned.shift();
+    }
+    while (this.spool.length > 0 && zk.state === 'connected') {
+      const { id, result } = this.spool[0];
+      await this.publish(id, result);
+      this.spool.shift();
+    }
+  }
+}
