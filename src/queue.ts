@@ -32,6 +32,7 @@ export async function ensureQueue(zk: ZkClient, paths: Paths, queue: string): Pr
   await zk.createIfAbsent(paths.pending(queue), '');
   await zk.createIfAbsent(paths.claims(queue), '');
   await zk.createIfAbsent(paths.results(queue), '');
+  await zk.createIfAbsent(paths.cancels(queue), '');
   return zk.createIfAbsent(paths.counter(queue), '');
 }
 

@@ -3,7 +3,8 @@ import { runProgram } from './program.js';
 import { submitCommand } from './zkjobc/submit.js';
 import { statusCommand } from './zkjobc/status.js';
 import { waitCommand } from './zkjobc/wait.js';
+import { cancelCommand } from './zkjobc/cancel.js';
 
-await runProgram('zkjobc', 'zkjobc submit|status|wait [options] … (see zkjobc --help)', (y) =>
-  y.command(submitCommand).command(statusCommand).command(waitCommand).demandCommand(1, 'no command given'),
+await runProgram('zkjobc', 'zkjobc submit|status|wait|cancel [options] … (see zkjobc --help)', (y) =>
+  y.command(submitCommand).command(statusCommand).command(waitCommand).command(cancelCommand).demandCommand(1, 'no command given'),
 );

@@ -5,6 +5,7 @@
 //   ROOT/queues/<q>/pending/<b>/<seq>    job spec until the job is finished (containers per bucket)
 //   ROOT/queues/<q>/claims/<seq>         ephemeral: the node running it
 //   ROOT/queues/<q>/results/<b>/<seq>    terminal result (containers per bucket)
+//   ROOT/queues/<q>/cancels/<seq>        request to cancel a running job
 //   ROOT/nodes/<node-id>                 ephemeral node record
 //
 // Buckets keep every getChildren reply small whatever the queue depth: a
@@ -61,6 +62,12 @@ export class Paths {
   }
   result(q: string, seq: number): string {
     return this.join('queues', q, 'results', bucketOf(seq), formatSeq(seq));
+  }
+  cancels(q: string): string {
+    return this.join('queues', q, 'cancels');
+  }
+  cancel(q: string, seq: number): string {
+    return this.join('queues', q, 'cancels', formatSeq(seq));
   }
   nodes(): string {
     return this.join('nodes');

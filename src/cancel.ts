@@ -1,0 +1,80 @@
+// Cancel. A pending job is cancelled by the canceller itself: take its claim
+// (so no daemon can start it), create the 'cancelled' result (the single
+// create-if-absent decision point: if a result exists, the job had already
+// ended), delete the spec, drop the claim. A crash between these steps
+// leaves either a claim that dies with our session or a result with a
+// pending spec, which the next claimer only cleans up (see claim.ts).
+//
+// A running job belongs to the daemon holding its claim: the canceller
+// writes a request znode that the daemon watches; the daemon kills the
+// job's processes and records 'cancelled' through the normal complete path.
+// The canceller removes its request once the job has a result, so a
+// request for a job that ended first does not linger.
+import os from 'node:os';
+import type { Paths } from './zk/paths.js';
+import type { ZkClient } from './zk/client.js';
+import { NodeExistsError } from './zk/errors.js';
+import { withRetry } from './zk/retry.js';
+import { encodeJson } from './record.js';
+import { createResult, finishCleanup, readResult } from './complete.js';
+import { formatJobId, type JobId } from './job-id.js';
+import { ZkjobsError, NotFoundError } from './errors.js';
+import type { JobResult } from './result.js';
+import { parseJobSpec } from './job-spec.js';
+
+export type CancelOutcome = 'cancelled' | 'requested';
+
+export async function cancelJob(zk: ZkClient, paths: Paths, id: JobId): Promise<CancelOutcome> {
+  await refuseIfFinished(zk, paths, id);
+  const claim = paths.claim(id.queue, id.seq);
+  const me = encodeJson({ node: `zkjobc@${os.hostname()}`, since: new Date().toISOString() });
+  try {
+    await withRetry(() => zk.create(claim, me, 'ephemeral'));
+  } catch (err) {
+    if (!(err instanceof NodeExistsError)) throw err;
+    await withRetry(() => zk.createIfAbsent(paths.cancel(id.queue, id.seq), me));
+    return 'requested';
+  }
+  const spec = await withRetry(() => zk.getOrNull(paths.pendingJob(id.queue, id.seq)));
+  if (!spec) {
+    await withRetry(() => zk.deleteIfExists(claim));
+    await refuseIfFinished(zk, paths, id);
+    throw new NotFoundError(`no such job ${formatJobId(id)}`);
+  }
+  const created = await createResult(zk, paths, id, cancelledResult(spec.data));
+  await finishCleanup(zk, paths, id);
+  if (!created) await refuseIfFinished(zk, paths, id);
+  return 'cancelled';
+}
+
+/** Remove our request once the job has ended, whoever ended it. */
+export async function withdrawRequest(zk: ZkClient, paths: Paths, id: JobId): Promise<void> {
+  await withRetry(() => zk.deleteIfExists(paths.cancel(id.queue, id.seq)));
+}
+
+async function refuseIfFinished(zk: ZkClient, paths: Paths, id: JobId): Promise<void> {
+  const result = await readResult(zk, paths, id).catch(() => null);
+  if (result) throw new ZkjobsError(`job ${formatJobId(id)} already ${result.state}; nothing to cancel`);
+}
+
+function cancelledResult(specData: Buffer): JobResult {
+  let spec = null;
+  try {
+    spec = parseJobSpec(specData);
+  } catch {
+    // A bad spec is cancelled all the same.
+  }
+  return {
+    state: 'cancelled',
+    exitCode: null,
+    signal: null,
+    reason: 'cancelled before it started',
+    node: `zkjobc@${os.hostname()}`,
+    attempt: 0,
+    startedAt: null,
+    finishedAt: new Date().toISOString(),
+    stdoutTail: '',
+    stderrTail: '',
+    spec,
+  };
+}
