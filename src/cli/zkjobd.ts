@@ -8,7 +8,9 @@ import { Daemon } from '../daemon/daemon.js';
 import { createLogger, type LogFormat } from '../log.js';
 import { checkName, checkQueueName } from '../job-id.js';
 import { parseDuration } from '../duration.js';
-import { UsageError } from '../errors.js';
+import { DataError, UsageError } from '../errors.js';
+import { readFileSync } from 'node:fs';
+import { defaultFrom, type SmtpOptions } from '../daemon/mailer.js';
 import { DEFAULT_POLICY, type PolicySource, type QueuePolicy } from '../daemon/queue-policy.js';
 
 interface DaemonArgs extends ConnectionArgs {
@@ -24,6 +26,12 @@ interface DaemonArgs extends ConnectionArgs {
   wrapper?: string;
   'run-as'?: string;
   'mail-to'?: string;
+  'smtp-host'?: string;
+  'smtp-port'?: number;
+  'smtp-tls': boolean;
+  'smtp-user'?: string;
+  'smtp-password-file'?: string;
+  'smtp-from'?: string;
 }
 
 function options(y: Argv): Argv<DaemonArgs> {
@@ -39,7 +47,30 @@ function options(y: Argv): Argv<DaemonArgs> {
     .option('allow-shell', { type: 'boolean', default: false, describe: 'accept --shell jobs on every served queue' })
     .option('wrapper', { type: 'string', describe: 'run every job (every pipeline stage) as WRAPPER ARGV…' })
     .option('run-as', { type: 'string', describe: 'run jobs as USER[:GROUP] (the daemon must be root)' })
-    .option('mail-to', { type: 'string', describe: "mail failed jobs' reports here unless the job names a recipient" }) as unknown as Argv<DaemonArgs>;
+    .option('mail-to', { type: 'string', describe: "mail failed jobs' reports here unless the job names a recipient" })
+    .option('smtp-host', { type: 'string', describe: 'SMTP server for failure reports (no mail without it)' })
+    .option('smtp-port', { type: 'number', describe: 'SMTP port (default 25, or 465 with --smtp-tls)' })
+    .option('smtp-tls', { type: 'boolean', default: false, describe: 'implicit TLS (smtps); STARTTLS is used when offered anyway' })
+    .option('smtp-user', { type: 'string', describe: 'SMTP user name' })
+    .option('smtp-password-file', { type: 'string', describe: 'file holding the SMTP password' })
+    .option('smtp-from', { type: 'string', describe: 'From address of failure reports (default zkjobd@HOSTNAME)' }) as unknown as Argv<DaemonArgs>;
+}
+
+/** SMTP settings from the flags, or null when no server is named. */
+export function smtpFromFlags(args: DaemonArgs): SmtpOptions | null {
+  const host = args['smtp-host'];
+  if (!host) return null;
+  let password: string | undefined;
+  if (args['smtp-password-file']) {
+    try {
+      password = readFileSync(args['smtp-password-file'], 'utf8').trim();
+    } catch (err) {
+      throw new DataError(`cannot read ${args['smtp-password-file']}: ${(err as Error).message}`);
+    }
+  }
+  const port = args['smtp-port'] ?? (args['smtp-tls'] ? 465 : 25);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--smtp-port must be a port number, got '${args['smtp-port']}'`);
+  return { host, port, tls: args['smtp-tls'], user: args['smtp-user'], password, from: args['smtp-from'] ?? defaultFrom() };
 }
 
 /** The daemon-wide policy the flags describe, for every served queue. */
@@ -70,6 +101,7 @@ async function runDaemon(args: DaemonArgs): Promise<void> {
     killGraceMs: parseDuration(args['kill-grace'], '--kill-grace'),
     logger,
     policies: policyFromFlags(args),
+    smtp: smtpFromFlags(args),
   });
   await daemon.start();
   await new Promise<void>((resolve) => {

@@ -20,6 +20,7 @@ import { ensureQueue } from '../queue.js';
 import { describeThisNode, registerNode, unregisterNode, updateNode } from '../node-registry.js';
 import { JobTable } from './job-table.js';
 import { CancelWatch } from './cancel-watch.js';
+import { Mailer, type SmtpOptions } from './mailer.js';
 import { Wakeups } from './wakeups.js';
 import { QueueConfigs } from './queue-configs.js';
 import { findOrphanGroups, killGroups } from './orphans.js';
@@ -40,6 +41,8 @@ export interface DaemonOptions {
   logger: Logger;
   /** Per-queue settings from the node's configuration (see queue-policy.ts). */
   policies: PolicySource;
+  /** Where failure reports are mailed from; null: no mail. */
+  smtp: SmtpOptions | null;
 }
 
 /** Kill jobs this far into the session timeout after losing the connection. */
@@ -89,6 +92,7 @@ export class Daemon {
       killGraceMs: o.killGraceMs,
       policies: o.policies,
       log: this.log,
+      mailer: o.smtp ? new Mailer(o.smtp, this.log) : null,
       changed: () => {
         this.scheduleNodeUpdate();
         this.pump();

@@ -18,6 +18,7 @@ import type { JobResult } from '../result.js';
 import { failedWithoutRun, RefusedJob, resultOfRun, retryDelay, runRequestFor } from './execution.js';
 import { startProcess, type RunningProcess } from './runner.js';
 import type { PolicySource } from './queue-policy.js';
+import { shouldMail, type Mailer } from './mailer.js';
 
 export interface JobTableContext {
   zk: () => ZkClient;
@@ -28,6 +29,8 @@ export interface JobTableContext {
   log: Logger;
   /** Called whenever a slot frees or the set of running jobs changes. */
   changed: () => void;
+  /** Sends failure reports, when SMTP is configured. */
+  mailer: Mailer | null;
 }
 
 interface RunningJob {
@@ -189,10 +192,18 @@ export class JobTable {
     const zk = this.ctx.zk();
     const outcome = await publishResult(zk, this.ctx.paths, id, result);
     const fields = { ...this.fields(id), state: result.state, exit: result.exitCode, signal: result.signal };
-    if (outcome === 'published') this.ctx.log.info('job finished', fields);
-    else this.ctx.log.warn(outcome === 'duplicate' ? 'another attempt recorded a result first; ours discarded' : 'claim lost before publishing; result discarded', fields);
+    if (outcome === 'published') {
+      this.ctx.log.info('job finished', fields);
+      this.mailIfFailed(id, result);
+    } else this.ctx.log.warn(outcome === 'duplicate' ? 'another attempt recorded a result first; ours discarded' : 'claim lost before publishing; result discarded', fields);
     // Only a cancelled job has a request to remove; a delete of nothing would still cost a write.
     if (result.state === 'cancelled') await withRetry(() => zk.deleteIfExists(this.ctx.paths.cancel(id.queue, id.seq))).catch(() => undefined);
+  }
+
+  /** After the result is published, never before: mail must not delay it. */
+  private mailIfFailed(id: JobId, result: JobResult): void {
+    const to = result.spec?.mailTo ?? this.ctx.policies(id.queue).mailTo;
+    if (to && this.ctx.mailer && shouldMail(result)) this.ctx.mailer.reportFailure(formatJobId(id), result, to);
   }
 
   /** Once connected again: release what we gave up, publish what waited. */
