@@ -47,7 +47,8 @@ export function parseClaimRecord(data: Buffer): ClaimRecord {
   return { node: stringField(fields, 'node', 'claim record'), since: stringField(fields, 'since', 'claim record') };
 }
 
-type Attempt = { kind: 'claimed'; job: ClaimedJob } | { kind: 'skipped' };
+/** skipped: a peer holds it; gone: it has ended (others are ahead of our cached listing). */
+type Attempt = { kind: 'claimed'; job: ClaimedJob } | { kind: 'skipped' } | { kind: 'gone'; seq: number };
 
 /** Counters of claim attempts: what the benchmark reads to judge the race over the head. */
 export interface ClaimStats {
@@ -102,6 +103,7 @@ export class QueueClaimer {
       // Just listed: the specs were there a moment ago, skip the pre-check.
       const attempts = await Promise.all(picks.map((seq) => this.tryClaim(seq, !refilled)));
       for (const a of attempts) if (a.kind === 'claimed') won.push(a.job);
+      this.dropEndedHead(attempts);
     }
     return won;
   }
@@ -124,6 +126,19 @@ export class QueueClaimer {
     return candidates;
   }
 
+  /**
+   * A job that has ended means peers have worked past that point of our
+   * cached listing: the jobs before it have almost surely ended too. Drop
+   * them rather than checking each (one read apiece, which grows with the
+   * number of peers); any still pending reappear at the next listing.
+   */
+  private dropEndedHead(attempts: Attempt[]): void {
+    const ended = attempts.filter((a): a is { kind: 'gone'; seq: number } => a.kind === 'gone').map((a) => a.seq);
+    if (ended.length === 0) return;
+    const past = Math.max(...ended);
+    this.head = this.head.filter((seq) => seq > past);
+  }
+
   /** List buckets oldest first and cache the first one that has jobs. */
   private async refill(): Promise<void> {
     const buckets = (await withRetry(() => this.zk.childrenOrEmpty(this.paths.pending(this.queue)))).sort();
@@ -141,14 +156,17 @@ export class QueueClaimer {
   private async tryClaim(seq: number, precheck: boolean): Promise<Attempt> {
     const id = { queue: this.queue, seq };
     const specPath = this.paths.pendingJob(this.queue, seq);
-    if (precheck && !(await withRetry(() => this.zk.exists(specPath)))) return { kind: 'skipped' };
+    if (precheck && !(await withRetry(() => this.zk.exists(specPath)))) return { kind: 'gone', seq };
     if (!(await this.createClaim(id))) return { kind: 'skipped' };
     // Both reads go out together; the server answers them in order.
     const [spec, result] = await Promise.all([
       withRetry(() => this.zk.getOrNull(specPath)),
       withRetry(() => this.zk.exists(this.paths.result(this.queue, seq))),
     ]);
-    if (!spec) return this.release(id);
+    if (!spec) {
+      await this.release(id);
+      return { kind: 'gone', seq };
+    }
     if (result) {
       await finishCleanup(this.zk, this.paths, id);
       return { kind: 'skipped' };

@@ -1,20 +1,23 @@
 // How an idle daemon learns that there may be work, without polling the
-// queue and without re-reading it on every change (herd effect).
+// queue and without being woken by every change to it (herd effect).
 //
-// Only a daemon with free slots and nothing to claim arms watches: on the
-// queue's bucket list (a new bucket) and on its newest bucket (a new job).
-// A busy daemon arms none, so a steady stream of jobs fires no watch at all;
-// this also bounds the binding's per-fired-watch memory cost. A slow timer
-// backs the watches up against any event lost across a reconnection.
+// Only a daemon with free slots and nothing to claim arms watches, and only
+// on what a new submission changes: the queue's sequence counter (its data
+// changes on every reservation, never on completions), plus the creation of
+// the first and last numbers reserved since it last looked, because a
+// submitter reserves its number before it creates the job. A busy daemon
+// arms none, so a steady stream of jobs fires no watch at all. A slow
+// timer backs the watches up against any event lost across a reconnection.
 import type { Paths } from '../zk/paths.js';
 import type { ZkClient } from '../zk/client.js';
-import { NoNodeError } from '../zk/errors.js';
+import { withRetry } from '../zk/retry.js';
 
 /** Safety net when idle: rescan this often even if no watch fired. */
 const IDLE_RESCAN_MS = 5_000;
 
 export class Wakeups {
   private armed = new Set<string>();
+  private lastCounter = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -34,11 +37,7 @@ export class Wakeups {
   }
 
   async armIdle(queues: readonly string[]): Promise<void> {
-    for (const queue of queues) {
-      const buckets = await this.armChildren(this.paths.pending(queue));
-      const newest = buckets.sort().at(-1);
-      if (newest) await this.armChildren(this.paths.pendingBucket(queue, newest));
-    }
+    for (const queue of queues) await this.armQueue(queue);
     if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = null;
@@ -48,18 +47,44 @@ export class Wakeups {
     }
   }
 
-  /** List children, arming a child watch unless one is armed already (re-armed only after it fired). */
-  async armChildren(path: string): Promise<string[]> {
-    if (this.armed.has(path)) return this.zk.childrenOrEmpty(path);
+  private async armQueue(queue: string): Promise<void> {
+    const counter = await this.armOnce(this.paths.counter(queue), (onChange) => this.zk.watchData(this.paths.counter(queue), onChange), () => this.zk.getOrNull(this.paths.counter(queue)));
+    const last = Number(counter?.data.toString('latin1') || 0);
+    const previous = this.lastCounter.get(queue) ?? last;
+    this.lastCounter.set(queue, last);
+    for (const seq of new Set([previous + 1, last])) {
+      if (seq < 1 || seq > last) continue;
+      const path = this.paths.pendingJob(queue, seq);
+      await this.armOnce(path, (onChange) => this.zk.watchExists(path, onChange), () => this.zk.exists(path));
+    }
+  }
+
+  /** Arm a watch unless one is armed on this path already (then just read). */
+  private async armOnce<T>(path: string, watch: (onChange: () => void) => Promise<T>, read: () => Promise<T>): Promise<T> {
+    if (this.armed.has(path)) return withRetry(read);
     this.armed.add(path);
     try {
-      return await this.zk.watchChildren(path, () => {
+      return await withRetry(() => watch(() => {
         this.armed.delete(path);
         this.wake();
-      });
+      }));
     } catch (err) {
       this.armed.delete(path);
-      if (err instanceof NoNodeError) return [];
+      throw err;
+    }
+  }
+
+  /** List children, arming a child watch unless one is armed already (re-armed only after it fired). */
+  async armChildren(path: string): Promise<string[]> {
+    if (this.armed.has(path)) return withRetry(() => this.zk.childrenOrEmpty(path));
+    this.armed.add(path);
+    try {
+      return await withRetry(() => this.zk.watchChildren(path, () => {
+        this.armed.delete(path);
+        this.wake();
+      }));
+    } catch (err) {
+      this.armed.delete(path);
       throw err;
     }
   }

@@ -289,6 +289,11 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     return this.call('aw_get_children', path, [path, oneShot(onChange)], (r) => r[0] as string[]);
   }
 
+  /** Data and stat (or null when absent) and a one-shot watch for data change or deletion. */
+  async watchData(path: string, onChange: () => void): Promise<{ data: Buffer; stat: Stat } | null> {
+    return orNull(this.call('aw_get', path, [path, oneShot(onChange)], (r) => ({ stat: r[0] as Stat, data: toBuffer(r[1]) })));
+  }
+
   /** Stat (or null) and a one-shot watch for creation, deletion or data change. */
   watchExists(path: string, onChange: () => void): Promise<Stat | null> {
     return orNull(this.call('aw_exists', path, [path, oneShot(onChange)], (r) => r[0] as Stat));

@@ -25,11 +25,11 @@ test('SIGKILL of the daemon running a job: a peer re-runs it, one result', async
   const record = path.join(mkdtempSync(path.join(os.tmpdir(), 'zkjobs-kill-')), 'runs');
   const first = await startDaemon({ zk: zk.connectString, root, nodeId: 'first', slots: 1 });
   daemons.push(first);
-  const id = (await ok('zkjobc', ['submit', '--zk', zk.connectString, '--root', root, '--', path.join(FIXTURES, 'record-run.sh'), record, '2'])).trim();
+  const id = (await ok('zkjobc', ['submit', '--zk', zk.connectString, '--root', root, '--', path.join(FIXTURES, 'record-run.sh'), record, '8'])).trim();
   await waitFor('the job to start on first', () => readRunEvents(record).some((e) => e.kind === 'start' && e.node === 'first'));
-  daemons.push(await startDaemon({ zk: zk.connectString, root, nodeId: 'second', slots: 1 }));
   first.signal('SIGKILL');
   await first.exited;
+  daemons.push(await startDaemon({ zk: zk.connectString, root, nodeId: 'second', slots: 1 }));
 
   const waited = await run('zkjobc', ['wait', '--zk', zk.connectString, '--root', root, id], { timeoutMs: 60_000 });
   assert.equal(waited.code, 0);
