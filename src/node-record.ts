@@ -1,6 +1,6 @@
 // The ephemeral record a daemon keeps under ROOT/nodes/<node-id> while its
 // session lives: what `zkjobq nodes` shows, and how peers count each other.
-import { decodeJsonObject, encodeJson, intField, rejectUnknownFields, stringArray, stringField, type Fields } from './record.js';
+import { decodeJsonObject, encodeJson, intField, nullableString, rejectUnknownFields, stringArray, stringField, type Fields } from './record.js';
 import { DataError } from './errors.js';
 
 export interface NodeRecord {
@@ -14,9 +14,11 @@ export interface NodeRecord {
   load: number[];
   memFree: number;
   memTotal: number;
+  /** host:port of the daemon's output endpoint, or null. */
+  http: string | null;
 }
 
-const FIELDS = ['host', 'pid', 'slots', 'running', 'queues', 'version', 'startedAt', 'load', 'memFree', 'memTotal'] as const;
+const FIELDS = ['host', 'pid', 'slots', 'running', 'queues', 'version', 'startedAt', 'load', 'memFree', 'memTotal', 'http'] as const;
 
 function numberArray(fields: Fields, key: string, what: string): number[] {
   const value = fields[key];
@@ -39,6 +41,7 @@ export function parseNodeRecord(data: Buffer): NodeRecord {
     load: numberArray(fields, 'load', what),
     memFree: intField(fields, 'memFree', what),
     memTotal: intField(fields, 'memTotal', what),
+    http: nullableString(fields, 'http', what),
   };
 }
 

@@ -15,7 +15,7 @@ import { UnavailableError } from './errors.js';
 
 export const VERSION = '0.1.0';
 
-export function describeThisNode(slots: number, queues: string[], running: string[], startedAt: string): NodeRecord {
+export function describeThisNode(slots: number, queues: string[], running: string[], startedAt: string, http: string | null = null): NodeRecord {
   return {
     host: os.hostname(),
     pid: process.pid,
@@ -27,6 +27,7 @@ export function describeThisNode(slots: number, queues: string[], running: strin
     load: os.loadavg().map((l) => Math.round(l * 100) / 100),
     memFree: os.freemem(),
     memTotal: os.totalmem(),
+    http,
   };
 }
 

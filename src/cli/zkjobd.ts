@@ -11,6 +11,7 @@ import { parseDuration } from '../duration.js';
 import { DataError, UsageError } from '../errors.js';
 import { readFileSync } from 'node:fs';
 import { defaultFrom, type SmtpOptions } from '../daemon/mailer.js';
+import type { HttpOptions } from '../daemon/http-endpoint.js';
 import { DEFAULT_POLICY, type PolicySource, type QueuePolicy } from '../daemon/queue-policy.js';
 
 interface DaemonArgs extends ConnectionArgs {
@@ -32,6 +33,10 @@ interface DaemonArgs extends ConnectionArgs {
   'smtp-user'?: string;
   'smtp-password-file'?: string;
   'smtp-from'?: string;
+  'spool-dir': string;
+  'spool-max': string;
+  'http-bind': string;
+  'http-token-file'?: string;
 }
 
 function options(y: Argv): Argv<DaemonArgs> {
@@ -53,7 +58,34 @@ function options(y: Argv): Argv<DaemonArgs> {
     .option('smtp-tls', { type: 'boolean', default: false, describe: 'implicit TLS (smtps); STARTTLS is used when offered anyway' })
     .option('smtp-user', { type: 'string', describe: 'SMTP user name' })
     .option('smtp-password-file', { type: 'string', describe: 'file holding the SMTP password' })
-    .option('smtp-from', { type: 'string', describe: 'From address of failure reports (default zkjobd@HOSTNAME)' }) as unknown as Argv<DaemonArgs>;
+    .option('smtp-from', { type: 'string', describe: 'From address of failure reports (default zkjobd@HOSTNAME)' })
+    .option('spool-dir', { type: 'string', default: '/var/spool/zkjobs', describe: "directory of jobs' full output" })
+    .option('spool-max', { type: 'string', default: '64M', describe: "cap of each job's spooled stdout and of its stderr (K, M, G suffixes)" })
+    .option('http-bind', { type: 'string', default: '127.0.0.1:0', describe: "HOST:PORT serving jobs' output to zkjobc logs/output (port 0: any free one; 'none': off)" })
+    .option('http-token-file', { type: 'string', describe: 'file holding the token that output requests must carry' }) as unknown as Argv<DaemonArgs>;
+}
+
+/** "64M", "1G", "4096" → bytes. */
+export function parseSize(text: string, what: string): number {
+  const match = /^(\d+)([KMG]?)$/i.exec(text.trim());
+  if (!match) throw new UsageError(`invalid ${what} '${text}': use e.g. 4096, 512K, 64M, 1G`);
+  return Number(match[1]) * 1024 ** ' KMG'.indexOf((match[2] || ' ').toUpperCase());
+}
+
+/** The output endpoint the flags describe, or null for 'none'. */
+export function httpFromFlags(args: DaemonArgs): HttpOptions | null {
+  if (args['http-bind'] === 'none') return null;
+  const match = /^(.+):(\d+)$/.exec(args['http-bind']);
+  if (!match || Number(match[2]) > 65535) throw new UsageError(`--http-bind takes HOST:PORT or none, got '${args['http-bind']}'`);
+  let token: string | null = null;
+  if (args['http-token-file']) {
+    try {
+      token = readFileSync(args['http-token-file'], 'utf8').trim();
+    } catch (err) {
+      throw new DataError(`cannot read ${args['http-token-file']}: ${(err as Error).message}`);
+    }
+  }
+  return { host: match[1], port: Number(match[2]), token };
 }
 
 /** SMTP settings from the flags, or null when no server is named. */
@@ -102,6 +134,9 @@ async function runDaemon(args: DaemonArgs): Promise<void> {
     logger,
     policies: policyFromFlags(args),
     smtp: smtpFromFlags(args),
+    spoolDir: args['spool-dir'],
+    spoolMaxBytes: parseSize(args['spool-max'], '--spool-max'),
+    http: httpFromFlags(args),
   });
   await daemon.start();
   await new Promise<void>((resolve) => {

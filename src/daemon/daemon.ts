@@ -21,6 +21,9 @@ import { describeThisNode, registerNode, unregisterNode, updateNode } from '../n
 import { JobTable } from './job-table.js';
 import { CancelWatch } from './cancel-watch.js';
 import { Mailer, type SmtpOptions } from './mailer.js';
+import { HttpEndpoint, type HttpOptions } from './http-endpoint.js';
+import { pruneSpool } from './output-spool.js';
+import os from 'node:os';
 import { Wakeups } from './wakeups.js';
 import { QueueConfigs } from './queue-configs.js';
 import { findOrphanGroups, killGroups } from './orphans.js';
@@ -43,12 +46,19 @@ export interface DaemonOptions {
   policies: PolicySource;
   /** Where failure reports are mailed from; null: no mail. */
   smtp: SmtpOptions | null;
+  /** Full job output, per job. Default /var/spool/zkjobs. */
+  spoolDir: string;
+  /** Cap of each job's spooled stdout and stderr. Default 64 MiB. */
+  spoolMaxBytes: number;
+  /** The output endpoint; null: none. */
+  http: HttpOptions | null;
 }
 
 /** Kill jobs this far into the session timeout after losing the connection. */
 const LOST_FRACTION = 0.25;
 const NODE_UPDATE_MS = 1_000;
 const RETRY_PUMP_MS = 1_000;
+const SPOOL_PRUNE_MS = 3_600_000;
 
 export class Daemon {
   private zk!: ZkClient;
@@ -68,6 +78,9 @@ export class Daemon {
   private retryTimer: NodeJS.Timeout | null = null;
   private nodeTimer: NodeJS.Timeout | null = null;
   private readonly startedAt = new Date().toISOString();
+  private endpoint: HttpEndpoint | null = null;
+  private httpAddress: string | null = null;
+  private pruneTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: DaemonOptions) {
     this.paths = new Paths(options.root);
@@ -93,6 +106,8 @@ export class Daemon {
       policies: o.policies,
       log: this.log,
       mailer: o.smtp ? new Mailer(o.smtp, this.log) : null,
+      spoolDir: o.spoolDir,
+      spoolMaxBytes: o.spoolMaxBytes,
       changed: () => {
         this.scheduleNodeUpdate();
         this.pump();
@@ -100,12 +115,34 @@ export class Daemon {
     });
     this.cancels = new CancelWatch(() => this.zk, this.paths, (id) => this.jobs.cancel(id), (err) => this.retryLater('watching cancels', err));
     for (const queue of o.queues) await withRetry(() => ensureQueue(this.zk, this.paths, queue));
+    await this.startHttp();
+    this.startSpoolPruning();
     this.zk.on('disconnected', () => this.onDisconnected());
     this.zk.on('reconnected', () => void this.onReconnected());
     this.zk.on('expired', () => this.onExpired());
     this.zk.on('session', () => void this.onNewSession().catch((err) => this.retryLater('new session', err)));
     await this.onNewSession();
     this.log.info('zkjobd started', { node: o.nodeId, queues: o.queues.join(','), slots: o.slots, session: this.zk.sessionId });
+  }
+
+  /** Serve spooled output, and publish where in the node record. */
+  private async startHttp(): Promise<void> {
+    const http = this.options.http;
+    if (!http) return;
+    this.endpoint = new HttpEndpoint(http, this.options.spoolDir, (id) => this.jobs.isRunning(id));
+    const port = await this.endpoint.start();
+    const host = http.host === '0.0.0.0' || http.host === '::' ? os.hostname() : http.host;
+    this.httpAddress = `${host}:${port}`;
+  }
+
+  private startSpoolPruning(): void {
+    const prune = () => {
+      const removed = pruneSpool(this.options.spoolDir, (q) => this.options.policies(q).retentionMs);
+      if (removed > 0) this.log.info('removed old job output', { node: this.options.nodeId, jobs: removed });
+    };
+    prune();
+    this.pruneTimer = setInterval(prune, SPOOL_PRUNE_MS);
+    this.pruneTimer.unref();
   }
 
   private async onNewSession(): Promise<void> {
@@ -219,7 +256,7 @@ export class Daemon {
   }
 
   private nodeRecord() {
-    return describeThisNode(this.options.slots, this.options.queues, this.jobs.ids(), this.startedAt);
+    return describeThisNode(this.options.slots, this.options.queues, this.jobs.ids(), this.startedAt, this.httpAddress);
   }
 
   /** At most one node-record write per second, however fast jobs turn over. */
@@ -250,7 +287,8 @@ export class Daemon {
       await this.jobs.catchUp().catch(() => undefined);
       await unregisterNode(this.zk, this.paths, this.options.nodeId).catch(() => undefined);
     }
-    for (const t of [this.lostTimer, this.retryTimer, this.nodeTimer]) if (t) clearTimeout(t);
+    for (const t of [this.lostTimer, this.retryTimer, this.nodeTimer, this.pruneTimer]) if (t) clearTimeout(t);
+    this.endpoint?.stop();
     for (const c of this.claimers) this.log.info('claim stats', { node: this.options.nodeId, queue: c.queue, ...c.stats });
     this.zk.close();
     this.log.info('zkjobd stopped', { node: this.options.nodeId });

@@ -19,6 +19,7 @@ import { failedWithoutRun, RefusedJob, resultOfRun, retryDelay, runRequestFor } 
 import { startProcess, type RunningProcess } from './runner.js';
 import type { PolicySource } from './queue-policy.js';
 import { shouldMail, type Mailer } from './mailer.js';
+import { spoolSink } from './output-spool.js';
 
 export interface JobTableContext {
   zk: () => ZkClient;
@@ -31,6 +32,9 @@ export interface JobTableContext {
   changed: () => void;
   /** Sends failure reports, when SMTP is configured. */
   mailer: Mailer | null;
+  /** Full output of each job goes here (see output-spool.ts). */
+  spoolDir: string;
+  spoolMaxBytes: number;
 }
 
 interface RunningJob {
@@ -62,6 +66,10 @@ export class JobTable {
     return [...this.running.keys()];
   }
 
+  isRunning(id: JobId): boolean {
+    return this.running.has(formatJobId(id));
+  }
+
   private fields(id: JobId): Record<string, unknown> {
     return { job: formatJobId(id), queue: id.queue, node: this.ctx.nodeId };
   }
@@ -80,10 +88,17 @@ export class JobTable {
       this.ctx.log.warn('job refused', { ...fields, reason: err.message });
       return this.publishInBackground(job.id, failedWithoutRun(err.message, this.ctx.nodeId, job));
     }
+    request.stdoutSink = spoolSink(this.ctx.spoolDir, job.id, 'stdout', this.ctx.spoolMaxBytes);
+    request.stderrSink = spoolSink(this.ctx.spoolDir, job.id, 'stderr', this.ctx.spoolMaxBytes);
     const process = startProcess(request);
     this.ctx.log.info('job started', { ...fields, pids: process.pids.join(','), argv: job.spec.argv });
     const entry: RunningJob = { job, process, lost: false, cancelled: false, finished: Promise.resolve() };
-    entry.finished = process.done.then((outcome) => this.finish(entry, resultOfRun(outcome, this.ctx.nodeId, job, entry.cancelled)));
+    entry.finished = process.done
+      .then(async (outcome) => {
+        await Promise.all([request.stdoutSink!, request.stderrSink!].map((s) => new Promise((r) => s.end(r))));
+        return outcome;
+      })
+      .then((outcome) => this.finish(entry, resultOfRun(outcome, this.ctx.nodeId, job, entry.cancelled)));
     this.running.set(formatJobId(job.id), entry);
     this.ctx.changed();
   }

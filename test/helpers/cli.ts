@@ -1,6 +1,7 @@
 // Drives the real bin/ programs as child processes, as a shell script would.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './zk-server.js';
@@ -75,7 +76,8 @@ export class DaemonProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(readonly options: DaemonOptions) {
-    const args = ['--zk', options.zk, '--root', options.root, '--node-id', options.nodeId, '--slots', String(options.slots ?? 2), '--session-timeout', '4s', '--kill-grace', '1s', '--stop-grace', '3s'];
+    const spool = mkdtempSync(path.join(os.tmpdir(), `zkjobs-spool-${options.nodeId}-`));
+    const args = ['--zk', options.zk, '--root', options.root, '--node-id', options.nodeId, '--slots', String(options.slots ?? 2), '--session-timeout', '4s', '--kill-grace', '1s', '--stop-grace', '3s', '--spool-dir', spool];
     for (const q of options.queues ?? ['default']) args.push('--queue', q);
     this.child = spawn(bin('zkjobd'), [...args, ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (c) => (this.log += c));
