@@ -4,7 +4,8 @@ import { submitCommand } from './zkjobc/submit.js';
 import { statusCommand } from './zkjobc/status.js';
 import { waitCommand } from './zkjobc/wait.js';
 import { cancelCommand } from './zkjobc/cancel.js';
+import { logsCommand, outputCommand } from './zkjobc/output.js';
 
-await runProgram('zkjobc', 'zkjobc submit|status|wait|cancel [options] … (see zkjobc --help)', (y) =>
-  y.command(submitCommand).command(statusCommand).command(waitCommand).command(cancelCommand).demandCommand(1, 'no command given'),
+await runProgram('zkjobc', 'zkjobc submit|status|wait|cancel|logs|output [options] … (see zkjobc --help)', (y) =>
+  y.command(submitCommand).command(statusCommand).command(waitCommand).command(cancelCommand).command(logsCommand).command(outputCommand).demandCommand(1, 'no command given'),
 );

@@ -1,0 +1,69 @@
+// zkjobc logs [-f] JOB: the output of a running (or finished) job from the
+// node that runs it, following it until it ends with -f.
+// zkjobc output JOB: the stored output of a finished job; from the node's
+// spool, or the result's tail (with a note) when that node is unreachable.
+import { readFileSync } from 'node:fs';
+import type { Argv, CommandModule } from 'yargs';
+import { withConnectionOptions, withSession, type ConnectionArgs } from '../program.js';
+import { parseJobId } from '../../job-id.js';
+import { endpointOf, fetchOutput, requireStatus, type OutputStream } from '../../job-output.js';
+import { DataError, UnavailableError, ZkjobsError } from '../../errors.js';
+
+interface OutputArgs extends ConnectionArgs {
+  job: string;
+  stderr: boolean;
+  follow?: boolean;
+  'http-token-file'?: string;
+}
+
+function options(y: Argv, follow: boolean): Argv<OutputArgs> {
+  let built = withConnectionOptions(y)
+    .positional('job', { type: 'string', demandOption: true })
+    .option('stderr', { type: 'boolean', default: false, describe: 'standard error instead of standard output' })
+    .option('http-token-file', { type: 'string', describe: "file holding the daemons' output token (env ZKJOBS_HTTP_TOKEN)" });
+  if (follow) built = built.option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'keep following until the job ends' });
+  return built as unknown as Argv<OutputArgs>;
+}
+
+function token(args: OutputArgs): string | null {
+  if (args['http-token-file']) {
+    try {
+      return readFileSync(args['http-token-file'], 'utf8').trim();
+    } catch (err) {
+      throw new DataError(`cannot read ${args['http-token-file']}: ${(err as Error).message}`);
+    }
+  }
+  return process.env.ZKJOBS_HTTP_TOKEN ?? null;
+}
+
+async function stream(args: OutputArgs, follow: boolean, finishedOnly: boolean): Promise<void> {
+  const id = parseJobId(String(args.job));
+  const which: OutputStream = args.stderr ? 'stderr' : 'stdout';
+  await withSession(args, async ({ zk, paths }) => {
+    const status = await requireStatus(zk, paths, id);
+    if (status.state === 'pending') throw new ZkjobsError(`job ${status.id} has not started yet`);
+    if (finishedOnly && status.state === 'running') throw new ZkjobsError(`job ${status.id} is still running; use zkjobc logs -f`);
+    try {
+      const body = await fetchOutput(await endpointOf(zk, paths, status.node!), id, which, follow, token(args));
+      for await (const chunk of body) process.stdout.write(chunk);
+    } catch (err) {
+      if (!(err instanceof UnavailableError) || !status.result) throw err;
+      process.stderr.write(`zkjobc: ${err.message}; printing the last ${which} kept with the result\n`);
+      process.stdout.write(args.stderr ? status.result.stderrTail : status.result.stdoutTail);
+    }
+  });
+}
+
+export const logsCommand: CommandModule<object, OutputArgs> = {
+  command: 'logs <job>',
+  describe: "print a job's output from the node running it (-f: follow until it ends)",
+  builder: (y) => options(y, true),
+  handler: (args) => stream(args, args.follow ?? false, false),
+};
+
+export const outputCommand: CommandModule<object, OutputArgs> = {
+  command: 'output <job>',
+  describe: "print a finished job's stored output",
+  builder: (y) => options(y, false),
+  handler: (args) => stream(args, false, true),
+};

@@ -1,0 +1,43 @@
+// Fetching a job's full output from the daemon that runs or ran it: the
+// claim (running) or the result (finished) names the node, the node record
+// names its output endpoint.
+import http from 'node:http';
+import type { Readable } from 'node:stream';
+import type { Paths } from './zk/paths.js';
+import type { ZkClient } from './zk/client.js';
+import { withRetry } from './zk/retry.js';
+import { formatJobId, formatSeq, type JobId } from './job-id.js';
+import { jobStatus, type JobStatus } from './status.js';
+import { parseNodeRecord } from './node-record.js';
+import { NotAuthorizedError, NotFoundError, UnavailableError, ZkjobsError } from './errors.js';
+
+export type OutputStream = 'stdout' | 'stderr';
+
+export async function requireStatus(zk: ZkClient, paths: Paths, id: JobId): Promise<JobStatus> {
+  const status = await jobStatus(zk, paths, id);
+  if (!status) throw new NotFoundError(`no such job ${formatJobId(id)}`);
+  return status;
+}
+
+/** host:port of the node's output endpoint; UnavailableError when it cannot be reached. */
+export async function endpointOf(zk: ZkClient, paths: Paths, node: string): Promise<string> {
+  const record = await withRetry(() => zk.getOrNull(paths.node(node)));
+  if (!record) throw new UnavailableError(`node ${node} is not running, so its spooled output cannot be read`);
+  const address = parseNodeRecord(record.data).http;
+  if (!address) throw new UnavailableError(`node ${node} serves no output endpoint (zkjobd --http-bind none)`);
+  return address;
+}
+
+export function fetchOutput(address: string, id: JobId, stream: OutputStream, follow: boolean, token: string | null): Promise<Readable> {
+  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+  const path = `/jobs/${id.queue}/${formatSeq(id.seq)}/${stream}${follow ? '?follow=1' : ''}`;
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host, port, path, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+      if (res.statusCode === 200) return resolve(res);
+      res.resume();
+      if (res.statusCode === 401) reject(new NotAuthorizedError(`node at ${address} refused the output request: wrong or missing token (ZKJOBS_HTTP_TOKEN)`));
+      else reject(new ZkjobsError(`node at ${address} answered ${res.statusCode}`));
+    });
+    req.on('error', (err) => reject(new UnavailableError(`cannot reach the output endpoint ${address}: ${err.message}`)));
+  });
+}

@@ -1,0 +1,77 @@
+// Live and stored output: `zkjobc logs -f` follows a running job from the
+// node that runs it; `zkjobc output` prints the whole stored output after
+// the end, beyond the result's 64 KiB tail, and falls back to that tail
+// when the node is gone. The endpoint honours its access token.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startStandalone, waitFor, type ZkCluster } from '../helpers/zk-server.js';
+import { bin, freshRoot, ok, run, startDaemon, type DaemonProcess } from '../helpers/cli.js';
+
+let zk: ZkCluster;
+const daemons: DaemonProcess[] = [];
+const root = freshRoot();
+const conn = () => ['--zk', zk.connectString, '--root', root];
+const tokenFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'zkjobs-token-')), 'token');
+
+before(async () => {
+  zk = await startStandalone();
+  writeFileSync(tokenFile, 's3cret\n');
+  daemons.push(await startDaemon({ zk: zk.connectString, root, nodeId: 'out', slots: 2, queues: ['default', 'other'] }));
+});
+after(async () => {
+  await Promise.all(daemons.map((d) => d.stop()));
+  await zk?.stop();
+});
+
+test('logs -f sees lines as they are written and ends with the job', async () => {
+  const id = (await ok('zkjobc', ['submit', ...conn(), '--', 'sh', '-c', 'echo one; sleep 2; echo two >&2; echo three; sleep 2; echo four'])).trim();
+  await waitFor('the job to run', async () => (await ok('zkjobc', ['status', ...conn(), id])).includes('running'), 20_000);
+  const follower = spawn(bin('zkjobc'), ['logs', ...conn(), '-f', id]);
+  const arrivals: [number, string][] = [];
+  follower.stdout.on('data', (c: Buffer) => arrivals.push([Date.now(), c.toString()]));
+  const code = await new Promise((resolve) => follower.on('close', resolve));
+  assert.equal(code, 0);
+  assert.equal(arrivals.map(([, t]) => t).join(''), 'one\nthree\nfour\n');
+  const firstAt = arrivals.find(([, t]) => t.includes('one'))![0];
+  const lastAt = arrivals.find(([, t]) => t.includes('four'))![0];
+  assert.ok(lastAt - firstAt >= 2_500, `"one" arrived while the job ran, ${lastAt - firstAt} ms before the end`);
+  assert.equal(await ok('zkjobc', ['logs', ...conn(), '--stderr', id]), 'two\n');
+});
+
+test('output prints the whole stored output, beyond the result tail', async () => {
+  const r = await run('zkjobc', ['submit', ...conn(), '--wait', '--', 'seq', '1', '100000']);
+  assert.equal(r.code, 0);
+  const id = r.stdout.trim();
+  const out = await ok('zkjobc', ['output', ...conn(), id]);
+  assert.equal(out.split('\n').length - 1, 100_000);
+  const status = JSON.parse(await ok('zkjobc', ['status', ...conn(), '--json', id]));
+  assert.ok(status.result.stdoutTail.length <= 64 * 1024 && status.result.stdoutTail.length < out.length);
+  const pending = await run('zkjobc', ['output', ...conn(), 'default/0000099999']);
+  assert.equal(pending.code, 1);
+});
+
+test('with a token, requests without it are refused (77); with it they work', async () => {
+  const guarded = await startDaemon({ zk: zk.connectString, root, nodeId: 'guarded', slots: 1, queues: ['guarded'], args: ['--http-token-file', tokenFile] });
+  daemons.push(guarded);
+  const r = await run('zkjobc', ['submit', ...conn(), '-q', 'guarded', '--wait', '--', 'echo', 'secret output']);
+  const id = r.stdout.trim();
+  const refused = await run('zkjobc', ['output', ...conn(), id]);
+  assert.equal(refused.code, 77);
+  assert.match(refused.stderr, /wrong or missing token/);
+  assert.equal(await ok('zkjobc', ['output', ...conn(), id], { env: { ZKJOBS_HTTP_TOKEN: 's3cret' } }), 'secret output\n');
+  assert.equal(await ok('zkjobc', ['output', ...conn(), '--http-token-file', tokenFile, id]), 'secret output\n');
+});
+
+test('when the node that ran it is gone, output falls back to the result tail', async () => {
+  const gone = await startDaemon({ zk: zk.connectString, root, nodeId: 'gone', slots: 1, queues: ['gone'] });
+  const r = await run('zkjobc', ['submit', ...conn(), '-q', 'gone', '--wait', '--', 'echo', 'kept in the result']);
+  await gone.stop();
+  const out = await run('zkjobc', ['output', ...conn(), r.stdout.trim()]);
+  assert.equal(out.code, 0);
+  assert.equal(out.stdout, 'kept in the result\n');
+  assert.match(out.stderr, /^zkjobc: node gone is not running.*printing the last stdout kept with the result\n$/);
+});
