@@ -9,7 +9,9 @@ import { withRetry } from './zk/retry.js';
 import { NodeExistsError } from './zk/errors.js';
 import { encodeJson } from './record.js';
 import { walkBuckets } from './job-list.js';
-import type { JobId } from './job-id.js';
+import { formatSeq, type JobId } from './job-id.js';
+import { readResult } from './complete.js';
+import { TERMINAL_STATES, type JobResult, type TerminalState } from './result.js';
 import { pipelined } from './pipeline.js';
 
 /** Removals in flight at once. */
@@ -21,18 +23,55 @@ export interface PurgeCounts {
   skippedRunning: number;
 }
 
-export async function purgeQueue(zk: ZkClient, paths: Paths, queue: string): Promise<PurgeCounts> {
+/** Which jobs a purge takes: by state (default all but running), and submitted/finished before a time. */
+export interface PurgeFilter {
+  /** Remove pending jobs. */
+  pending: boolean;
+  /** Remove finished jobs in these states. */
+  finished: readonly TerminalState[];
+  /** Only jobs finished (or, pending, submitted) before this time (ms since the epoch). */
+  before: number | null;
+  /** Count, remove nothing. */
+  dryRun: boolean;
+}
+
+export const PURGE_ALL: PurgeFilter = { pending: true, finished: TERMINAL_STATES, before: null, dryRun: false };
+
+export async function purgeQueue(zk: ZkClient, paths: Paths, queue: string, filter: PurgeFilter = PURGE_ALL): Promise<PurgeCounts> {
   const counts: PurgeCounts = { pending: 0, finished: 0, skippedRunning: 0 };
-  const results = walkBuckets(zk, paths.results(queue), (b) => paths.resultBucket(queue, b), queue);
-  for await (const deleted of pipelined(results, WINDOW, (id) => withRetry(() => zk.deleteIfExists(paths.result(queue, id.seq))))) {
-    if (deleted) counts.finished++;
+  // Reading each result is only needed when the filter looks inside it.
+  const readResults = filter.finished.length < TERMINAL_STATES.length || filter.before !== null;
+  if (filter.finished.length > 0) {
+    const results = walkBuckets(zk, paths.results(queue), (b) => paths.resultBucket(queue, b), queue);
+    const purgeOne = async (id: JobId) => {
+      if (readResults && !resultMatches(await readResult(zk, paths, id).catch(() => null), filter)) return false;
+      return filter.dryRun || withRetry(() => zk.deleteIfExists(paths.result(queue, id.seq)));
+    };
+    for await (const deleted of pipelined(results, WINDOW, purgeOne)) if (deleted) counts.finished++;
   }
-  const pending = walkBuckets(zk, paths.pending(queue), (b) => paths.pendingBucket(queue, b), queue);
-  for await (const outcome of pipelined(pending, WINDOW, (id) => removePending(zk, paths, id))) {
-    if (outcome === 'removed') counts.pending++;
-    if (outcome === 'running') counts.skippedRunning++;
+  if (filter.pending) {
+    const claims = filter.dryRun ? new Set(await withRetry(() => zk.childrenOrEmpty(paths.claims(queue)))) : new Set<string>();
+    const pending = walkBuckets(zk, paths.pending(queue), (b) => paths.pendingBucket(queue, b), queue);
+    const purgeOne = async (id: JobId) => {
+      if (filter.before !== null) {
+        const stat = await withRetry(() => zk.exists(paths.pendingJob(queue, id.seq)));
+        if (!stat || stat.ctime.getTime() >= filter.before) return 'kept' as const;
+      }
+      if (filter.dryRun) return claims.has(formatSeq(id.seq)) ? ('running' as const) : ('removed' as const);
+      return removePending(zk, paths, id);
+    };
+    for await (const outcome of pipelined(pending, WINDOW, purgeOne)) {
+      if (outcome === 'removed') counts.pending++;
+      if (outcome === 'running') counts.skippedRunning++;
+    }
   }
   return counts;
+}
+
+function resultMatches(result: JobResult | null, filter: PurgeFilter): boolean {
+  if (!result) return false;
+  if (!filter.finished.includes(result.state)) return false;
+  return filter.before === null || Date.parse(result.finishedAt) < filter.before;
 }
 
 /** Take the claim, delete the spec, drop the claim. */

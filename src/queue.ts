@@ -3,6 +3,7 @@
 // "no such queue", so a crash halfway through creating a queue leaves
 // something that the next create completes, never a queue that loses jobs.
 import { NotFoundError } from './errors.js';
+import { BadVersionError } from './zk/errors.js';
 import { checkQueueName } from './job-id.js';
 import { decodeJsonObject, encodeJson, rejectUnknownFields } from './record.js';
 import type { Paths } from './zk/paths.js';
@@ -57,4 +58,20 @@ export async function readQueueConfig(zk: ZkClient, paths: Paths, queue: string)
   const node = await zk.getOrNull(paths.queue(queue));
   if (!node) throw noSuchQueue(queue);
   return parseQueueConfig(node.data);
+}
+
+/** Pause or resume: daemons watch the config and start nothing new while paused. */
+export async function setPaused(zk: ZkClient, paths: Paths, queue: string, paused: boolean): Promise<void> {
+  await requireQueue(zk, paths, queue);
+  for (;;) {
+    const node = await zk.getOrNull(paths.queue(queue));
+    if (!node) throw noSuchQueue(queue);
+    const config = { ...parseQueueConfig(node.data), paused };
+    try {
+      await zk.set(paths.queue(queue), encodeJson(config), node.stat.version);
+      return;
+    } catch (err) {
+      if (!(err instanceof BadVersionError)) throw err;
+    }
+  }
 }

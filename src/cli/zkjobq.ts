@@ -4,7 +4,11 @@ import { listCommand } from './zkjobq/list.js';
 import { purgeCommand } from './zkjobq/purge.js';
 import { nodesCommand } from './zkjobq/nodes.js';
 import { createCommand } from './zkjobq/create.js';
+import { deleteQueueCommand, pauseQueueCommand, resumeQueueCommand } from './zkjobq/queue-admin.js';
+import { requeueCommand, rmCommand, showCommand } from './zkjobq/job-admin.js';
+import { statCommand } from './zkjobq/stat.js';
 
-await runProgram('zkjobq', 'zkjobq create|list|purge|nodes [options] … (see zkjobq --help)', (y) =>
-  y.command(createCommand).command(listCommand).command(purgeCommand).command(nodesCommand).demandCommand(1, 'no command given'),
+await runProgram('zkjobq', 'zkjobq create|delete|list|show|stat|pause|resume|requeue|rm|purge|nodes [options] … (see zkjobq --help)', (y) =>
+  y.command(createCommand).command(deleteQueueCommand).command(listCommand).command(showCommand).command(statCommand)
+    .command(pauseQueueCommand).command(resumeQueueCommand).command(requeueCommand).command(rmCommand).command(purgeCommand).command(nodesCommand).demandCommand(1, 'no command given'),
 );

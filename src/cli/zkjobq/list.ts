@@ -1,21 +1,61 @@
-// zkjobq list [QUEUE…] [--json]: one row per job, like squeue.
+// zkjobq list [QUEUE…]: one row per job, like squeue. --state and --node
+// filter; --parsable prints '|'-separated fields without padding or header
+// (like sacct --parsable2); --format picks the columns.
 import type { Argv, CommandModule } from 'yargs';
 import { withConnectionOptions, withSession, out, type ConnectionArgs } from '../program.js';
 import { listQueues, requireQueue } from '../../queue.js';
 import { listJobs } from '../../job-list.js';
 import type { JobStatus } from '../../status.js';
+import { describeCommand } from '../../job-spec.js';
+import { UsageError } from '../../errors.js';
 import { formatTable } from './table.js';
 
 interface ListArgs extends ConnectionArgs {
   queues: string[];
   json: boolean;
   limit: number;
+  state?: string;
+  node?: string;
+  parsable: boolean;
+  format?: string;
 }
 
-export function jobRow(s: JobStatus): string[] {
-  const command = s.spec?.argv.join(' ') ?? (s.problem ? `(${s.problem})` : '');
-  const exit = s.result ? (s.result.signal ?? (s.result.exitCode === null ? '-' : String(s.result.exitCode))) : '';
-  return [s.id, s.state, s.node ?? '', exit, String(s.attempt), command];
+export const STATES = ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'finished'] as const;
+
+/** Seconds as "45s", "12m", "3h", "2d". */
+export function shortAge(seconds: number): string {
+  if (seconds < 120) return `${Math.round(seconds)}s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)}h`;
+  return `${Math.round(seconds / 86_400)}d`;
+}
+
+/** Pending: age since submission; running: elapsed; finished: how long it ran. */
+function timeColumn(s: JobStatus, now: number): string {
+  const since = (iso: string | null | undefined) => (iso ? (now - Date.parse(iso)) / 1000 : null);
+  let seconds: number | null = null;
+  if (s.result) seconds = s.result.startedAt ? (Date.parse(s.result.finishedAt) - Date.parse(s.result.startedAt)) / 1000 : null;
+  else if (s.state === 'running') seconds = since(s.claim?.since);
+  else seconds = since(s.spec?.submittedAt);
+  return seconds === null || Number.isNaN(seconds) ? '-' : shortAge(Math.max(0, seconds));
+}
+
+const COLUMNS: Record<string, (s: JobStatus, now: number) => string> = {
+  JOB: (s) => s.id,
+  STATE: (s) => s.state,
+  NODE: (s) => s.node ?? '',
+  TIME: timeColumn,
+  ATTEMPT: (s) => String(s.attempt),
+  EXIT: (s) => (s.result ? (s.result.signal ?? (s.result.exitCode === null ? '-' : String(s.result.exitCode))) : ''),
+  NAME: (s) => s.spec?.name ?? '',
+  COMMAND: (s) => (s.spec ? describeCommand(s.spec) : s.problem ? `(${s.problem})` : ''),
+};
+const DEFAULT_FORMAT = 'JOB,STATE,NODE,TIME,ATTEMPT,COMMAND';
+
+export function matchesState(s: JobStatus, state: string | undefined): boolean {
+  if (!state) return true;
+  if (state === 'finished') return s.result !== null;
+  return s.state === state;
 }
 
 export const listCommand: CommandModule<object, ListArgs> = {
@@ -23,19 +63,32 @@ export const listCommand: CommandModule<object, ListArgs> = {
   describe: 'list jobs with their state (all queues if none named)',
   builder: (y) => withConnectionOptions(y)
     .positional('queues', { type: 'string', array: true, default: [] })
+    .option('state', { type: 'string', choices: STATES, describe: 'only jobs in this state' })
+    .option('node', { type: 'string', describe: 'only jobs running on or run by this node' })
     .option('json', { type: 'boolean', default: false, describe: 'one JSON object per job' })
+    .option('parsable', { type: 'boolean', default: false, describe: "fields separated by '|', no header, no padding" })
+    .option('format', { type: 'string', describe: `columns, comma-separated, from ${Object.keys(COLUMNS).join(',')} (default ${DEFAULT_FORMAT})` })
     .option('limit', { type: 'number', default: 1000, describe: 'at most this many jobs per queue (0: no limit)' }) as unknown as Argv<ListArgs>,
   handler: async (args) => {
+    const columns = (args.format ?? DEFAULT_FORMAT).split(',').map((c) => c.trim().toUpperCase());
+    const unknown = columns.find((c) => !COLUMNS[c]);
+    if (unknown) throw new UsageError(`unknown column '${unknown}' in --format; use ${Object.keys(COLUMNS).join(',')}`);
     await withSession(args, async ({ zk, paths }) => {
       const queues = args.queues.length > 0 ? args.queues.map(String) : await listQueues(zk, paths);
       const limit = args.limit > 0 ? args.limit : Number.MAX_SAFE_INTEGER;
+      const wantFinished = !args.state || ['succeeded', 'failed', 'cancelled', 'finished'].includes(args.state);
+      const wantUnfinished = !args.state || ['pending', 'running'].includes(args.state);
       const rows: JobStatus[] = [];
       for (const queue of queues) {
         await requireQueue(zk, paths, queue);
-        rows.push(...(await listJobs(zk, paths, queue, { unfinished: true, finished: true, limit })));
+        const jobs = await listJobs(zk, paths, queue, { unfinished: wantUnfinished, finished: wantFinished, limit });
+        rows.push(...jobs.filter((j) => matchesState(j, args.state) && (!args.node || j.node === args.node)));
       }
-      if (args.json) rows.forEach((r) => out(JSON.stringify(r)));
-      else out(formatTable(['JOB', 'STATE', 'NODE', 'EXIT', 'ATTEMPT', 'COMMAND'], rows.map(jobRow)));
+      const now = Date.now();
+      if (args.json) return rows.forEach((r) => out(JSON.stringify(r)));
+      const cells = rows.map((r) => columns.map((c) => COLUMNS[c](r, now)));
+      if (args.parsable) return cells.forEach((c) => out(c.join('|')));
+      out(formatTable(columns, cells));
     });
   },
 };

@@ -1,26 +1,66 @@
-// zkjobq purge QUEUE: remove pending and finished jobs, never running ones.
+// zkjobq purge QUEUE [--state S] [--older-than D] [--dry-run] [--yes]:
+// remove pending and finished jobs, never running ones. On a terminal it
+// asks first, unless --yes.
+import readline from 'node:readline/promises';
 import type { Argv, CommandModule } from 'yargs';
 import { withConnectionOptions, withSession, out, type ConnectionArgs } from '../program.js';
 import { requireQueue } from '../../queue.js';
-import { purgeQueue } from '../../purge.js';
+import { purgeQueue, type PurgeFilter } from '../../purge.js';
+import { parseDuration } from '../../duration.js';
+import { TERMINAL_STATES } from '../../result.js';
+import { ZkjobsError } from '../../errors.js';
 
 interface PurgeArgs extends ConnectionArgs {
   queue: string;
   json: boolean;
+  state: string;
+  'older-than'?: string;
+  'dry-run': boolean;
+  yes: boolean;
+}
+
+const STATES = ['all', 'pending', 'finished', ...TERMINAL_STATES] as const;
+
+export function purgeFilter(state: string, olderThan: string | undefined, dryRun: boolean, now = Date.now()): PurgeFilter {
+  return {
+    pending: state === 'all' || state === 'pending',
+    finished: state === 'all' || state === 'finished' ? TERMINAL_STATES : TERMINAL_STATES.filter((s) => s === state),
+    before: olderThan === undefined ? null : now - parseDuration(olderThan, '--older-than'),
+    dryRun,
+  };
+}
+
+async function confirmed(question: string): Promise<boolean> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
 }
 
 export const purgeCommand: CommandModule<object, PurgeArgs> = {
   command: 'purge <queue>',
-  describe: 'remove the pending and finished jobs of a queue (running jobs are left alone)',
+  describe: 'remove pending and finished jobs of a queue (running jobs are left alone)',
   builder: (y) => withConnectionOptions(y)
     .positional('queue', { type: 'string', demandOption: true })
+    .option('state', { type: 'string', choices: STATES, default: 'all', describe: 'which jobs: pending, finished, one terminal state, or all' })
+    .option('older-than', { type: 'string', describe: 'only jobs submitted (pending) or finished more than DURATION ago' })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'count what would be removed, remove nothing' })
+    .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask for confirmation on a terminal' })
     .option('json', { type: 'boolean', default: false }) as unknown as Argv<PurgeArgs>,
   handler: async (args) => {
+    const filter = purgeFilter(args.state, args['older-than'], args['dry-run']);
     await withSession(args, async ({ zk, paths }) => {
       await requireQueue(zk, paths, args.queue);
-      const counts = await purgeQueue(zk, paths, args.queue);
-      if (args.json) out(JSON.stringify({ queue: args.queue, removed: counts.pending + counts.finished, ...counts }));
-      else out(`purged ${counts.pending + counts.finished} jobs from ${args.queue} (${counts.pending} pending, ${counts.finished} finished; ${counts.skippedRunning} running left alone)`);
+      if (!filter.dryRun && !args.yes && process.stdin.isTTY && !(await confirmed(`Remove ${args.state} jobs${args['older-than'] ? ` older than ${args['older-than']}` : ''} from ${args.queue}?`))) {
+        throw new ZkjobsError('purge not confirmed; nothing removed');
+      }
+      const counts = await purgeQueue(zk, paths, args.queue, filter);
+      const total = counts.pending + counts.finished;
+      const verb = filter.dryRun ? 'would purge' : 'purged';
+      if (args.json) out(JSON.stringify({ queue: args.queue, dryRun: filter.dryRun, removed: total, ...counts }));
+      else out(`${verb} ${total} jobs from ${args.queue} (${counts.pending} pending, ${counts.finished} finished; ${counts.skippedRunning} running left alone)`);
     });
   },
 };

@@ -1,0 +1,32 @@
+// zkjobq stat [QUEUE…]: counts per state without reading every job.
+import type { Argv, CommandModule } from 'yargs';
+import { withConnectionOptions, withSession, out, type ConnectionArgs } from '../program.js';
+import { listQueues, readQueueConfig } from '../../queue.js';
+import { queueStats } from '../../queue-stats.js';
+import { formatTable } from './table.js';
+
+interface StatArgs extends ConnectionArgs {
+  queues: string[];
+  json: boolean;
+}
+
+export const statCommand: CommandModule<object, StatArgs> = {
+  command: 'stat [queues..]',
+  describe: 'counts per state, oldest pending age and running jobs per node, per queue',
+  builder: (y) => withConnectionOptions(y)
+    .positional('queues', { type: 'string', array: true, default: [] })
+    .option('json', { type: 'boolean', default: false }) as unknown as Argv<StatArgs>,
+  handler: async (args) => {
+    await withSession(args, async ({ zk, paths }) => {
+      const queues = args.queues.length > 0 ? args.queues.map(String) : await listQueues(zk, paths);
+      const stats = [];
+      for (const queue of queues) stats.push(await queueStats(zk, paths, queue, (await readQueueConfig(zk, paths, queue)).paused));
+      if (args.json) return stats.forEach((s) => out(JSON.stringify(s)));
+      out(formatTable(['QUEUE', 'STATE', 'PENDING', 'RUNNING', 'FINISHED', 'OLDEST', 'RUNNING/NODE'], stats.map((s) => [
+        s.queue, s.paused ? 'paused' : 'active', String(s.pending), String(s.running), String(s.finished),
+        s.oldestPendingAge === null ? '-' : `${s.oldestPendingAge}s`,
+        Object.entries(s.runningPerNode).map(([n, c]) => `${n}=${c}`).join(',') || '-',
+      ])));
+    });
+  },
+};

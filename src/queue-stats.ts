@@ -1,0 +1,67 @@
+// Counts for `zkjobq stat` without reading every job: bucket znodes' child
+// counts give pending and finished totals, the claims list gives what runs
+// where, and only the oldest pending spec is read for its age.
+import type { Paths } from './zk/paths.js';
+import type { ZkClient } from './zk/client.js';
+import { withRetry } from './zk/retry.js';
+import { parseSeq } from './job-id.js';
+import { parseClaimRecord } from './claim.js';
+
+export interface QueueStats {
+  queue: string;
+  paused: boolean;
+  /** Not yet started (pending znodes without a claim). */
+  pending: number;
+  running: number;
+  finished: number;
+  /** Seconds since the oldest pending job was submitted, or null. */
+  oldestPendingAge: number | null;
+  runningPerNode: Record<string, number>;
+}
+
+async function childCount(zk: ZkClient, parent: string, bucket: (b: string) => string): Promise<{ total: number; first: string | null }> {
+  const buckets = (await withRetry(() => zk.childrenOrEmpty(parent))).sort();
+  const stats = await Promise.all(buckets.map((b) => withRetry(() => zk.exists(bucket(b)))));
+  const firstIndex = stats.findIndex((s) => (s?.numChildren ?? 0) > 0);
+  return { total: stats.reduce((n, s) => n + (s?.numChildren ?? 0), 0), first: firstIndex >= 0 ? buckets[firstIndex] : null };
+}
+
+export async function queueStats(zk: ZkClient, paths: Paths, queue: string, paused: boolean): Promise<QueueStats> {
+  const unfinished = await childCount(zk, paths.pending(queue), (b) => paths.pendingBucket(queue, b));
+  const finished = await childCount(zk, paths.results(queue), (b) => paths.resultBucket(queue, b));
+  const claims = await withRetry(() => zk.childrenOrEmpty(paths.claims(queue)));
+  const runningPerNode: Record<string, number> = {};
+  for (const name of claims) {
+    const seq = parseSeq(name);
+    const claim = seq === null ? null : await withRetry(() => zk.getOrNull(paths.claim(queue, seq)));
+    if (!claim) continue;
+    let node = '?';
+    try {
+      node = parseClaimRecord(claim.data).node;
+    } catch {
+      // Counted under "?".
+    }
+    runningPerNode[node] = (runningPerNode[node] ?? 0) + 1;
+  }
+  const running = Object.values(runningPerNode).reduce((a, b) => a + b, 0);
+  return {
+    queue,
+    paused,
+    pending: Math.max(0, unfinished.total - running),
+    running,
+    finished: finished.total,
+    oldestPendingAge: await oldestAge(zk, paths, queue, unfinished.first, new Set(claims)),
+    runningPerNode,
+  };
+}
+
+/** Age of the first unclaimed job in the oldest non-empty bucket (one bucket listing, one stat). */
+async function oldestAge(zk: ZkClient, paths: Paths, queue: string, bucket: string | null, claimed: Set<string>): Promise<number | null> {
+  if (!bucket) return null;
+  const names = (await withRetry(() => zk.childrenOrEmpty(paths.pendingBucket(queue, bucket)))).sort();
+  const first = names.find((n) => !claimed.has(n));
+  const seq = first ? parseSeq(first) : null;
+  if (seq === null) return null;
+  const stat = await withRetry(() => zk.exists(paths.pendingJob(queue, seq)));
+  return stat ? Math.max(0, Math.round((Date.now() - stat.ctime.getTime()) / 1000)) : null;
+}

@@ -1,0 +1,42 @@
+// Removing one job (zkjobq rm) and requeueing a finished one (zkjobq requeue).
+//
+// rm: a finished job loses its result; a pending one is removed as purge
+// does (claim first, so no daemon starts it meanwhile); a running one is
+// refused: cancel it first.
+//
+// requeue resubmits a failed or cancelled job's spec under a NEW id and
+// keeps the old result. Reusing the id would need two operations without a
+// transaction (recreate the spec, delete the result), and a crash between
+// them leaves either a job with no record at all or a pending spec beside
+// a result, which a claimer treats as finished. A new id is safe at every
+// crash point: at worst the requeue did not happen and can be repeated.
+import type { Paths } from './zk/paths.js';
+import type { ZkClient } from './zk/client.js';
+import { withRetry } from './zk/retry.js';
+import { formatJobId, type JobId } from './job-id.js';
+import { readResult } from './complete.js';
+import { removePending } from './purge.js';
+import { submitJob } from './submit.js';
+import { DataError, NotFoundError, ZkjobsError } from './errors.js';
+
+export async function removeJob(zk: ZkClient, paths: Paths, id: JobId): Promise<'finished' | 'pending'> {
+  if (await withRetry(() => zk.deleteIfExists(paths.result(id.queue, id.seq)))) {
+    await withRetry(() => zk.deleteIfExists(paths.pendingJob(id.queue, id.seq)));
+    return 'finished';
+  }
+  const outcome = await removePending(zk, paths, id);
+  if (outcome === 'running') throw new ZkjobsError(`job ${formatJobId(id)} is running; cancel it first (zkjobc cancel)`);
+  if (outcome === 'gone') throw new NotFoundError(`no such job ${formatJobId(id)}`);
+  return 'pending';
+}
+
+export async function requeueJob(zk: ZkClient, paths: Paths, id: JobId): Promise<JobId> {
+  const result = await readResult(zk, paths, id);
+  if (!result) {
+    const pending = await withRetry(() => zk.exists(paths.pendingJob(id.queue, id.seq)));
+    throw pending ? new ZkjobsError(`job ${formatJobId(id)} has not ended; nothing to requeue`) : new NotFoundError(`no such job ${formatJobId(id)}`);
+  }
+  if (result.state === 'succeeded') throw new ZkjobsError(`job ${formatJobId(id)} succeeded; only failed or cancelled jobs are requeued`);
+  if (!result.spec) throw new DataError(`job ${formatJobId(id)} has no readable spec to requeue`);
+  return submitJob(zk, paths, id.queue, { ...result.spec, submittedAt: new Date().toISOString() });
+}

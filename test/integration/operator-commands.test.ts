@@ -1,0 +1,100 @@
+// The operators' commands against a real ZooKeeper and a running daemon:
+// pause/resume, stat, show, list filters and formats, rm, requeue, purge
+// with filters and dry run, delete.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStandalone, waitFor, type ZkCluster } from '../helpers/zk-server.js';
+import { freshRoot, ok, run, startDaemon, type DaemonProcess } from '../helpers/cli.js';
+
+let zk: ZkCluster;
+let daemon: DaemonProcess;
+const root = freshRoot();
+const conn = () => ['--zk', zk.connectString, '--root', root];
+const zkjobq = (...args: string[]) => ok('zkjobq', [args[0], ...conn(), ...args.slice(1)]);
+const stateOf = async (id: string) => JSON.parse(await ok('zkjobc', ['status', ...conn(), '--json', id])).state as string;
+
+before(async () => {
+  zk = await startStandalone();
+  daemon = await startDaemon({ zk: zk.connectString, root, nodeId: 'op', slots: 2, queues: ['default', 'work'] });
+});
+after(async () => {
+  await daemon?.stop();
+  await zk?.stop();
+});
+
+test('pause stops new starts but lets running jobs finish; resume starts them', async () => {
+  const running = (await ok('zkjobc', ['submit', ...conn(), '-q', 'work', '--', 'sleep', '2'])).trim();
+  await waitFor('the first job to run', async () => (await stateOf(running)) === 'running', 20_000);
+  assert.equal(await zkjobq('pause', 'work'), 'work: paused\n');
+  const held = (await ok('zkjobc', ['submit', ...conn(), '-q', 'work', '--', 'true'])).trim();
+  await waitFor('the running job to finish while paused', async () => (await stateOf(running)) === 'succeeded', 20_000);
+  const stat = JSON.parse(await zkjobq('stat', 'work', '--json'));
+  assert.equal(stat.paused, true);
+  assert.equal(stat.pending, 1);
+  assert.equal(await stateOf(held), 'pending', 'nothing new started while paused');
+  assert.equal(await zkjobq('resume', 'work'), 'work: resumed\n');
+  await waitFor('the held job to run after resume', async () => (await stateOf(held)) === 'succeeded', 20_000);
+});
+
+test('stat counts per state and show describes one job', async () => {
+  const failed = await run('zkjobc', ['submit', ...conn(), '--wait', '--name', 'doomed', '--', 'sh', '-c', 'exit 5']);
+  const id = failed.stdout.trim();
+  const stat = JSON.parse(await zkjobq('stat', 'default', '--json'));
+  assert.deepEqual([stat.queue, stat.pending, stat.running, stat.finished >= 1], ['default', 0, 0, true]);
+  assert.match(await zkjobq('stat'), /^QUEUE\s+STATE\s+PENDING\s+RUNNING\s+FINISHED/);
+  const shown = await zkjobq('show', id);
+  for (const line of [`Job:       ${id}`, 'State:     failed', 'Name:      doomed', "Command:   sh -c 'exit 5'", 'Node:      op', 'Exit:      5']) {
+    assert.ok(shown.includes(line), `show has ${line}:\n${shown}`);
+  }
+});
+
+test('list filters by state and node, and prints parsable and chosen columns', async () => {
+  const bad = (await run('zkjobc', ['submit', ...conn(), '--wait', '--', 'false'])).stdout.trim();
+  const good = (await run('zkjobc', ['submit', ...conn(), '--wait', '--', 'true'])).stdout.trim();
+  const failedOnly = (await zkjobq('list', 'default', '--state', 'failed', '--format', 'JOB,STATE', '--parsable')).trim().split('\n');
+  assert.ok(failedOnly.includes(`${bad}|failed`));
+  assert.ok(!failedOnly.some((l) => l.startsWith(good)));
+  assert.ok(failedOnly.every((l) => /^default\/\d{10}\|failed$/.test(l)));
+  assert.equal((await zkjobq('list', 'default', '--node', 'nobody', '--parsable')), '');
+  const bad2 = await run('zkjobq', ['list', ...conn(), '--format', 'JOB,COLOUR']);
+  assert.equal(bad2.code, 64);
+});
+
+test('rm removes pending and finished jobs and refuses running ones; requeue resubmits', async () => {
+  const failed = (await run('zkjobc', ['submit', ...conn(), '--wait', '--', 'sh', '-c', 'exit 9'])).stdout.trim();
+  const again = (await zkjobq('requeue', failed)).trim();
+  assert.notEqual(again, failed);
+  assert.equal((await run('zkjobc', ['wait', ...conn(), again])).code, 9, 'the requeued job ran again');
+  assert.equal(await stateOf(failed), 'failed', 'the old result is kept');
+  assert.equal((await run('zkjobq', ['requeue', ...conn(), again.replace(/\d+$/, '0000099999')])).code, 1);
+
+  const long = (await ok('zkjobc', ['submit', ...conn(), '--', 'sleep', '30'])).trim();
+  await waitFor('it to run', async () => (await stateOf(long)) === 'running', 20_000);
+  const refused = await run('zkjobq', ['rm', ...conn(), long]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /is running; cancel it first/);
+  await ok('zkjobc', ['cancel', ...conn(), long]);
+  assert.equal(await zkjobq('rm', failed), `${failed} removed (finished)\n`);
+  assert.equal((await run('zkjobc', ['status', ...conn(), failed])).code, 1);
+});
+
+test('purge by state with a dry run first, and --older-than', async () => {
+  await run('zkjobc', ['submit', ...conn(), '-q', 'work', '--wait', '--', 'false']);
+  await run('zkjobc', ['submit', ...conn(), '-q', 'work', '--wait', '--', 'true']);
+  const before = (await zkjobq('list', 'work', '--parsable', '--format', 'JOB')).trim().split('\n').length;
+  assert.match(await zkjobq('purge', 'work', '--state', 'failed', '--dry-run'), /^would purge 1 jobs from work/);
+  assert.equal((await zkjobq('list', 'work', '--parsable', '--format', 'JOB')).trim().split('\n').length, before, 'a dry run removes nothing');
+  assert.match(await zkjobq('purge', 'work', '--state', 'failed', '--older-than', '1h', '--yes'), /^purged 0 jobs/);
+  assert.match(await zkjobq('purge', 'work', '--state', 'failed', '--yes'), /^purged 1 jobs from work \(0 pending, 1 finished/);
+  assert.equal((await zkjobq('list', 'work', '--state', 'failed', '--parsable')), '');
+  assert.ok((await zkjobq('list', 'work', '--state', 'succeeded', '--parsable')).length > 0, 'other states are kept');
+});
+
+test('delete removes a queue and all its jobs; later submits are refused', async () => {
+  await ok('zkjobq', ['create', ...conn(), 'scratch']);
+  await ok('zkjobc', ['submit', ...conn(), '-q', 'scratch', '--', 'true']);
+  assert.match(await zkjobq('delete', 'scratch'), /^scratch: deleted with 1 jobs/);
+  const r = await run('zkjobc', ['submit', ...conn(), '-q', 'scratch', '--', 'true']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /no such queue 'scratch'/);
+});
