@@ -7,6 +7,7 @@ import { EXIT, UsageError, ZkjobsError } from '../errors.js';
 import { ZkClient } from '../zk/client.js';
 import { Paths } from '../zk/paths.js';
 import { ZkError, NoAuthError } from '../zk/errors.js';
+import { clientDefaults } from '../config.js';
 
 export interface ConnectionArgs {
   zk: string;
@@ -16,21 +17,23 @@ export interface ConnectionArgs {
 
 /** The --zk, --root and --connect-timeout options, with their environment defaults. */
 export function withConnectionOptions<T>(y: Argv<T>): Argv<T & ConnectionArgs> {
+  // Flags win over ZKJOBS_* variables, which win over the configuration file.
+  const file = clientDefaults();
   return y
     .option('zk', {
       type: 'string',
       describe: 'ZooKeeper connect string host:port[,host:port…] (env ZKJOBS_ZK)',
-      default: process.env.ZKJOBS_ZK ?? '127.0.0.1:2181',
+      default: process.env.ZKJOBS_ZK ?? file.zk ?? '127.0.0.1:2181',
     })
     .option('root', {
       type: 'string',
       describe: 'root znode of this zkjobs installation (env ZKJOBS_ROOT)',
-      default: process.env.ZKJOBS_ROOT ?? '/zkjobs',
+      default: process.env.ZKJOBS_ROOT ?? file.root ?? '/zkjobs',
     })
     .option('connect-timeout', {
       type: 'number',
       describe: 'milliseconds to wait for ZooKeeper before giving up with exit 69',
-      default: Number(process.env.ZKJOBS_CONNECT_TIMEOUT ?? 5000),
+      default: Number(process.env.ZKJOBS_CONNECT_TIMEOUT ?? file.connectTimeout ?? 5000),
     }) as Argv<T & ConnectionArgs>;
 }
 
@@ -52,6 +55,22 @@ export async function withSession<R>(args: ConnectionArgs, body: (s: Session) =>
 
 /** Build a program's parser with the shared failure handling, run it, exit with its code. */
 export async function runProgram(name: string, usage: string, build: (y: Argv) => Argv): Promise<void> {
+  let parser: Argv;
+  try {
+    parser = buildParser(name, usage, build);
+  } catch (err) {
+    process.exitCode = report(name, usage, err);
+    return;
+  }
+  try {
+    await parser.parseAsync();
+    process.exitCode ??= EXIT.OK;
+  } catch (err) {
+    process.exitCode = report(name, usage, err);
+  }
+}
+
+function buildParser(name: string, usage: string, build: (y: Argv) => Argv): Argv {
   const parser = build(yargs(hideBin(process.argv)).scriptName(name).usage(`Usage: ${usage}`))
     .strict()
     .help()
@@ -65,12 +84,7 @@ export async function runProgram(name: string, usage: string, build: (y: Argv) =
   // A repeated option: the last one wins, as with every Unix tool; array options still collect.
   const declared = parser as unknown as { getOptions(): { array: string[] } };
   parser.middleware((argv) => lastOneWins(argv, new Set(declared.getOptions().array)), true);
-  try {
-    await parser.parseAsync();
-    process.exitCode ??= EXIT.OK;
-  } catch (err) {
-    process.exitCode = report(name, usage, err);
-  }
+  return parser;
 }
 
 function lastOneWins(argv: Record<string, unknown>, arrays: Set<string>): void {

@@ -270,6 +270,27 @@ export class Daemon {
   }
 
   /**
+   * Apply a reloaded configuration: a new slot count takes effect for the
+   * next claim; new queues are created and served; dropped queues get no
+   * new claims while their running jobs finish.
+   */
+  async reconfigure(change: { slots?: number; queues?: string[] }): Promise<void> {
+    if (change.slots !== undefined) this.options.slots = change.slots;
+    if (change.queues !== undefined) {
+      const added = change.queues.filter((q) => !this.options.queues.includes(q));
+      for (const queue of added) {
+        await withRetry(() => ensureQueue(this.zk, this.paths, queue));
+        this.claimers.push(new QueueClaimer(this.zk, this.paths, queue, this.options.nodeId, () => this.peers));
+        await this.cancels.watch(queue);
+      }
+      this.claimers = this.claimers.filter((c) => change.queues!.includes(c.queue));
+      this.options.queues = [...change.queues];
+    }
+    this.scheduleNodeUpdate();
+    this.pump();
+  }
+
+  /**
    * Graceful stop: claim nothing more, let running jobs finish within the
    * grace period, then kill what is left and delete its claims at once, so
    * that peers re-run it now rather than after a session timeout.

@@ -1,0 +1,126 @@
+// zkjobd's options: the flags, their defaults from the configuration file,
+// and how they become the daemon's settings.
+import os from 'node:os';
+import { readFileSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import { withConnectionOptions, type ConnectionArgs } from '../program.js';
+import { DataError, UsageError } from '../../errors.js';
+import { defaultFrom, type SmtpOptions } from '../../daemon/mailer.js';
+import type { HttpOptions } from '../../daemon/http-endpoint.js';
+import { DEFAULT_POLICY, type PolicySource, type QueuePolicy } from '../../daemon/queue-policy.js';
+import type { DaemonConfig } from '../../config.js';
+
+export interface DaemonArgs extends ConnectionArgs {
+  queue: string[];
+  slots: number;
+  'node-id': string;
+  'session-timeout': string;
+  'stop-grace': string;
+  'kill-grace': string;
+  'log-level': string;
+  'log-format': string;
+  'allow-shell': boolean;
+  wrapper?: string;
+  'run-as'?: string;
+  'mail-to'?: string;
+  'smtp-host'?: string;
+  'smtp-port'?: number;
+  'smtp-tls': boolean;
+  'smtp-user'?: string;
+  'smtp-password-file'?: string;
+  'smtp-from'?: string;
+  'spool-dir': string;
+  'spool-max': string;
+  'http-bind': string;
+  'http-token-file'?: string;
+}
+
+export function daemonOptions(y: Argv, config: DaemonConfig | null): Argv<DaemonArgs> {
+  const withFlags = withConnectionOptions(y)
+    .option('config', { type: 'string', describe: 'configuration file (default /etc/zkjobs/zkjobd.conf if it exists; env ZKJOBS_CONFIG)' })
+    .option('queue', { alias: 'q', type: 'string', array: true, default: ['default'], describe: 'queue to serve (repeatable)' })
+    .option('slots', { alias: 's', type: 'number', default: os.availableParallelism(), describe: 'jobs run at once on this node (default: number of CPUs)' })
+    .option('node-id', { type: 'string', default: os.hostname(), describe: 'name of this node in ZooKeeper (default: host name)' })
+    .option('session-timeout', { type: 'string', default: '10s', describe: 'ZooKeeper session timeout requested' })
+    .option('stop-grace', { type: 'string', default: '30s', describe: 'on SIGTERM, how long running jobs may finish before they are killed and released' })
+    .option('kill-grace', { type: 'string', default: '5s', describe: 'between TERM and KILL when a job is killed' })
+    .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
+    .option('log-format', { type: 'string', default: 'text', choices: ['text', 'json'] })
+    .option('allow-shell', { type: 'boolean', default: false, describe: 'accept --shell jobs on every served queue' })
+    .option('wrapper', { type: 'string', describe: 'run every job (every pipeline stage) as WRAPPER ARGV…' })
+    .option('run-as', { type: 'string', describe: 'run jobs as USER[:GROUP] (the daemon must be root)' })
+    .option('mail-to', { type: 'string', describe: "mail failed jobs' reports here unless the job names a recipient" })
+    .option('smtp-host', { type: 'string', describe: 'SMTP server for failure reports (no mail without it)' })
+    .option('smtp-port', { type: 'number', describe: 'SMTP port (default 25, or 465 with --smtp-tls)' })
+    .option('smtp-tls', { type: 'boolean', default: false, describe: 'implicit TLS (smtps); STARTTLS is used when offered anyway' })
+    .option('smtp-user', { type: 'string', describe: 'SMTP user name' })
+    .option('smtp-password-file', { type: 'string', describe: 'file holding the SMTP password' })
+    .option('smtp-from', { type: 'string', describe: 'From address of failure reports (default zkjobd@HOSTNAME)' })
+    .option('spool-dir', { type: 'string', default: '/var/spool/zkjobs', describe: "directory of jobs' full output" })
+    .option('spool-max', { type: 'string', default: '64M', describe: "cap of each job's spooled stdout and of its stderr (K, M, G suffixes)" })
+    .option('http-bind', { type: 'string', default: '127.0.0.1:0', describe: "HOST:PORT serving jobs' output to zkjobc logs/output (port 0: any free one; 'none': off)" })
+    .option('http-token-file', { type: 'string', describe: 'file holding the token that output requests must carry' });
+  // The file's values are the flags' defaults, so a flag given on the command line wins.
+  const withFile = Object.entries(config?.flags ?? {}).reduce((y2, [flag, value]) => y2.default(flag === 'queues' ? 'queue' : flag, value), withFlags);
+  return withFile as unknown as Argv<DaemonArgs>;
+}
+
+/** "64M", "1G", "4096" → bytes. */
+export function parseSize(text: string, what: string): number {
+  const match = /^(\d+)([KMG]?)$/i.exec(text.trim());
+  if (!match) throw new UsageError(`invalid ${what} '${text}': use e.g. 4096, 512K, 64M, 1G`);
+  return Number(match[1]) * 1024 ** ' KMG'.indexOf((match[2] || ' ').toUpperCase());
+}
+
+/** The output endpoint the flags describe, or null for 'none'. */
+export function httpFromFlags(args: DaemonArgs): HttpOptions | null {
+  if (args['http-bind'] === 'none') return null;
+  const match = /^(.+):(\d+)$/.exec(args['http-bind']);
+  if (!match || Number(match[2]) > 65535) throw new UsageError(`--http-bind takes HOST:PORT or none, got '${args['http-bind']}'`);
+  let token: string | null = null;
+  if (args['http-token-file']) {
+    try {
+      token = readFileSync(args['http-token-file'], 'utf8').trim();
+    } catch (err) {
+      throw new DataError(`cannot read ${args['http-token-file']}: ${(err as Error).message}`);
+    }
+  }
+  return { host: match[1], port: Number(match[2]), token };
+}
+
+/** SMTP settings from the flags, or null when no server is named. */
+export function smtpFromFlags(args: DaemonArgs): SmtpOptions | null {
+  const host = args['smtp-host'];
+  if (!host) return null;
+  let password: string | undefined;
+  if (args['smtp-password-file']) {
+    try {
+      password = readFileSync(args['smtp-password-file'], 'utf8').trim();
+    } catch (err) {
+      throw new DataError(`cannot read ${args['smtp-password-file']}: ${(err as Error).message}`);
+    }
+  }
+  const port = args['smtp-port'] ?? (args['smtp-tls'] ? 465 : 25);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--smtp-port must be a port number, got '${args['smtp-port']}'`);
+  return { host, port, tls: args['smtp-tls'], user: args['smtp-user'], password, from: args['smtp-from'] ?? defaultFrom() };
+}
+
+/**
+ * Each queue's policy: its [queue] section, else the file's global keys,
+ * else the defaults; the policy flags, when given, override them all
+ * (--allow-shell can only turn shell jobs on).
+ */
+export function policiesFrom(args: DaemonArgs, config: DaemonConfig | null): PolicySource {
+  const flags: Partial<QueuePolicy> = {};
+  if (args['allow-shell']) flags.allowShell = true;
+  if (args.wrapper) flags.wrapper = [args.wrapper];
+  if (args['mail-to']) flags.mailTo = args['mail-to'];
+  if (args['run-as']) {
+    const [user, group] = args['run-as'].split(':');
+    if (!user) throw new UsageError(`--run-as takes USER[:GROUP], got '${args['run-as']}'`);
+    flags.runAs = group ? { user, group } : { user };
+  }
+  const policies = config?.policies ?? new Map<string, QueuePolicy>();
+  return (queue) => ({ ...(policies.get(queue) ?? policies.get('*') ?? DEFAULT_POLICY), ...flags });
+}
+

@@ -1,0 +1,165 @@
+// zkjobd's configuration file (/etc/zkjobs/zkjobd.conf): which keys exist,
+// what their values may be, and how they become the daemon's settings.
+// Command-line flags override the file; the client tools read zk, root and
+// connect_timeout from it too (flags, then ZKJOBS_* variables, then the file).
+import { existsSync, readFileSync } from 'node:fs';
+import { checkName, checkQueueName } from './job-id.js';
+import { parseDuration } from './duration.js';
+import { DataError, UsageError } from './errors.js';
+import { configError, splitConfig, type ConfigText, type Setting } from './config-file.js';
+import { DEFAULT_POLICY, type QueuePolicy, type RunAs } from './daemon/queue-policy.js';
+
+export const DEFAULT_CONFIG_FILE = '/etc/zkjobs/zkjobd.conf';
+
+/** Keys of the global part, each named after the zkjobd flag it sets (underscores for dashes). */
+export const GLOBAL_KEYS = [
+  'zk', 'root', 'connect_timeout', 'session_timeout', 'node_id', 'slots', 'queues', 'stop_grace', 'kill_grace',
+  'log_level', 'log_format', 'spool_dir', 'spool_max', 'http_bind', 'http_token_file',
+  'smtp_host', 'smtp_port', 'smtp_tls', 'smtp_user', 'smtp_password_file', 'smtp_from',
+  'allow_shell', 'wrapper', 'run_as', 'mail_to', 'retention',
+] as const;
+/** Keys of a [queue NAME] section: that queue's policy, overriding the global one. */
+export const QUEUE_KEYS = ['allow_shell', 'wrapper', 'run_as', 'mail_to', 'retention'] as const;
+
+export interface DaemonConfig {
+  file: string;
+  /** Global keys as flag values (flag name → value), for yargs defaults. */
+  flags: Record<string, string | number | boolean | string[]>;
+  /** Policy per queue named in a section; `*` is the global policy. */
+  policies: Map<string, QueuePolicy>;
+}
+
+/** Read and check a config file; a bad key or value throws a DataError naming file:line. */
+export function loadConfig(file: string): DaemonConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new DataError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  return interpret(splitConfig(text, file));
+}
+
+/** The file named by --config, else the default one if it exists; null when there is none. */
+export function configFileFromArgv(argv: string[], env = process.env): string | null {
+  const i = argv.findIndex((a) => a === '--config' || a.startsWith('--config='));
+  if (i >= 0) {
+    const file = argv[i].includes('=') ? argv[i].slice('--config='.length) : argv[i + 1];
+    if (!file) throw new UsageError('--config needs a file name');
+    return file;
+  }
+  if (env.ZKJOBS_CONFIG) return env.ZKJOBS_CONFIG;
+  return existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : null;
+}
+
+function interpret(text: ConfigText): DaemonConfig {
+  const flags: DaemonConfig['flags'] = {};
+  const globalPolicy = { ...DEFAULT_POLICY };
+  for (const [key, setting] of text.global) {
+    if (!(GLOBAL_KEYS as readonly string[]).includes(key)) throw configError(text.file, setting.line, `unknown key '${key}'`);
+    if ((QUEUE_KEYS as readonly string[]).includes(key)) applyPolicy(globalPolicy, key, setting, text.file);
+    else flags[key.replace(/_/g, '-')] = globalValue(key, setting, text.file);
+  }
+  const policies = new Map<string, QueuePolicy>([['*', globalPolicy]]);
+  for (const [queue, settings] of text.queues) {
+    const firstLine = [...settings.values()][0]?.line ?? 0;
+    at(text.file, firstLine, () => checkQueueName(queue));
+    const policy = { ...globalPolicy };
+    for (const [key, setting] of settings) {
+      if (!(QUEUE_KEYS as readonly string[]).includes(key)) throw configError(text.file, setting.line, `unknown key '${key}' in [queue ${queue}]`);
+      applyPolicy(policy, key, setting, text.file);
+    }
+    policies.set(queue, policy);
+  }
+  return { file: text.file, flags, policies };
+}
+
+/** Run a check, re-throwing its error with the file and line in front. */
+function at<T>(file: string, line: number, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    throw configError(file, line, (err as Error).message);
+  }
+}
+
+function globalValue(key: string, s: Setting, file: string): string | number | boolean | string[] {
+  return at(file, s.line, () => {
+    switch (key) {
+      case 'slots':
+      case 'smtp_port':
+      case 'connect_timeout':
+        return positiveInt(key, s.value);
+      case 'smtp_tls':
+        return bool(key, s.value);
+      case 'queues':
+        return s.value.split(',').map((q) => checkQueueName(q.trim()));
+      case 'node_id':
+        return checkName('node', s.value);
+      case 'session_timeout':
+      case 'stop_grace':
+      case 'kill_grace':
+        parseDuration(s.value, key);
+        return s.value;
+      case 'log_level':
+        return oneOf(key, s.value, ['error', 'warn', 'info', 'debug']);
+      case 'log_format':
+        return oneOf(key, s.value, ['text', 'json']);
+      default:
+        if (s.value === '') throw new Error(`'${key}' needs a value`);
+        return s.value;
+    }
+  });
+}
+
+function applyPolicy(policy: QueuePolicy, key: string, s: Setting, file: string): void {
+  at(file, s.line, () => {
+    if (key === 'allow_shell') policy.allowShell = bool(key, s.value);
+    else if (key === 'wrapper') policy.wrapper = s.value === '' ? null : [s.value];
+    else if (key === 'run_as') policy.runAs = runAs(s.value);
+    else if (key === 'mail_to') policy.mailTo = s.value === '' ? null : s.value;
+    else if (key === 'retention') policy.retentionMs = parseDuration(s.value, key);
+  });
+}
+
+function runAs(value: string): RunAs | null {
+  if (value === '') return null;
+  const [user, group] = value.split(':');
+  if (!user) throw new Error(`run_as takes USER[:GROUP], got '${value}'`);
+  return group ? { user, group } : { user };
+}
+
+function positiveInt(key: string, value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new Error(`'${key}' must be a whole number of at least 1, got '${value}'`);
+  return Number(value);
+}
+
+function bool(key: string, value: string): boolean {
+  if (/^(yes|true|on|1)$/i.test(value)) return true;
+  if (/^(no|false|off|0)$/i.test(value)) return false;
+  throw new Error(`'${key}' must be yes or no, got '${value}'`);
+}
+
+function oneOf(key: string, value: string, choices: string[]): string {
+  if (!choices.includes(value)) throw new Error(`'${key}' must be one of ${choices.join(', ')}, got '${value}'`);
+  return value;
+}
+
+/**
+ * What the client tools take from the configuration file: the connection.
+ * A file the user may not read is skipped (it is the daemon's); a broken one
+ * is an error, as it would be for the daemon.
+ */
+export function clientDefaults(env = process.env): { zk?: string; root?: string; connectTimeout?: number } {
+  const file = env.ZKJOBS_CONFIG ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : null);
+  if (!file) return {};
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EACCES') return {};
+    throw new DataError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  const { flags } = interpret(splitConfig(text, file));
+  return { zk: flags.zk as string | undefined, root: flags.root as string | undefined, connectTimeout: flags['connect-timeout'] as number | undefined };
+}
