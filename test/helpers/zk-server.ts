@@ -1,6 +1,11 @@
-// Real ZooKeeper servers for the tests, driven through scripts/zk-server:
-// a fresh standalone server per test file, or a loopback ensemble for tests
-// that kill, freeze and restart members. Never port 2181.
+// Real ZooKeeper servers for the tests, driven through scripts/zk-server (the
+// same script `make run` uses): a fresh standalone server per test file, or a
+// loopback ensemble for tests that kill, freeze and restart members. Each
+// cluster lives in its own temp dir on free ports, never 2181.
+//
+// No JVM outlives the test process: every server is SIGKILLed on 'exit' and on
+// SIGINT/SIGTERM/SIGHUP, and the script's --owner watchdog kills it within a
+// second if this process dies by SIGKILL, which no handler sees.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -9,34 +14,90 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
+export interface ZkMember {
+  /** Server id in the ensemble (myid); 0 for a standalone server. */
+  readonly id: number;
+  /** Client port on 127.0.0.1. */
+  readonly port: number;
+  /** The member's directory: zoo.cfg, data/, zookeeper.log, zookeeper.pid. */
+  readonly dir: string;
+  /** (Re)start on the same port and data. A standalone server resolves once it serves; an ensemble member once it listens (its quorum may need the others). */
+  start(): Promise<void>;
+  /** Clean shutdown (TERM, then KILL after 10 s). */
+  stop(): Promise<void>;
+  /** SIGKILL, a crash rather than a shutdown; resolves once the process is gone. */
+  kill(): Promise<void>;
+  /** SIGSTOP: the process stays, its sockets accept, nothing answers. */
+  freeze(): void;
+  /** SIGCONT after freeze(). */
+  thaw(): void;
+  /** "standalone", "leader", "follower", or null when it does not serve (down, frozen, no quorum). */
+  mode(timeoutMs?: number): Promise<string | null>;
+  /** The answer to a four-letter word ('' when nobody answers within timeoutMs, default 2000). */
+  fourLetter(cmd: string, timeoutMs?: number): Promise<string>;
+}
+
+export interface ZkCluster {
+  /** "127.0.0.1:p1,127.0.0.1:p2,…" for ZooKeeper clients. */
+  readonly connectString: string;
+  readonly members: ZkMember[];
+  /** The member whose mode is leader, or null (standalone servers are never leader). */
+  leader(): Promise<ZkMember | null>;
+  /** Bounded wait until every member serves (default 30 s). */
+  waitReady(timeoutMs?: number): Promise<void>;
+  /** SIGKILL every member and remove the cluster's temp dir. */
+  stop(): Promise<void>;
+}
+
 const exec = promisify(execFile);
 
+/** The repo root: the first ancestor with a package.json, from src or from dist alike. */
 const REPO = (() => {
   let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('zk-server helper: no package.json above ' + fileURLToPath(import.meta.url));
+    dir = up;
+  }
   return dir;
 })();
 const SCRIPT = path.join(REPO, 'scripts', 'zk-server');
 
-/** Every server started by this process, killed at exit whatever happens to the test. */
-const live = new Set<ZkMember>();
-process.on('exit', () => {
-  for (const m of live) m.killNow();
-});
+/** Members that may have a JVM running, for the exit-time safety net. */
+const running = new Set<Member>();
+/** Clusters not stopped yet, for cleanup(). */
+const clusters = new Set<Cluster>();
 
-/** Bounded poll: resolve with the first truthy value of fn, or fail after timeoutMs. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false | null> | T | undefined | false | null, timeoutMs = 10_000, intervalMs = 25): Promise<T> {
+/** Bounded poll: resolve with the first truthy value of fn, or throw once timeoutMs has passed. */
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false | null> | T | undefined | false | null,
+  timeoutMs = 10_000,
+  intervalMs = 25,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${timeoutMs} ms)`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 
-/** A port nobody listens on right now (the kernel picks it). */
-export function freePort(): Promise<number> {
+const handedOut = new Set<number>();
+
+/** A loopback port nobody listens on now (the kernel picks it); never 2181, never the same twice in this process. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await kernelPort();
+    if (port !== 2181 && !handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.on('error', reject);
@@ -47,19 +108,29 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Send a four-letter word and return the whole answer ('' if nobody answers). */
+/** Send a four-letter word to 127.0.0.1:port; '' if nobody answers in time (a frozen server accepts but never answers). */
 export function fourLetter(port: number, word: string, timeoutMs = 2_000): Promise<string> {
   return new Promise((resolve) => {
     let answer = '';
     const socket = net.connect(port, '127.0.0.1', () => socket.write(word));
     socket.setTimeout(timeoutMs, () => socket.destroy());
-    socket.on('data', (c) => (answer += c));
+    socket.on('data', (chunk) => (answer += chunk));
     socket.on('error', () => resolve(''));
     socket.on('close', () => resolve(answer));
   });
 }
 
-export class ZkMember {
+/** Run scripts/zk-server; its one-line stderr becomes the error message. */
+async function zkServer(args: string[]): Promise<void> {
+  try {
+    await exec(SCRIPT, args);
+  } catch (err) {
+    const stderr = String((err as { stderr?: string }).stderr ?? '').trim();
+    throw new Error(stderr || `scripts/zk-server ${args[0]} failed`, { cause: err });
+  }
+}
+
+class Member implements ZkMember {
   constructor(
     readonly id: number,
     readonly port: number,
@@ -67,73 +138,78 @@ export class ZkMember {
     private readonly startArgs: string[],
   ) {}
 
-  private get pid(): number | null {
-    const file = path.join(this.dir, 'zookeeper.pid');
-    return existsSync(file) ? Number(readFileSync(file, 'utf8')) : null;
-  }
-
-  /** Start (or restart) the member; standalone servers wait until they answer. */
   async start(): Promise<void> {
-    await exec(SCRIPT, ['start', this.dir, String(this.port), ...this.startArgs]);
-    live.add(this);
+    armSafetyNet();
+    running.add(this);
+    await zkServer(['start', this.dir, String(this.port), ...this.startArgs, '--owner', String(process.pid)]);
   }
 
-  /** Clean stop. */
   async stop(): Promise<void> {
-    await exec(SCRIPT, ['stop', this.dir]);
-    live.delete(this);
+    await zkServer(['stop', this.dir]);
+    running.delete(this);
   }
 
-  /** SIGKILL: a crash, not a shutdown. */
   async kill(): Promise<void> {
-    const pid = this.pid;
+    const pid = this.pid();
     this.killNow();
-    if (pid) await waitFor(`ZooKeeper ${this.id} to die`, () => !alive(pid), 10_000);
+    if (pid) await waitFor(`ZooKeeper ${this.id} (pid ${pid}) to die`, () => !alive(pid), 10_000);
   }
 
+  /** Synchronous SIGKILL, usable from an 'exit' handler. */
   killNow(): void {
-    const pid = this.pid;
+    const pid = this.pid();
     if (pid) signal(pid, 'SIGKILL');
-    live.delete(this);
+    running.delete(this);
   }
 
   freeze(): void {
-    const pid = this.pid;
+    const pid = this.pid();
     if (pid) signal(pid, 'SIGSTOP');
   }
 
   thaw(): void {
-    const pid = this.pid;
+    const pid = this.pid();
     if (pid) signal(pid, 'SIGCONT');
   }
 
-  /** "standalone", "leader", "follower", or null when it does not serve. */
-  async mode(): Promise<string | null> {
-    const answer = await fourLetter(this.port, 'srvr');
+  async mode(timeoutMs?: number): Promise<string | null> {
+    const answer = await fourLetter(this.port, 'srvr', timeoutMs);
     return /^Mode: (\S+)/m.exec(answer)?.[1] ?? null;
   }
 
-  fourLetter(word: string): Promise<string> {
-    return fourLetter(this.port, word);
+  fourLetter(cmd: string, timeoutMs?: number): Promise<string> {
+    return fourLetter(this.port, cmd, timeoutMs);
+  }
+
+  /** The JVM's pid, from the pid file the script writes. */
+  pid(): number | null {
+    try {
+      const pid = Number(readFileSync(path.join(this.dir, 'zookeeper.pid'), 'utf8'));
+      return pid > 0 ? pid : null;
+    } catch {
+      return null;
+    }
   }
 }
 
-export class ZkCluster {
+class Cluster implements ZkCluster {
   constructor(
-    readonly members: ZkMember[],
+    readonly members: Member[],
     private readonly baseDir: string,
-  ) {}
+  ) {
+    clusters.add(this);
+  }
 
   get connectString(): string {
     return this.members.map((m) => `127.0.0.1:${m.port}`).join(',');
   }
 
   async leader(): Promise<ZkMember | null> {
-    for (const m of this.members) if ((await m.mode()) === 'leader') return m;
-    return null;
+    // In parallel: a frozen member costs one timeout, not one per member.
+    const modes = await Promise.all(this.members.map((m) => m.mode()));
+    return this.members[modes.indexOf('leader')] ?? null;
   }
 
-  /** Wait until every member serves (an ensemble: has a leader and followers). */
   async waitReady(timeoutMs = 30_000): Promise<void> {
     await waitFor('every ZooKeeper member to serve', async () => {
       const modes = await Promise.all(this.members.map((m) => m.mode()));
@@ -141,40 +217,114 @@ export class ZkCluster {
     }, timeoutMs, 100);
   }
 
+  // SIGKILL rather than a clean stop: the data is thrown away, and a clean
+  // shutdown costs seconds per member.
   async stop(): Promise<void> {
-    for (const m of this.members) m.killNow();
+    await Promise.all(this.members.map((m) => m.kill()));
     rmSync(this.baseDir, { recursive: true, force: true });
+    clusters.delete(this);
+  }
+
+  /** Synchronous teardown for the 'exit' handler. */
+  stopNow(): void {
+    for (const m of this.members) m.killNow();
+    try {
+      rmSync(this.baseDir, { recursive: true, force: true });
+    } catch {
+      // A dying JVM may still be writing; a leftover temp dir is harmless.
+    }
   }
 }
 
-function tempDir(): string {
-  return mkdtempSync(path.join(os.tmpdir(), 'zkjobs-zk-'));
+/** Stop every cluster this process started and not stopped yet, and remove their temp dirs: `after(cleanup)`. */
+export async function cleanup(): Promise<void> {
+  await Promise.all([...clusters].map((c) => c.stop()));
 }
 
+/** A fresh standalone server: new temp dir, free port. */
 export async function startStandalone(): Promise<ZkCluster> {
-  const base = tempDir();
-  const member = new ZkMember(0, await freePort(), path.join(base, 'zk0'), []);
-  await member.start();
-  return new ZkCluster([member], base);
+  const base = mkdtempSync(path.join(os.tmpdir(), 'zkjobs-zk-'));
+  // Another process can take the free port before the JVM binds it (test
+  // files run in parallel): then try another port.
+  for (let attempt = 1; ; attempt++) {
+    const cluster = new Cluster([new Member(0, await freePort(), path.join(base, 'zk0'), [])], base);
+    try {
+      await cluster.members[0].start();
+      return cluster;
+    } catch (err) {
+      const lostPort = /Address already in use|BindException/.test(readLog(cluster.members[0]));
+      if (attempt >= 3 || !lostPort) {
+        await cluster.stop();
+        throw err;
+      }
+      cluster.members[0].killNow();
+      clusters.delete(cluster);
+    }
+  }
 }
 
+/** A loopback ensemble of n members (ids 1…n), resolved once every member serves. */
 export async function startEnsemble(n = 3): Promise<ZkCluster> {
-  const base = tempDir();
-  const ports = await Promise.all(Array.from({ length: n }, async () => ({ client: await freePort(), peer: await freePort(), election: await freePort() })));
-  const peers = ports.map((p, i) => `${i + 1}=${p.peer}:${p.election}:${p.client}`).join(',');
-  const members = ports.map((p, i) => new ZkMember(i + 1, p.client, path.join(base, `zk${i + 1}`), ['--member', String(i + 1), '--peers', peers, '--no-wait']));
-  await Promise.all(members.map((m) => m.start()));
-  const cluster = new ZkCluster(members, base);
-  await cluster.waitReady();
-  return cluster;
+  const base = mkdtempSync(path.join(os.tmpdir(), 'zkjobs-zk-'));
+  const ports: Array<{ client: number; peer: number; election: number }> = [];
+  for (let i = 0; i < n; i++) ports.push({ client: await freePort(), peer: await freePort(), election: await freePort() });
+  const peers = ports.map((p) => `127.0.0.1:${p.peer}:${p.election}`).join(',');
+  const members = ports.map(
+    (p, i) => new Member(i + 1, p.client, path.join(base, `zk${i + 1}`), ['--member', String(i + 1), '--peers', peers]),
+  );
+  const cluster = new Cluster(members, base);
+  try {
+    await Promise.all(members.map((m) => m.start()));
+    await cluster.waitReady();
+    return cluster;
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
 }
 
+function readLog(member: Member): string {
+  try {
+    return readFileSync(path.join(member.dir, 'zookeeper.log'), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+let armed = false;
+
+/** On the first start: SIGKILL every server when this process exits or is signalled. */
+function armSafetyNet(): void {
+  if (armed) return;
+  armed = true;
+  process.on('exit', stopAllNow);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      stopAllNow();
+      // Re-raise so the process still dies of the signal, unless someone
+      // else (a test's own handler) has claimed it.
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    });
+  }
+}
+
+function stopAllNow(): void {
+  for (const c of clusters) c.stopNow();
+  for (const m of running) m.killNow();
+}
+
+/** Alive and not a zombie: a killed JVM nobody reaps still answers kill(pid, 0). */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return true; // No /proc: trust kill(pid, 0).
   }
 }
 
