@@ -8,7 +8,7 @@ NODE ?= node
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_FILES = $(shell find dist/test -name '*.test.js' | sort)
 
-.PHONY: all deps build test test-unit test-integration chaos bench run clean
+.PHONY: all deps build test test-unit test-integration chaos bench run clean install uninstall
 
 all: build
 
@@ -24,6 +24,9 @@ node_modules/.installed: package.json package-lock.json
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq zookeeper >/dev/null; \
 	fi
 	@command -v java >/dev/null || { echo "make: java not found (apt-get install default-jre-headless)"; exit 1; }
+	@# For the man-page and unit-file checks; best effort: those tests skip without them.
+	@command -v groff >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq groff-base >/dev/null 2>&1 || true
+	@command -v systemd-analyze >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq systemd >/dev/null 2>&1 || true
 
 deps: node_modules/.installed .zookeeper-ok
 
@@ -55,3 +58,38 @@ run: deps build
 
 clean:
 	rm -rf dist run
+
+# Install for packaging: PREFIX (default /usr/local) and DESTDIR are honoured.
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+BINDIR = $(PREFIX)/bin
+LIBDIR = $(PREFIX)/lib/zkjobs
+MANDIR = $(PREFIX)/share/man
+UNITDIR = $(PREFIX)/lib/systemd/system
+NODE_PATH_BIN := $(shell command -v node)
+
+install: build
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/zkjobs
+	cp -a dist/src package.json package-lock.json $(DESTDIR)$(LIBDIR)/
+	mkdir -p $(DESTDIR)$(LIBDIR)/dist && rm -rf $(DESTDIR)$(LIBDIR)/dist/src && mv $(DESTDIR)$(LIBDIR)/src $(DESTDIR)$(LIBDIR)/dist/src
+	# The patched, compiled binding comes along; development packages do not.
+	cp -a node_modules $(DESTDIR)$(LIBDIR)/
+	cd $(DESTDIR)$(LIBDIR) && $(NPM) prune --omit=dev --ignore-scripts --no-audit --no-fund >/dev/null
+	for p in zkjobd zkjobc zkjobq; do \
+	  printf '#!/bin/sh\nexec %s %s "$$@"\n' "$(NODE_PATH_BIN)" "$(LIBDIR)/dist/src/cli/$$p.js" > $(DESTDIR)$(BINDIR)/$$p; \
+	  chmod 755 $(DESTDIR)$(BINDIR)/$$p; \
+	done
+	install -m 644 man/zkjobc.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/zkjobd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 man/zkjobd.8 man/zkjobq.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 etc/zkjobd.conf.example $(DESTDIR)$(SYSCONFDIR)/zkjobs/zkjobd.conf.example
+	sed 's#@BINDIR@#$(BINDIR)#; s#@SYSCONFDIR@#$(SYSCONFDIR)#' etc/systemd/zkjobd.service.in > $(DESTDIR)$(UNITDIR)/zkjobd.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/zkjobd.service
+
+# Leaves a real /etc/zkjobs/zkjobd.conf alone.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,zkjobd zkjobc zkjobq)
+	rm -rf $(DESTDIR)$(LIBDIR)
+	rm -f $(DESTDIR)$(MANDIR)/man1/zkjobc.1 $(DESTDIR)$(MANDIR)/man5/zkjobd.conf.5 $(DESTDIR)$(MANDIR)/man8/zkjobd.8 $(DESTDIR)$(MANDIR)/man8/zkjobq.8
+	rm -f $(DESTDIR)$(UNITDIR)/zkjobd.service $(DESTDIR)$(SYSCONFDIR)/zkjobs/zkjobd.conf.example
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/zkjobs 2>/dev/null
