@@ -8,7 +8,7 @@
 // the error names the line, so nothing is half-submitted silently.
 import type { Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
-import { createJobSpec, reserveSequences } from './submit.js';
+import { createBucket, createJobSpec, reserveSequences } from './submit.js';
 import { bucketOf } from './zk/paths.js';
 import { encodeJobSpec } from './job-spec.js';
 import { DataError } from './errors.js';
@@ -99,7 +99,7 @@ class NumberBlocks {
 
   private async ensureBucket(bucket: string): Promise<void> {
     if (this.buckets.has(bucket)) return;
-    await this.zk.createIfAbsent(this.paths.pendingBucket(this.queue, bucket), '', 'container');
+    await createBucket(this.zk, this.paths, this.queue, this.paths.pendingBucket(this.queue, bucket));
     this.buckets.add(bucket);
   }
 }

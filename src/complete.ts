@@ -36,7 +36,7 @@ export async function createResult(zk: ZkClient, paths: Paths, id: JobId, result
   const path = paths.result(id.queue, id.seq);
   const data = encodeResult(result);
   try {
-    await withRetry(() => createInBucket(zk, paths.resultBucket(id.queue, bucketOf(id.seq)), path, data));
+    await withRetry(() => createInBucket(zk, paths, id.queue, paths.resultBucket(id.queue, bucketOf(id.seq)), path, data));
     return true;
   } catch (err) {
     if (!(err instanceof NodeExistsError)) throw err;

@@ -13,7 +13,7 @@ export const DEFAULT_CONFIG_FILE = '/etc/zkjobs/zkjobd.conf';
 
 /** Keys of the global part, each named after the zkjobd flag it sets (underscores for dashes). */
 export const GLOBAL_KEYS = [
-  'zk', 'root', 'connect_timeout', 'session_timeout', 'node_id', 'slots', 'queues', 'stop_grace', 'kill_grace',
+  'zk', 'root', 'connect_timeout', 'zk_auth_file', 'session_timeout', 'node_id', 'slots', 'queues', 'stop_grace', 'kill_grace',
   'log_level', 'log_format', 'spool_dir', 'spool_max', 'http_bind', 'http_token_file',
   'smtp_host', 'smtp_port', 'smtp_tls', 'smtp_user', 'smtp_password_file', 'smtp_from',
   'allow_shell', 'wrapper', 'run_as', 'mail_to', 'retention',
@@ -150,7 +150,7 @@ function oneOf(key: string, value: string, choices: string[]): string {
  * A file the user may not read is skipped (it is the daemon's); a broken one
  * is an error, as it would be for the daemon.
  */
-export function clientDefaults(env = process.env): { zk?: string; root?: string; connectTimeout?: number } {
+export function clientDefaults(env = process.env): { zk?: string; root?: string; connectTimeout?: number; zkAuthFile?: string } {
   const file = env.ZKJOBS_CONFIG ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : null);
   if (!file) return {};
   let text: string;
@@ -161,5 +161,5 @@ export function clientDefaults(env = process.env): { zk?: string; root?: string;
     throw new DataError(`cannot read ${file}: ${(err as Error).message}`);
   }
   const { flags } = interpret(splitConfig(text, file));
-  return { zk: flags.zk as string | undefined, root: flags.root as string | undefined, connectTimeout: flags['connect-timeout'] as number | undefined };
+  return { zk: flags.zk as string | undefined, root: flags.root as string | undefined, connectTimeout: flags['connect-timeout'] as number | undefined, zkAuthFile: flags['zk-auth-file'] as string | undefined };
 }

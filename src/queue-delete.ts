@@ -26,6 +26,7 @@ export async function deleteQueue(zk: ZkClient, paths: Paths, queue: string, for
     }
     await withRetry(() => zk.deleteIfExists(parent));
   }
+  await withRetry(() => zk.deleteIfExists(paths.access(queue)));
   await withRetry(() => zk.deleteIfExists(paths.queue(queue)));
   return purged.pending + purged.finished + purged.skippedRunning;
 }

@@ -4,6 +4,7 @@
 // something that the next create completes, never a queue that loses jobs.
 import { NotFoundError } from './errors.js';
 import { BadVersionError } from './zk/errors.js';
+import { accessAcl, counterAcl, jobsAcl, queueNodeAcl, type QueueAccess } from './acl.js';
 import { checkQueueName } from './job-id.js';
 import { decodeJsonObject, encodeJson, rejectUnknownFields } from './record.js';
 import type { Paths } from './zk/paths.js';
@@ -24,17 +25,24 @@ export function parseQueueConfig(data: Buffer): QueueConfig {
   return { paused: fields.paused === true };
 }
 
-/** Create the queue if it is missing; true when this call completed it. */
-export async function ensureQueue(zk: ZkClient, paths: Paths, queue: string): Promise<boolean> {
+/**
+ * Create the queue if it is missing; true when this call completed it. With
+ * `access`, the queue is restricted before its counter exists (see acl.ts).
+ */
+export async function ensureQueue(zk: ZkClient, paths: Paths, queue: string, access?: QueueAccess): Promise<boolean> {
   checkQueueName(queue);
-  if (await zk.exists(paths.counter(queue))) return false;
+  if (!access && (await zk.exists(paths.counter(queue)))) return false;
   await zk.mkdirp(paths.queues());
   await zk.createIfAbsent(paths.queue(queue), encodeJson(DEFAULT_QUEUE_CONFIG));
   await zk.createIfAbsent(paths.pending(queue), '');
   await zk.createIfAbsent(paths.claims(queue), '');
   await zk.createIfAbsent(paths.results(queue), '');
   await zk.createIfAbsent(paths.cancels(queue), '');
-  return zk.createIfAbsent(paths.counter(queue), '');
+  if (access) await writeAccess(zk, paths, queue, access);
+  if (access) await restrictParents(zk, paths, queue, access);
+  const created = await zk.createIfAbsent(paths.counter(queue), '');
+  if (access) await zk.setAcl(paths.counter(queue), counterAcl(access));
+  return created;
 }
 
 export async function queueExists(zk: ZkClient, paths: Paths, queue: string): Promise<boolean> {
@@ -74,4 +82,21 @@ export async function setPaused(zk: ZkClient, paths: Paths, queue: string, pause
       if (!(err instanceof BadVersionError)) throw err;
     }
   }
+}
+
+/** Restrict the parents and the config node; the counter follows in ensureQueue. */
+/** The identities, for creators of new znodes; readable only by them. */
+async function writeAccess(zk: ZkClient, paths: Paths, queue: string, access: QueueAccess): Promise<void> {
+  const path = paths.access(queue);
+  if (!(await zk.createIfAbsent(path, encodeJson(access)))) await zk.set(path, encodeJson(access));
+  await zk.setAcl(path, accessAcl(access));
+}
+
+async function restrictParents(zk: ZkClient, paths: Paths, queue: string, access: QueueAccess): Promise<void> {
+  const jobs = jobsAcl(access);
+  for (const parent of [paths.pending(queue), paths.claims(queue), paths.results(queue), paths.cancels(queue)]) {
+    await zk.setAcl(parent, jobs);
+    for (const child of await zk.childrenOrEmpty(parent)) await zk.setAcl(`${parent}/${child}`, jobs);
+  }
+  await zk.setAcl(paths.queue(queue), queueNodeAcl(access));
 }

@@ -10,6 +10,7 @@
 // A job is pending from the moment its spec znode exists.
 import { BadVersionError, NodeExistsError, NoNodeError } from './zk/errors.js';
 import { DataError } from './errors.js';
+import { restrictCreated } from './acl.js';
 import { withRetry } from './zk/retry.js';
 import { bucketOf, type Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
@@ -53,7 +54,7 @@ export async function createJobSpec(zk: ZkClient, paths: Paths, id: JobId, data:
   let retried = false;
   await withRetry(async () => {
     try {
-      await createInBucket(zk, paths.pendingBucket(id.queue, bucketOf(id.seq)), path, data);
+      await createInBucket(zk, paths, id.queue, paths.pendingBucket(id.queue, bucketOf(id.seq)), path, data);
     } catch (err) {
       if (err instanceof NodeExistsError && retried) return;
       retried = true;
@@ -62,15 +63,23 @@ export async function createJobSpec(zk: ZkClient, paths: Paths, id: JobId, data:
   });
 }
 
-/** Buckets are containers that ZooKeeper reaps once empty: recreate on NoNode. */
-export async function createInBucket(zk: ZkClient, bucket: string, path: string, data: Buffer): Promise<void> {
+/**
+ * Buckets are containers that ZooKeeper reaps once empty: recreate on
+ * NoNode. On a restricted queue the new znodes take their parent's ACL.
+ */
+export async function createInBucket(zk: ZkClient, paths: Paths, queue: string, bucket: string, path: string, data: Buffer): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       await zk.create(path, data);
+      await restrictCreated(zk, paths, queue, path);
       return;
     } catch (err) {
       if (!(err instanceof NoNodeError) || attempt >= 5) throw err;
-      await zk.createIfAbsent(bucket, '', 'container');
+      await createBucket(zk, paths, queue, bucket);
     }
   }
+}
+
+export async function createBucket(zk: ZkClient, paths: Paths, queue: string, bucket: string): Promise<void> {
+  if (await zk.createIfAbsent(bucket, '', 'container')) await restrictCreated(zk, paths, queue, bucket);
 }

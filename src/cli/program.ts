@@ -3,7 +3,8 @@
 // documented exit code (64 usage, 65 bad data, 69 unavailable, 75 retry).
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { EXIT, UsageError, ZkjobsError } from '../errors.js';
+import { DataError, EXIT, UsageError, ZkjobsError } from '../errors.js';
+import { readFileSync } from 'node:fs';
 import { ZkClient } from '../zk/client.js';
 import { Paths } from '../zk/paths.js';
 import { ZkError, NoAuthError } from '../zk/errors.js';
@@ -13,6 +14,7 @@ export interface ConnectionArgs {
   zk: string;
   root: string;
   'connect-timeout': number;
+  'zk-auth-file'?: string;
 }
 
 /** The --zk, --root and --connect-timeout options, with their environment defaults. */
@@ -34,7 +36,24 @@ export function withConnectionOptions<T>(y: Argv<T>): Argv<T & ConnectionArgs> {
       type: 'number',
       describe: 'milliseconds to wait for ZooKeeper before giving up with exit 69',
       default: Number(process.env.ZKJOBS_CONNECT_TIMEOUT ?? file.connectTimeout ?? 5000),
+    })
+    .option('zk-auth-file', {
+      type: 'string',
+      describe: 'file holding USER:PASSWORD, the ZooKeeper digest identity to act as (env ZKJOBS_ZK_AUTH holds it directly)',
+      default: file.zkAuthFile,
     }) as Argv<T & ConnectionArgs>;
+}
+
+/** The digest identity to authenticate with: --zk-auth-file, else ZKJOBS_ZK_AUTH. */
+export function zkAuth(args: ConnectionArgs): string | undefined {
+  if (args['zk-auth-file']) {
+    try {
+      return readFileSync(args['zk-auth-file'], 'utf8').trim();
+    } catch (err) {
+      throw new DataError(`cannot read ${args['zk-auth-file']}: ${(err as Error).message}`);
+    }
+  }
+  return process.env.ZKJOBS_ZK_AUTH || undefined;
 }
 
 export interface Session {
@@ -45,7 +64,7 @@ export interface Session {
 /** Run one command's body with a ZooKeeper session that is always closed afterwards. */
 export async function withSession<R>(args: ConnectionArgs, body: (s: Session) => Promise<R>): Promise<R> {
   if (!args.root.startsWith('/')) throw new UsageError(`--root must be an absolute znode path, got '${args.root}'`);
-  const zk = await ZkClient.connect({ connect: args.zk, connectTimeoutMs: args['connect-timeout'] });
+  const zk = await ZkClient.connect({ connect: args.zk, connectTimeoutMs: args['connect-timeout'], auth: zkAuth(args) });
   try {
     return await body({ zk, paths: new Paths(args.root) });
   } finally {

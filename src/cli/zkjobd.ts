@@ -3,7 +3,7 @@
 // period, release what is left to peers, exit 0. SIGHUP: re-read the
 // configuration file; a bad file is rejected and the old settings stay.
 import type { Argv } from 'yargs';
-import { runProgram } from './program.js';
+import { runProgram, zkAuth } from './program.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger, type LogFormat, type Logger } from '../log.js';
 import { checkName, checkQueueName } from '../job-id.js';
@@ -44,6 +44,7 @@ async function runDaemon(args: DaemonArgs, config: DaemonConfig | null): Promise
     spoolDir: args['spool-dir'],
     spoolMaxBytes: parseSize(args['spool-max'], '--spool-max'),
     http: httpFromFlags(args),
+    zkAuth: zkAuth(args),
   });
   await daemon.start();
   notifySystemd('READY=1', logger);

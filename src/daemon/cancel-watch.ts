@@ -24,7 +24,9 @@ export class CancelWatch {
   async watch(queue: string): Promise<void> {
     const path = this.paths.cancels(queue);
     const zk = this.zk();
-    await withRetry(() => zk.createIfAbsent(path, ''));
+    // Queues made before cancels existed lack the node. Look first: on a
+    // restricted queue a create is refused even when the node is there.
+    if (!(await withRetry(() => zk.exists(path)))) await withRetry(() => zk.createIfAbsent(path, ''));
     const names = this.armed.has(path)
       ? await withRetry(() => zk.childrenOrEmpty(path))
       : await withRetry(() => zk.watchChildren(path, () => {

@@ -52,6 +52,8 @@ export interface DaemonOptions {
   spoolMaxBytes: number;
   /** The output endpoint; null: none. */
   http: HttpOptions | null;
+  /** USER:PASSWORD digest identity for ZooKeeper, if any. */
+  zkAuth?: string;
 }
 
 /** Kill jobs this far into the session timeout after losing the connection. */
@@ -94,7 +96,7 @@ export class Daemon {
       this.log.warn('killing jobs left running by a previous zkjobd of this node', { node: o.nodeId, groups: orphans.join(',') });
       killGroups(orphans);
     }
-    this.zk = await ZkClient.connect({ connect: o.zk, sessionTimeoutMs: o.sessionTimeoutMs, connectTimeoutMs: 15_000, renew: true });
+    this.zk = await ZkClient.connect({ connect: o.zk, sessionTimeoutMs: o.sessionTimeoutMs, connectTimeoutMs: 15_000, renew: true, auth: o.zkAuth });
     this.wakeups = new Wakeups(this.zk, this.paths, () => this.pump());
     this.configs = new QueueConfigs(this.zk, this.paths, () => this.pump());
     this.claimers = o.queues.map((q) => new QueueClaimer(this.zk, this.paths, q, o.nodeId, () => this.peers));

@@ -6,6 +6,7 @@
 //   ROOT/queues/<q>/claims/<seq>         ephemeral: the node running it
 //   ROOT/queues/<q>/results/<b>/<seq>    terminal result (containers per bucket)
 //   ROOT/queues/<q>/cancels/<seq>        request to cancel a running job
+//   ROOT/queues/<q>/access               a restricted queue's identities (readable by them only)
 //   ROOT/nodes/<node-id>                 ephemeral node record
 //
 // Buckets keep every getChildren reply small whatever the queue depth: a
@@ -62,6 +63,9 @@ export class Paths {
   }
   result(q: string, seq: number): string {
     return this.join('queues', q, 'results', bucketOf(seq), formatSeq(seq));
+  }
+  access(q: string): string {
+    return this.join('queues', q, 'access');
   }
   cancels(q: string): string {
     return this.join('queues', q, 'cancels');

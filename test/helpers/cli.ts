@@ -69,6 +69,8 @@ export interface DaemonOptions {
   args?: string[];
   /** Only these arguments (e.g. --config FILE), none of the helper's defaults. */
   raw?: string[];
+  /** Extra environment variables (e.g. ZKJOBS_ZK_AUTH). */
+  env?: Record<string, string>;
 }
 
 /** A running zkjobd whose log lines are collected for assertions. */
@@ -81,7 +83,7 @@ export class DaemonProcess {
     const spool = mkdtempSync(path.join(os.tmpdir(), `zkjobs-spool-${options.nodeId}-`));
     const args = ['--zk', options.zk, '--root', options.root, '--node-id', options.nodeId, '--slots', String(options.slots ?? 2), '--session-timeout', '4s', '--kill-grace', '1s', '--stop-grace', '3s', '--spool-dir', spool];
     for (const q of options.queues ?? ['default']) args.push('--queue', q);
-    this.child = spawn(bin('zkjobd'), options.raw ?? [...args, ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(bin('zkjobd'), options.raw ?? [...args, ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     this.child.stdout!.on('data', (c) => (this.log += c));
     this.child.stderr!.on('data', (c) => (this.log += c));
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));

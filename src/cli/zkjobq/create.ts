@@ -1,21 +1,57 @@
-// zkjobq create QUEUE…: make queues ready for submissions.
+// zkjobq create QUEUE… [--submitters IDS --admins IDS --daemons IDS]:
+// make queues ready for submissions, optionally restricted to identities.
+// zkjobq digest: print the digest id of the USER:PASSWORD read from stdin.
 import type { Argv, CommandModule } from 'yargs';
 import { withConnectionOptions, withSession, out, type ConnectionArgs } from '../program.js';
 import { ensureQueue } from '../../queue.js';
 import { checkQueueName } from '../../job-id.js';
+import { checkIdentity, digestId, type QueueAccess } from '../../acl.js';
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../../errors.js';
 
 interface CreateArgs extends ConnectionArgs {
   queues: string[];
+  submitters?: string;
+  admins?: string;
+  daemons?: string;
+}
+
+function identities(list: string | undefined): string[] {
+  return (list ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(checkIdentity);
+}
+
+function accessFrom(args: CreateArgs): QueueAccess | undefined {
+  if (args.submitters === undefined && args.admins === undefined && args.daemons === undefined) return undefined;
+  const access = { submitters: identities(args.submitters), admins: identities(args.admins), daemons: identities(args.daemons) };
+  if (access.admins.length === 0) throw new UsageError('a restricted queue needs at least one --admins identity');
+  return access;
 }
 
 export const createCommand: CommandModule<object, CreateArgs> = {
   command: 'create <queues..>',
-  describe: 'create queues (an existing queue is left as it is)',
-  builder: (y) => withConnectionOptions(y).positional('queues', { type: 'string', array: true, demandOption: true }) as unknown as Argv<CreateArgs>,
+  describe: 'create queues (an existing queue is left as it is, unless access is given)',
+  builder: (y) => withConnectionOptions(y)
+    .positional('queues', { type: 'string', array: true, demandOption: true })
+    .option('submitters', { type: 'string', describe: 'restrict submitting to these digest ids (USER:DIGEST,…)' })
+    .option('admins', { type: 'string', describe: 'identities that may pause, purge and delete the queue' })
+    .option('daemons', { type: 'string', describe: 'identities of the daemons that serve the queue' }) as unknown as Argv<CreateArgs>,
   handler: async (args) => {
     const queues = args.queues.map(String).map(checkQueueName);
+    const access = accessFrom(args);
     await withSession(args, async ({ zk, paths }) => {
-      for (const queue of queues) out(`${queue}: ${(await ensureQueue(zk, paths, queue)) ? 'created' : 'exists'}`);
+      for (const queue of queues) {
+        const created = await ensureQueue(zk, paths, queue, access);
+        out(`${queue}: ${created ? 'created' : 'exists'}${access ? ' (restricted)' : ''}`);
+      }
     });
+  },
+};
+
+export const digestCommand: CommandModule<object, object> = {
+  command: 'digest',
+  describe: 'read USER:PASSWORD on stdin, print the digest id that --submitters, --admins and --daemons take',
+  builder: (y) => y,
+  handler: () => {
+    out(digestId(readFileSync(0, 'utf8').trim()));
   },
 };

@@ -1,0 +1,74 @@
+// Access control against a real ZooKeeper: a queue restricted to digest
+// identities lets its submitters submit and its admins administer; anyone
+// else gets "not authorized" (exit 77) and nothing changes.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStandalone, type ZkCluster } from '../helpers/zk-server.js';
+import { freshRoot, ok, run, startDaemon, type DaemonProcess } from '../helpers/cli.js';
+import { digestId } from '../../src/acl.js';
+import { ZkClient } from '../../src/zk/client.js';
+import { Paths } from '../../src/zk/paths.js';
+import { NoAuthError } from '../../src/zk/errors.js';
+
+let zk: ZkCluster;
+let daemon: DaemonProcess;
+const root = freshRoot();
+const conn = () => ['--zk', zk.connectString, '--root', root];
+const as = (who: string) => ({ env: { ZKJOBS_ZK_AUTH: `${who}:pw-${who}` } });
+const id = (who: string) => digestId(`${who}:pw-${who}`);
+
+before(async () => {
+  zk = await startStandalone();
+  const created = await ok('zkjobq', ['create', ...conn(), 'secure', '--submitters', id('alice'), '--admins', id('root'), '--daemons', id('worker')], as('root'));
+  assert.equal(created, 'secure: created (restricted)\n');
+  daemon = await startDaemon({ zk: zk.connectString, root, nodeId: 'worker', slots: 1, queues: ['secure'], env: as('worker').env });
+});
+after(async () => {
+  await daemon?.stop();
+  await zk?.stop();
+});
+
+test('restricted identities need a digest id, not a password', async () => {
+  const r = await run('zkjobq', ['create', ...conn(), 'other', '--admins', 'root:plaintext']);
+  assert.equal(r.code, 65);
+  assert.match(r.stderr, /invalid identity 'root:plaintext'/);
+});
+
+test('a submitter submits and the daemon with its identity runs the job', async () => {
+  const r = await run('zkjobc', ['submit', ...conn(), '-q', 'secure', '--wait', '--', 'echo', 'allowed'], as('alice'));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(await ok('zkjobc', ['status', ...conn(), r.stdout.trim()]), /succeeded exit 0 on worker/);
+});
+
+test('others are not authorized (77) and nothing changes', async () => {
+  const before = await ok('zkjobq', ['list', ...conn(), 'secure', '--json']);
+  const refused: [string, string[], ReturnType<typeof as> | undefined][] = [
+    ['zkjobc', ['submit', ...conn(), '-q', 'secure', '--', 'echo', 'intruder'], as('bob')],
+    ['zkjobc', ['submit', ...conn(), '-q', 'secure', '--', 'echo', 'anonymous'], undefined],
+    ['zkjobq', ['purge', ...conn(), 'secure', '--yes'], as('bob')],
+    ['zkjobq', ['purge', ...conn(), 'secure', '--state', 'succeeded', '--yes'], as('alice')],
+    ['zkjobq', ['pause', ...conn(), 'secure'], as('alice')],
+    ['zkjobq', ['delete', ...conn(), 'secure'], as('bob')],
+  ];
+  for (const [program, args, who] of refused) {
+    const r = await run(program as 'zkjobc', args, who);
+    assert.equal(r.code, 77, `${program} ${args[0]} as ${who?.env.ZKJOBS_ZK_AUTH ?? 'nobody'}: ${r.stderr}`);
+    assert.match(r.stderr, /not authorized/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+  }
+  assert.equal(await ok('zkjobq', ['list', ...conn(), 'secure', '--json']), before, 'nothing changed');
+});
+
+test("a job's spec takes the queue's ACL: nobody else can rewrite it", async () => {
+  await ok('zkjobq', ['pause', ...conn(), 'secure'], as('root'));
+  const jobId = (await ok('zkjobc', ['submit', ...conn(), '-q', 'secure', '--', 'true'], as('alice'))).trim();
+  const seq = Number(jobId.split('/')[1]);
+  const bob = await ZkClient.connect({ connect: zk.connectString, auth: 'bob:pw-bob' });
+  try {
+    await assert.rejects(bob.set(new Paths(root).pendingJob('secure', seq), '{"argv":["rm","-rf","/"]}'), NoAuthError);
+  } finally {
+    bob.close();
+  }
+  assert.match(await ok('zkjobq', ['purge', ...conn(), 'secure', '--yes'], as('root')), /^purged \d+ jobs/);
+  await ok('zkjobq', ['resume', ...conn(), 'secure'], as('root'));
+});
