@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { splitConfig } from '../../src/config-file.js';
+import { configFileFromArgv, loadConfig } from '../../src/config.js';
+import { DataError } from '../../src/errors.js';
+
+function file(text: string): string {
+  const f = path.join(mkdtempSync(path.join(os.tmpdir(), 'zkjobs-cfg-')), 'zkjobd.conf');
+  writeFileSync(f, text);
+  return f;
+}
+
+test('keys, comments and queue sections', () => {
+  const c = splitConfig('# c\nslots = 4\n\n[queue gpu]\nallow_shell = yes\n', 'f');
+  assert.equal(c.global.get('slots')?.value, '4');
+  assert.equal(c.queues.get('gpu')?.get('allow_shell')?.line, 5);
+});
+
+test('values become flag defaults and per-queue policies', () => {
+  const config = loadConfig(file('zk = a:1,b:2\nslots = 3\nqueues = x, y\nallow_shell = no\nretention = 1d\n[queue y]\nallow_shell = yes\nrun_as = nobody:nogroup\n'));
+  assert.deepEqual([config.flags.zk, config.flags.slots, config.flags.queues], ['a:1,b:2', 3, ['x', 'y']]);
+  assert.equal(config.policies.get('*')!.allowShell, false);
+  assert.equal(config.policies.get('*')!.retentionMs, 86_400_000);
+  assert.equal(config.policies.get('y')!.allowShell, true);
+  assert.deepEqual(config.policies.get('y')!.runAs, { user: 'nobody', group: 'nogroup' });
+  assert.equal(config.policies.get('y')!.retentionMs, 86_400_000, 'a section inherits the global policy');
+});
+
+test('errors name the file and the line', () => {
+  for (const [text, message] of [['slots = 2\nslots = 3\n', /:2: 'slots' is set twice/], ['log_level = loud\n', /:1: 'log_level' must be one of/], ['[queue a]\n[queue a]\n', /:2: queue a has two sections/], ['[nodes]\n', /:1: unknown section/]] as const) {
+    const f = file(text);
+    assert.throws(() => loadConfig(f), (e: Error) => e instanceof DataError && e.message.startsWith(`${f}:`) && message.test(e.message), text);
+  }
+});
+
+test('--config, then ZKJOBS_CONFIG, names the file', () => {
+  assert.equal(configFileFromArgv(['--slots', '2', '--config', '/x.conf'], {}), '/x.conf');
+  assert.equal(configFileFromArgv(['--config=/y.conf'], {}), '/y.conf');
+  assert.equal(configFileFromArgv([], { ZKJOBS_CONFIG: '/z.conf' }), '/z.conf');
+});
