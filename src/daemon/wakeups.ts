@@ -52,11 +52,16 @@ export class Wakeups {
     const last = Number(counter?.data.toString('latin1') || 0);
     const previous = this.lastCounter.get(queue) ?? last;
     this.lastCounter.set(queue, last);
+    let landed = false;
     for (const seq of new Set([previous + 1, last])) {
       if (seq < 1 || seq > last) continue;
       const path = this.paths.pendingJob(queue, seq);
-      await this.armOnce(path, (onChange) => this.zk.watchExists(path, onChange), () => this.zk.exists(path));
+      landed = (await this.armOnce(path, (onChange) => this.zk.watchExists(path, onChange), () => this.zk.exists(path))) !== null || landed;
     }
+    // A job submitted between our scan and these watches is already there:
+    // look once more now rather than at the next rescan. The next arming
+    // sees no new numbers, so this cannot repeat.
+    if (landed && last > previous) setImmediate(this.wake);
   }
 
   /** Arm a watch unless one is armed on this path already (then just read). */
