@@ -1,28 +1,21 @@
 // FIFO order and the per-node slot limit, measured from the jobs themselves.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
+import { standaloneFixture } from '../helpers/fixture.js';
 import assert from 'node:assert/strict';
-import { startStandalone, waitFor, type ZkCluster } from '../helpers/zk-server.js';
+import { waitFor } from '../helpers/zk-server.js';
 import { freshRoot, ok, startDaemon, type DaemonProcess } from '../helpers/cli.js';
 import { recordFile, submitRecorded } from '../helpers/jobs.js';
 import { maxConcurrency, readRunEvents } from '../helpers/run-records.js';
 
-let zk: ZkCluster;
-const daemons: DaemonProcess[] = [];
-
-before(async () => {
-  zk = await startStandalone();
-});
-after(async () => {
-  await Promise.all(daemons.map((d) => d.stop()));
-  await zk?.stop();
-});
+const fixture = standaloneFixture();
+const daemons = fixture.daemons;
 
 test('one daemon with one slot starts jobs in submission order', async () => {
   const root = freshRoot();
   const record = recordFile();
-  await ok('zkjobq', ['create', '--zk', zk.connectString, '--root', root, 'default']);
-  const ids = await submitRecorded(zk.connectString, root, record, 25, '0');
-  daemons.push(await startDaemon({ zk: zk.connectString, root, nodeId: 'fifo', slots: 1 }));
+  await ok('zkjobq', ['create', '--zk', fixture.zk().connectString, '--root', root, 'default']);
+  const ids = await submitRecorded(fixture.zk().connectString, root, record, 25, '0');
+  daemons.push(await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 'fifo', slots: 1 }));
   const events = await waitFor('25 jobs to end', () => {
     const e = readRunEvents(record);
     return e.filter((x) => x.kind === 'end').length === 25 && e;
@@ -35,9 +28,9 @@ test('one daemon with one slot starts jobs in submission order', async () => {
 test('with --slots 4 never more than four jobs run at once, and four do', async () => {
   const root = freshRoot();
   const record = recordFile();
-  await ok('zkjobq', ['create', '--zk', zk.connectString, '--root', root, 'default']);
-  await submitRecorded(zk.connectString, root, record, 16, '0.4');
-  daemons.push(await startDaemon({ zk: zk.connectString, root, nodeId: 'four', slots: 4 }));
+  await ok('zkjobq', ['create', '--zk', fixture.zk().connectString, '--root', root, 'default']);
+  await submitRecorded(fixture.zk().connectString, root, record, 16, '0.4');
+  daemons.push(await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 'four', slots: 4 }));
   const events = await waitFor('16 jobs to end', () => {
     const e = readRunEvents(record);
     return e.filter((x) => x.kind === 'end').length === 16 && e;

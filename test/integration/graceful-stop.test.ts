@@ -1,34 +1,27 @@
 // SIGTERM while jobs run: claiming stops, running jobs get the grace period,
 // what is left is killed and released at once (not after a session
 // timeout), pending work stays for the peers, and the daemon exits 0.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
+import { standaloneFixture } from '../helpers/fixture.js';
 import assert from 'node:assert/strict';
-import { startStandalone, waitFor, type ZkCluster } from '../helpers/zk-server.js';
+import { waitFor } from '../helpers/zk-server.js';
 import { freshRoot, startDaemon, type DaemonProcess } from '../helpers/cli.js';
 import { readRunEvents } from '../helpers/run-records.js';
 import { recordFile, submitRecorded, waitAllFinished } from '../helpers/jobs.js';
 
-let zk: ZkCluster;
-const daemons: DaemonProcess[] = [];
-
-before(async () => {
-  zk = await startStandalone();
-});
-after(async () => {
-  await Promise.all(daemons.map((d) => d.stop()));
-  await zk?.stop();
-});
+const fixture = standaloneFixture();
+const daemons = fixture.daemons;
 
 const LONG_SESSION = ['--session-timeout', '30s'];
 
 test('past the grace period, running jobs are killed and released to a peer at once', async () => {
   const root = freshRoot();
   const record = recordFile('term');
-  const leaving = await startDaemon({ zk: zk.connectString, root, nodeId: 'leaving', slots: 2, args: [...LONG_SESSION, '--stop-grace', '1s'] });
+  const leaving = await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 'leaving', slots: 2, args: [...LONG_SESSION, '--stop-grace', '1s'] });
   daemons.push(leaving);
-  const ids = await submitRecorded(zk.connectString, root, record, 6, '8');
+  const ids = await submitRecorded(fixture.zk().connectString, root, record, 6, '8');
   await waitFor('two jobs to start on leaving', () => readRunEvents(record).filter((e) => e.node === 'leaving').length === 2, 20_000);
-  const staying = await startDaemon({ zk: zk.connectString, root, nodeId: 'staying', slots: 6, args: LONG_SESSION });
+  const staying = await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 'staying', slots: 6, args: LONG_SESSION });
   daemons.push(staying);
   await waitFor('staying to take the four pending jobs', () => readRunEvents(record).filter((e) => e.node === 'staying').length === 4, 20_000);
 
@@ -38,16 +31,16 @@ test('past the grace period, running jobs are killed and released to a peer at o
   await waitFor('staying to re-run the released jobs', () => readRunEvents(record).filter((e) => e.kind === 'start' && e.node === 'staying').length === 6, 20_000, 50);
   assert.ok(Date.now() - stoppedAt < 10_000, 'released at once, far sooner than the 30 s session timeout');
 
-  const results = await waitAllFinished(zk.connectString, root, 6, 30_000);
+  const results = await waitAllFinished(fixture.zk().connectString, root, 6, 30_000);
   assert.deepEqual(results.map((r) => [r.id, r.state, r.node]), ids.map((id) => [id, 'succeeded', 'staying']));
 });
 
 test('within the grace period, running jobs finish and publish before the daemon exits', async () => {
   const root = freshRoot();
   const record = recordFile('drain');
-  const draining = await startDaemon({ zk: zk.connectString, root, nodeId: 'draining', slots: 2, args: [...LONG_SESSION, '--stop-grace', '20s'] });
+  const draining = await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 'draining', slots: 2, args: [...LONG_SESSION, '--stop-grace', '20s'] });
   daemons.push(draining);
-  const ids = await submitRecorded(zk.connectString, root, record, 5, '2');
+  const ids = await submitRecorded(fixture.zk().connectString, root, record, 5, '2');
   await waitFor('two jobs to start', () => readRunEvents(record).filter((e) => e.kind === 'start').length === 2, 20_000);
   draining.signal('SIGTERM');
   assert.deepEqual(await draining.exited, { code: 0, signal: null });
@@ -55,8 +48,8 @@ test('within the grace period, running jobs finish and publish before the daemon
   assert.equal(events.filter((e) => e.kind === 'start').length, 2, 'nothing new started while draining');
   assert.equal(events.filter((e) => e.kind === 'end').length, 2, 'both running jobs finished');
 
-  daemons.push(await startDaemon({ zk: zk.connectString, root, nodeId: 'after', slots: 3, args: LONG_SESSION }));
-  const results = await waitAllFinished(zk.connectString, root, 5, 30_000);
+  daemons.push(await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 'after', slots: 3, args: LONG_SESSION }));
+  const results = await waitAllFinished(fixture.zk().connectString, root, 5, 30_000);
   assert.deepEqual(results.map((r) => r.node), ['draining', 'draining', 'after', 'after', 'after']);
   assert.deepEqual(results.map((r) => r.id), ids);
 });
