@@ -41,14 +41,8 @@ export async function purgeQueue(zk: ZkClient, paths: Paths, queue: string, filt
   const counts: PurgeCounts = { pending: 0, finished: 0, skippedRunning: 0 };
   // Reading each result is only needed when the filter looks inside it.
   const readResults = filter.finished.length < TERMINAL_STATES.length || filter.before !== null;
-  if (filter.finished.length > 0) {
-    const results = walkBuckets(zk, paths.results(queue), (b) => paths.resultBucket(queue, b), queue);
-    const purgeOne = async (id: JobId) => {
-      if (readResults && !resultMatches(await readResult(zk, paths, id).catch(() => null), filter)) return false;
-      return filter.dryRun || withRetry(() => zk.deleteIfExists(paths.result(queue, id.seq)));
-    };
-    for await (const deleted of pipelined(results, WINDOW, purgeOne)) if (deleted) counts.finished++;
-  }
+  // Pending specs before results: a finished job whose spec a crash left
+  // behind must not lose its result first, or it would become pending again.
   if (filter.pending) {
     const claims = filter.dryRun ? new Set(await withRetry(() => zk.childrenOrEmpty(paths.claims(queue)))) : new Set<string>();
     const pending = walkBuckets(zk, paths.pending(queue), (b) => paths.pendingBucket(queue, b), queue);
@@ -64,6 +58,17 @@ export async function purgeQueue(zk: ZkClient, paths: Paths, queue: string, filt
       if (outcome === 'removed') counts.pending++;
       if (outcome === 'running') counts.skippedRunning++;
     }
+  }
+  if (filter.finished.length > 0) {
+    const results = walkBuckets(zk, paths.results(queue), (b) => paths.resultBucket(queue, b), queue);
+    const purgeOne = async (id: JobId) => {
+      if (readResults && !resultMatches(await readResult(zk, paths, id).catch(() => null), filter)) return false;
+      if (filter.dryRun) return true;
+      // A spec left behind by a crash goes first, or the job would come back as pending.
+      if (await withRetry(() => zk.exists(paths.pendingJob(queue, id.seq)))) await withRetry(() => zk.deleteIfExists(paths.pendingJob(queue, id.seq)));
+      return withRetry(() => zk.deleteIfExists(paths.result(queue, id.seq)));
+    };
+    for await (const deleted of pipelined(results, WINDOW, purgeOne)) if (deleted) counts.finished++;
   }
   return counts;
 }

@@ -2,7 +2,10 @@
 //
 // rm: a finished job loses its result; a pending one is removed as purge
 // does (claim first, so no daemon starts it meanwhile); a running one is
-// refused: cancel it first.
+// refused: cancel it first. A finished job may still have its spec (a crash
+// between publishing and cleanup): the spec goes first and the result
+// last, because a spec without a result is a pending job that would run
+// again.
 //
 // requeue resubmits a failed or cancelled job's spec under a NEW id and
 // keeps the old result. Reusing the id would need two operations without a
@@ -20,8 +23,9 @@ import { submitJob } from './submit.js';
 import { DataError, NotFoundError, ZkjobsError } from './errors.js';
 
 export async function removeJob(zk: ZkClient, paths: Paths, id: JobId): Promise<'finished' | 'pending'> {
-  if (await withRetry(() => zk.deleteIfExists(paths.result(id.queue, id.seq)))) {
+  if (await withRetry(() => zk.exists(paths.result(id.queue, id.seq)))) {
     await withRetry(() => zk.deleteIfExists(paths.pendingJob(id.queue, id.seq)));
+    await withRetry(() => zk.deleteIfExists(paths.result(id.queue, id.seq)));
     return 'finished';
   }
   const outcome = await removePending(zk, paths, id);

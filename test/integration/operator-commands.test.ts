@@ -5,6 +5,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStandalone, waitFor, type ZkCluster } from '../helpers/zk-server.js';
 import { freshRoot, ok, run, startDaemon, type DaemonProcess } from '../helpers/cli.js';
+import { connectTo } from '../helpers/zk.js';
+import { createJobSpec, reserveSequences } from '../../src/submit.js';
+import { createResult } from '../../src/complete.js';
+import { encodeJobSpec } from '../../src/job-spec.js';
+import { formatJobId } from '../../src/job-id.js';
 
 let zk: ZkCluster;
 let daemon: DaemonProcess;
@@ -97,4 +102,24 @@ test('delete removes a queue and all its jobs; later submits are refused', async
   const r = await run('zkjobc', ['submit', ...conn(), '-q', 'scratch', '--', 'true']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /no such queue 'scratch'/);
+});
+
+test('purging a failed job whose spec a crash left behind removes both: it does not come back as pending', async () => {
+  await ok('zkjobq', ['create', ...conn(), 'leftover']);
+  const { zk: client, paths } = await connectTo(zk.connectString, root);
+  let id: string;
+  try {
+    // What a daemon leaves when it dies between publishing the result and deleting the spec.
+    const seq = await reserveSequences(client, paths, 'leftover', 1);
+    const spec = { argv: ['false'], submittedAt: new Date().toISOString() };
+    await createJobSpec(client, paths, { queue: 'leftover', seq }, encodeJobSpec(spec));
+    await createResult(client, paths, { queue: 'leftover', seq }, { state: 'failed', exitCode: 1, signal: null, reason: null, node: 'dead', attempt: 1, startedAt: null, finishedAt: new Date().toISOString(), stdoutTail: '', stderrTail: '', spec });
+    id = formatJobId({ queue: 'leftover', seq });
+  } finally {
+    client.close();
+  }
+  assert.equal(await stateOf(id), 'failed');
+  assert.match(await zkjobq('purge', 'leftover', '--state', 'failed', '--yes'), /^purged 1 jobs/);
+  const after = await run('zkjobc', ['status', ...conn(), id]);
+  assert.equal(after.code, 1, `the job is gone, not pending again: ${after.stdout}`);
 });
