@@ -36,5 +36,3 @@ export const DEFAULT_POLICY: QueuePolicy = {
 };
 
 export type PolicySource = (queue: string) => QueuePolicy;
-
-export const defaultPolicies: PolicySource = () => DEFAULT_POLICY;

@@ -41,8 +41,3 @@ export function zkErrorFromCode(code: number, path: string, text?: string): ZkEr
   const Class = CLASS_BY_CODE[code] ?? ZkError;
   return new Class(code, path, text ?? `zookeeper error`);
 }
-
-/** True when the outcome of the request is unknown and a retry may be needed. */
-export function isTransient(err: unknown): boolean {
-  return err instanceof ConnectionLossError || err instanceof ClosingError || err instanceof SessionExpiredError;
-}
