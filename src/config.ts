@@ -8,6 +8,7 @@ import { parseDuration } from './duration.js';
 import { DataError, UsageError } from './errors.js';
 import { configError, splitConfig, type ConfigText, type Setting } from './config-file.js';
 import { DEFAULT_POLICY, type QueuePolicy, type RunAs } from './daemon/queue-policy.js';
+import { checkMaxRunning } from './queue.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/zkjobs/zkjobd.conf';
 
@@ -18,8 +19,10 @@ export const GLOBAL_KEYS = [
   'smtp_host', 'smtp_port', 'smtp_tls', 'smtp_user', 'smtp_password_file', 'smtp_from',
   'allow_shell', 'wrapper', 'run_as', 'mail_to', 'retention',
 ] as const;
-/** Keys of a [queue NAME] section: that queue's policy, overriding the global one. */
+/** Policy keys: global, or in a [queue NAME] section overriding the global one for that queue. */
 export const QUEUE_KEYS = ['allow_shell', 'wrapper', 'run_as', 'mail_to', 'retention'] as const;
+/** Keys of a [queue NAME] section only: settings of the queue itself, shared by the cluster. */
+export const SECTION_ONLY_KEYS = ['max_running'] as const;
 
 export interface DaemonConfig {
   file: string;
@@ -27,6 +30,8 @@ export interface DaemonConfig {
   flags: Record<string, string | number | boolean | string[]>;
   /** Policy per queue named in a section; `*` is the global policy. */
   policies: Map<string, QueuePolicy>;
+  /** max_running per queue whose section sets it (null: `none`, no limit). */
+  queueLimits: Map<string, number | null>;
 }
 
 /** Read and check a config file; a bad key or value throws a DataError naming file:line. */
@@ -56,22 +61,25 @@ function interpret(text: ConfigText): DaemonConfig {
   const flags: DaemonConfig['flags'] = {};
   const globalPolicy = { ...DEFAULT_POLICY };
   for (const [key, setting] of text.global) {
+    if ((SECTION_ONLY_KEYS as readonly string[]).includes(key)) throw configError(text.file, setting.line, `'${key}' is set per queue, in a [queue NAME] section`);
     if (!(GLOBAL_KEYS as readonly string[]).includes(key)) throw configError(text.file, setting.line, `unknown key '${key}'`);
     if ((QUEUE_KEYS as readonly string[]).includes(key)) applyPolicy(globalPolicy, key, setting, text.file);
     else flags[key.replace(/_/g, '-')] = globalValue(key, setting, text.file);
   }
   const policies = new Map<string, QueuePolicy>([['*', globalPolicy]]);
+  const queueLimits = new Map<string, number | null>();
   for (const [queue, settings] of text.queues) {
     const firstLine = [...settings.values()][0]?.line ?? 0;
     at(text.file, firstLine, () => checkQueueName(queue));
     const policy = { ...globalPolicy };
     for (const [key, setting] of settings) {
-      if (!(QUEUE_KEYS as readonly string[]).includes(key)) throw configError(text.file, setting.line, `unknown key '${key}' in [queue ${queue}]`);
-      applyPolicy(policy, key, setting, text.file);
+      if (key === 'max_running') queueLimits.set(queue, at(text.file, setting.line, () => maxRunning(setting.value)));
+      else if ((QUEUE_KEYS as readonly string[]).includes(key)) applyPolicy(policy, key, setting, text.file);
+      else throw configError(text.file, setting.line, `unknown key '${key}' in [queue ${queue}]`);
     }
     policies.set(queue, policy);
   }
-  return { file: text.file, flags, policies };
+  return { file: text.file, flags, policies, queueLimits };
 }
 
 /** Run a check, re-throwing its error with the file and line in front. */
@@ -120,6 +128,13 @@ function applyPolicy(policy: QueuePolicy, key: string, s: Setting, file: string)
     else if (key === 'mail_to') policy.mailTo = s.value === '' ? null : s.value;
     else if (key === 'retention') policy.retentionMs = parseDuration(s.value, key);
   });
+}
+
+/** A whole number of running jobs, or `none` to lift the limit. */
+function maxRunning(value: string): number | null {
+  if (value === 'none') return null;
+  if (!/^\d+$/.test(value)) throw new Error(`'max_running' must be a whole number or 'none', got '${value}'`);
+  return checkMaxRunning(Number(value));
 }
 
 function runAs(value: string): RunAs | null {

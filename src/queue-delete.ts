@@ -17,7 +17,7 @@ export async function deleteQueue(zk: ZkClient, paths: Paths, queue: string, for
   if (running.length > 0 && !force) throw new ZkjobsError(`queue ${queue} has ${running.length} running jobs; cancel them or use --force`);
   await withRetry(() => zk.deleteIfExists(paths.counter(queue)));
   const purged = await purgeQueue(zk, paths, queue);
-  for (const parent of [paths.pending(queue), paths.results(queue), paths.claims(queue), paths.cancels(queue)]) {
+  for (const parent of paths.queueParents(queue)) {
     for (const child of await withRetry(() => zk.childrenOrEmpty(parent))) {
       for (const grandchild of await withRetry(() => zk.childrenOrEmpty(`${parent}/${child}`))) {
         await withRetry(() => zk.deleteIfExists(`${parent}/${child}/${grandchild}`));

@@ -6,10 +6,13 @@ import type { ZkClient } from './zk/client.js';
 import { withRetry } from './zk/retry.js';
 import { parseSeq } from './job-id.js';
 import { parseClaimRecord } from './claim.js';
+import type { QueueConfig } from './queue.js';
 
 export interface QueueStats {
   queue: string;
   paused: boolean;
+  /** The cluster-wide limit of running jobs, or null. */
+  maxRunning: number | null;
   /** Not yet started (pending znodes without a claim). */
   pending: number;
   running: number;
@@ -26,7 +29,7 @@ async function childCount(zk: ZkClient, parent: string, bucket: (b: string) => s
   return { total: stats.reduce((n, s) => n + (s?.numChildren ?? 0), 0), first: firstIndex >= 0 ? buckets[firstIndex] : null };
 }
 
-export async function queueStats(zk: ZkClient, paths: Paths, queue: string, paused: boolean): Promise<QueueStats> {
+export async function queueStats(zk: ZkClient, paths: Paths, queue: string, config: QueueConfig): Promise<QueueStats> {
   const unfinished = await childCount(zk, paths.pending(queue), (b) => paths.pendingBucket(queue, b));
   const finished = await childCount(zk, paths.results(queue), (b) => paths.resultBucket(queue, b));
   const claims = await withRetry(() => zk.childrenOrEmpty(paths.claims(queue)));
@@ -46,7 +49,8 @@ export async function queueStats(zk: ZkClient, paths: Paths, queue: string, paus
   const running = Object.values(runningPerNode).reduce((a, b) => a + b, 0);
   return {
     queue,
-    paused,
+    paused: config.paused,
+    maxRunning: config.maxRunning,
     pending: Math.max(0, unfinished.total - running),
     running,
     finished: finished.total,

@@ -2,27 +2,39 @@
 // sequence counter is created last, and submit treats a missing counter as
 // "no such queue", so a crash halfway through creating a queue leaves
 // something that the next create completes, never a queue that loses jobs.
-import { NotFoundError } from './errors.js';
 import { BadVersionError } from './zk/errors.js';
 import { accessAcl, counterAcl, jobsAcl, queueNodeAcl, type QueueAccess } from './acl.js';
 import { checkQueueName } from './job-id.js';
-import { decodeJsonObject, encodeJson, rejectUnknownFields } from './record.js';
+import { decodeJsonObject, encodeJson, nullableInt, rejectUnknownFields } from './record.js';
+import { DataError, NotFoundError } from './errors.js';
 import type { Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
 
 export interface QueueConfig {
   /** Paused: nothing new starts; running jobs finish. */
   paused: boolean;
+  /** Most jobs of the queue running at once across the cluster (run-slots.ts); null: no limit. */
+  maxRunning: number | null;
 }
 
-export const DEFAULT_QUEUE_CONFIG: QueueConfig = { paused: false };
+export const DEFAULT_QUEUE_CONFIG: QueueConfig = { paused: false, maxRunning: null };
+
+/** The most a queue's max_running may be: one slot znode each, listed in one reply. */
+export const MAX_RUNNING_LIMIT = 10_000;
 
 export function parseQueueConfig(data: Buffer): QueueConfig {
   if (data.length === 0) return { ...DEFAULT_QUEUE_CONFIG };
   const what = 'queue config';
   const fields = decodeJsonObject(data, what, 64 * 1024);
-  rejectUnknownFields(fields, ['paused'], what);
-  return { paused: fields.paused === true };
+  rejectUnknownFields(fields, ['paused', 'maxRunning'], what);
+  const maxRunning = fields.maxRunning === undefined ? null : nullableInt(fields, 'maxRunning', what);
+  return { paused: fields.paused === true, maxRunning: maxRunning === null ? null : checkMaxRunning(maxRunning) };
+}
+
+/** A cluster-wide limit: a whole number from 1 to MAX_RUNNING_LIMIT. */
+export function checkMaxRunning(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_RUNNING_LIMIT) throw new DataError(`max_running must be a whole number from 1 to ${MAX_RUNNING_LIMIT}, got ${n}`);
+  return n;
 }
 
 /**
@@ -34,10 +46,7 @@ export async function ensureQueue(zk: ZkClient, paths: Paths, queue: string, acc
   if (!access && (await zk.exists(paths.counter(queue)))) return false;
   await zk.mkdirp(paths.queues());
   await zk.createIfAbsent(paths.queue(queue), encodeJson(DEFAULT_QUEUE_CONFIG));
-  await zk.createIfAbsent(paths.pending(queue), '');
-  await zk.createIfAbsent(paths.claims(queue), '');
-  await zk.createIfAbsent(paths.results(queue), '');
-  await zk.createIfAbsent(paths.cancels(queue), '');
+  for (const parent of paths.queueParents(queue)) await zk.createIfAbsent(parent, '');
   if (access) await writeAccess(zk, paths, queue, access);
   if (access) await restrictParents(zk, paths, queue, access);
   const created = await zk.createIfAbsent(paths.counter(queue), '');
@@ -70,14 +79,32 @@ export async function readQueueConfig(zk: ZkClient, paths: Paths, queue: string)
 
 /** Pause or resume: daemons watch the config and start nothing new while paused. */
 export async function setPaused(zk: ZkClient, paths: Paths, queue: string, paused: boolean): Promise<void> {
+  await updateQueueConfig(zk, paths, queue, { paused });
+}
+
+/** Set or lift (null) the cluster-wide limit; returns the limit it replaced. */
+export async function setMaxRunning(zk: ZkClient, paths: Paths, queue: string, maxRunning: number | null): Promise<number | null> {
+  if (maxRunning !== null) checkMaxRunning(maxRunning);
+  return (await updateQueueConfig(zk, paths, queue, { maxRunning })).maxRunning;
+}
+
+/**
+ * One versioned read-modify-write of the config: a concurrent change of
+ * another field (a pause while a daemon writes its limit) makes our set fail
+ * with BadVersion, and we read again rather than overwrite it. Returns the
+ * config as it was.
+ */
+async function updateQueueConfig(zk: ZkClient, paths: Paths, queue: string, change: Partial<QueueConfig>): Promise<QueueConfig> {
   await requireQueue(zk, paths, queue);
   for (;;) {
     const node = await zk.getOrNull(paths.queue(queue));
     if (!node) throw noSuchQueue(queue);
-    const config = { ...parseQueueConfig(node.data), paused };
+    const was = parseQueueConfig(node.data);
+    const config = { ...was, ...change };
+    if (Object.entries(change).every(([k, v]) => was[k as keyof QueueConfig] === v)) return was;
     try {
       await zk.set(paths.queue(queue), encodeJson(config), node.stat.version);
-      return;
+      return was;
     } catch (err) {
       if (!(err instanceof BadVersionError)) throw err;
     }
@@ -94,7 +121,7 @@ async function writeAccess(zk: ZkClient, paths: Paths, queue: string, access: Qu
 
 async function restrictParents(zk: ZkClient, paths: Paths, queue: string, access: QueueAccess): Promise<void> {
   const jobs = jobsAcl(access);
-  for (const parent of [paths.pending(queue), paths.claims(queue), paths.results(queue), paths.cancels(queue)]) {
+  for (const parent of paths.queueParents(queue)) {
     await zk.setAcl(parent, jobs);
     for (const child of await zk.childrenOrEmpty(parent)) await zk.setAcl(`${parent}/${child}`, jobs);
   }

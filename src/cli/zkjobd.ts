@@ -45,6 +45,7 @@ async function runDaemon(args: DaemonArgs, config: DaemonConfig | null): Promise
     spoolMaxBytes: parseSize(args['spool-max'], '--spool-max'),
     http: httpFromFlags(args),
     zkAuth: zkAuth(args),
+    queueLimits: config?.queueLimits ?? new Map(),
   });
   await daemon.start();
   notifySystemd('READY=1', logger);
@@ -89,7 +90,7 @@ async function reload(daemon: Daemon, logger: Logger, args: DaemonArgs, setPolic
   const queues = !onCommandLine('--queue', '-q') && flags.queues !== undefined ? (flags.queues as string[]) : undefined;
   if (!onCommandLine('--log-level') && typeof flags['log-level'] === 'string') logger.level = flags['log-level'];
   setPolicies(policiesFrom(args, config));
-  await daemon.reconfigure({ slots, queues }).catch((err) => logger.error(`SIGHUP: ${(err as Error).message}`));
+  await daemon.reconfigure({ slots, queues, queueLimits: config.queueLimits }).catch((err) => logger.error(`SIGHUP: ${(err as Error).message}`));
   logger.info('configuration reloaded', { file: configFile, slots: slots ?? 'unchanged', queues: queues?.join(',') ?? 'unchanged' });
 }
 

@@ -4,11 +4,11 @@ import { listCommand } from './zkjobq/list.js';
 import { purgeCommand } from './zkjobq/purge.js';
 import { nodesCommand } from './zkjobq/nodes.js';
 import { createCommand, digestCommand } from './zkjobq/create.js';
-import { deleteQueueCommand, pauseQueueCommand, resumeQueueCommand } from './zkjobq/queue-admin.js';
+import { deleteQueueCommand, limitQueueCommand, pauseQueueCommand, resumeQueueCommand } from './zkjobq/queue-admin.js';
 import { requeueCommand, rmCommand, showCommand } from './zkjobq/job-admin.js';
 import { statCommand } from './zkjobq/stat.js';
 
-await runProgram('zkjobq', 'zkjobq create|delete|list|show|stat|pause|resume|requeue|rm|purge|nodes|digest [options] … (see zkjobq --help)', (y) =>
+await runProgram('zkjobq', 'zkjobq create|delete|list|show|stat|pause|resume|limit|requeue|rm|purge|nodes|digest [options] … (see zkjobq --help)', (y) =>
   y.command(createCommand).command(deleteQueueCommand).command(listCommand).command(showCommand).command(statCommand)
-    .command(pauseQueueCommand).command(resumeQueueCommand).command(requeueCommand).command(rmCommand).command(purgeCommand).command(nodesCommand).command(digestCommand).demandCommand(1, 'no command given'),
+    .command(pauseQueueCommand).command(resumeQueueCommand).command(limitQueueCommand).command(requeueCommand).command(rmCommand).command(purgeCommand).command(nodesCommand).command(digestCommand).demandCommand(1, 'no command given'),
 );

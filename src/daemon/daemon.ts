@@ -28,6 +28,7 @@ import { Wakeups } from './wakeups.js';
 import { QueueConfigs } from './queue-configs.js';
 import { findOrphanGroups, killGroups } from './orphans.js';
 import type { PolicySource } from './queue-policy.js';
+import { QueueLimits, publishConfiguredLimits } from './queue-limits.js';
 
 export interface DaemonOptions {
   zk: string;
@@ -54,6 +55,8 @@ export interface DaemonOptions {
   http: HttpOptions | null;
   /** USER:PASSWORD digest identity for ZooKeeper, if any. */
   zkAuth?: string;
+  /** max_running set by this node's [queue] sections, written to the queues' config znodes (null: none). */
+  queueLimits: ReadonlyMap<string, number | null>;
 }
 
 /** Kill jobs this far into the session timeout after losing the connection. */
@@ -69,6 +72,7 @@ export class Daemon {
   private claimers: QueueClaimer[] = [];
   private wakeups!: Wakeups;
   private configs!: QueueConfigs;
+  private limits!: QueueLimits;
   private jobs!: JobTable;
   private cancels!: CancelWatch;
   private peers = 1;
@@ -99,6 +103,7 @@ export class Daemon {
     this.zk = await ZkClient.connect({ connect: o.zk, sessionTimeoutMs: o.sessionTimeoutMs, connectTimeoutMs: 15_000, renew: true, auth: o.zkAuth });
     this.wakeups = new Wakeups(this.zk, this.paths, () => this.pump());
     this.configs = new QueueConfigs(this.zk, this.paths, () => this.pump());
+    this.limits = new QueueLimits(() => this.zk, this.paths, o.nodeId);
     this.claimers = o.queues.map((q) => new QueueClaimer(this.zk, this.paths, q, o.nodeId, () => this.peers));
     this.jobs = new JobTable({
       zk: () => this.zk,
@@ -114,9 +119,11 @@ export class Daemon {
         this.scheduleNodeUpdate();
         this.pump();
       },
+      claimEnded: (id) => void this.limits.release(id),
     });
     this.cancels = new CancelWatch(() => this.zk, this.paths, (id) => this.jobs.cancel(id), (err) => this.retryLater('watching cancels', err));
     for (const queue of o.queues) await withRetry(() => ensureQueue(this.zk, this.paths, queue));
+    await publishConfiguredLimits(this.zk, this.paths, o.queueLimits, o.queues, this.log, o.nodeId);
     await this.startHttp();
     this.startSpoolPruning();
     this.zk.on('disconnected', () => this.onDisconnected());
@@ -150,6 +157,7 @@ export class Daemon {
   private async onNewSession(): Promise<void> {
     this.wakeups.reset();
     this.configs.reset();
+    this.limits.reset();
     this.cancels.reset();
     for (const c of this.claimers) c.reset();
     await registerNode(this.zk, this.paths, this.options.nodeId, this.nodeRecord(), this.zk.negotiatedTimeoutMs * 2 + 5_000);
@@ -176,6 +184,7 @@ export class Daemon {
     this.log.info('ZooKeeper connection back, same session', { node: this.options.nodeId });
     try {
       await this.jobs.catchUp();
+      await this.limits.catchUp();
       for (const queue of this.options.queues) await this.cancels.watch(queue);
     } catch (err) {
       this.retryLater('reconnection', err);
@@ -227,7 +236,10 @@ export class Daemon {
     while (this.canClaim()) {
       const jobs = await this.claimFromAnyQueue(this.options.slots - this.liveJobs());
       if (jobs.length === 0) {
-        if (this.canClaim()) await this.wakeups.armIdle(this.options.queues);
+        if (this.canClaim()) {
+          await this.wakeups.armIdle(this.options.queues);
+          await this.limits.armIdle(this.wakeups, this.options.queues);
+        }
         return;
       }
       this.wakeups.cancelTimer();
@@ -235,13 +247,14 @@ export class Daemon {
     }
   }
 
-  /** Up to `wanted` jobs, round-robin over the served queues, skipping paused ones. */
+  /** Up to `wanted` jobs, round-robin over the served queues, skipping paused and full ones. */
   private async claimFromAnyQueue(wanted: number): Promise<ClaimedJob[]> {
     const jobs: ClaimedJob[] = [];
     for (let i = 0; i < this.claimers.length && jobs.length < wanted; i++) {
       const claimer = this.claimers[(this.nextQueue + i) % this.claimers.length];
-      if ((await this.configs.get(claimer.queue)).paused) continue;
-      jobs.push(...(await claimer.claimSome(wanted - jobs.length)));
+      const config = await this.configs.get(claimer.queue);
+      if (config.paused) continue;
+      jobs.push(...(await this.limits.claim(claimer, config.maxRunning, wanted - jobs.length)));
     }
     this.nextQueue = (this.nextQueue + 1) % Math.max(1, this.claimers.length);
     return jobs;
@@ -276,7 +289,7 @@ export class Daemon {
    * next claim; new queues are created and served; dropped queues get no
    * new claims while their running jobs finish.
    */
-  async reconfigure(change: { slots?: number; queues?: string[] }): Promise<void> {
+  async reconfigure(change: { slots?: number; queues?: string[]; queueLimits?: ReadonlyMap<string, number | null> }): Promise<void> {
     if (change.slots !== undefined) this.options.slots = change.slots;
     if (change.queues !== undefined) {
       const added = change.queues.filter((q) => !this.options.queues.includes(q));
@@ -287,6 +300,10 @@ export class Daemon {
       }
       this.claimers = this.claimers.filter((c) => change.queues!.includes(c.queue));
       this.options.queues = [...change.queues];
+    }
+    if (change.queueLimits !== undefined) {
+      this.options.queueLimits = change.queueLimits;
+      await publishConfiguredLimits(this.zk, this.paths, change.queueLimits, this.options.queues, this.log, this.options.nodeId);
     }
     this.scheduleNodeUpdate();
     this.pump();

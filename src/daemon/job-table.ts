@@ -30,6 +30,8 @@ export interface JobTableContext {
   log: Logger;
   /** Called whenever a slot frees or the set of running jobs changes. */
   changed: () => void;
+  /** Our claim on the job is over (result published, or claim released): its run slot may go. */
+  claimEnded: (id: JobId) => void;
   /** Sends failure reports, when SMTP is configured. */
   mailer: Mailer | null;
   /** Full output of each job goes here (see output-spool.ts). */
@@ -126,7 +128,12 @@ export class JobTable {
     if (!this.retrying.delete(formatJobId(job.id))) return;
     try {
       const attempt = await bumpAttempt(this.ctx.zk(), this.ctx.paths.pendingJob(job.id.queue, job.id.seq), job.specData);
-      if (attempt === null) return; // removed meanwhile (purged)
+      if (attempt === null) {
+        // Removed meanwhile (zkjobq rm): nothing to run, nothing to record.
+        await withRetry(() => this.ctx.zk().deleteIfExists(this.ctx.paths.claim(job.id.queue, job.id.seq)));
+        this.ctx.claimEnded(job.id);
+        return;
+      }
       this.ready.push({ ...job, attempt });
     } catch (err) {
       this.ctx.log.warn('cannot retry yet; releasing the job to peers', { ...this.fields(job.id), error: (err as Error).message });
@@ -206,6 +213,7 @@ export class JobTable {
   private async publish(id: JobId, result: JobResult): Promise<void> {
     const zk = this.ctx.zk();
     const outcome = await publishResult(zk, this.ctx.paths, id, result);
+    this.ctx.claimEnded(id);
     const fields = { ...this.fields(id), state: result.state, exit: result.exitCode, signal: result.signal };
     if (outcome === 'published') {
       this.ctx.log.info('job finished', fields);
@@ -230,6 +238,7 @@ export class JobTable {
       const stat = await withRetry(() => zk.exists(path));
       if (stat && stat.ephemeralOwner === zk.sessionId) await withRetry(() => zk.deleteIfExists(path));
       this.abandoned.shift();
+      this.ctx.claimEnded(id);
     }
     while (this.spool.length > 0 && zk.state === 'connected') {
       const { id, result } = this.spool[0];

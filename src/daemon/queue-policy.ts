@@ -19,8 +19,6 @@ export interface QueuePolicy {
   allowUserOverride: boolean;
   /** Mail failed jobs' reports here unless the job names a recipient. Default none. */
   mailTo: string | null;
-  /** Most jobs of this queue running at once across the cluster. Default unlimited. */
-  maxRunning: number | null;
   /** Keep a finished job's spooled output this long. Default 7 days. */
   retentionMs: number;
 }
@@ -31,7 +29,6 @@ export const DEFAULT_POLICY: QueuePolicy = {
   runAs: null,
   allowUserOverride: false,
   mailTo: null,
-  maxRunning: null,
   retentionMs: 7 * 24 * 3_600_000,
 };
 

@@ -7,6 +7,7 @@
 //   ROOT/queues/<q>/results/<b>/<seq>    terminal result (containers per bucket)
 //   ROOT/queues/<q>/cancels/<seq>        request to cancel a running job
 //   ROOT/queues/<q>/access               a restricted queue's identities (readable by them only)
+//   ROOT/queues/<q>/slots/<k>            ephemeral: one of the queue's max_running run slots (run-slots.ts)
 //   ROOT/nodes/<node-id>                 ephemeral node record
 //
 // Buckets keep every getChildren reply small whatever the queue depth: a
@@ -72,6 +73,16 @@ export class Paths {
   }
   cancel(q: string, seq: number): string {
     return this.join('queues', q, 'cancels', formatSeq(seq));
+  }
+  slots(q: string): string {
+    return this.join('queues', q, 'slots');
+  }
+  slot(q: string, k: number): string {
+    return this.join('queues', q, 'slots', String(k));
+  }
+  /** The fixed children every queue has, besides its counter and access znodes. */
+  queueParents(q: string): string[] {
+    return [this.pending(q), this.claims(q), this.results(q), this.cancels(q), this.slots(q)];
   }
   nodes(): string {
     return this.join('nodes');

@@ -48,6 +48,7 @@ test('others are not authorized (77) and nothing changes', async () => {
     ['zkjobq', ['purge', ...conn(), 'secure', '--yes'], as('bob')],
     ['zkjobq', ['purge', ...conn(), 'secure', '--state', 'succeeded', '--yes'], as('alice')],
     ['zkjobq', ['pause', ...conn(), 'secure'], as('alice')],
+    ['zkjobq', ['limit', ...conn(), 'secure', '1'], as('alice')],
     ['zkjobq', ['delete', ...conn(), 'secure'], as('bob')],
   ];
   for (const [program, args, who] of refused) {
@@ -57,6 +58,14 @@ test('others are not authorized (77) and nothing changes', async () => {
     assert.equal(r.stderr.trim().split('\n').length, 1);
   }
   assert.equal(await ok('zkjobq', ['list', ...conn(), 'secure', '--json']), before, 'nothing changed');
+});
+
+test("an admin limits a restricted queue, and its daemon takes run slots under the queue's ACL", async () => {
+  assert.match(await ok('zkjobq', ['limit', ...conn(), 'secure', '1'], as('root')), /max running 1 \(was none\)/);
+  const r = await run('zkjobc', ['submit', ...conn(), '-q', 'secure', '--wait', '--', 'echo', 'limited'], as('alice'));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(await ok('zkjobc', ['status', ...conn(), r.stdout.trim()]), /succeeded exit 0 on worker/);
+  await ok('zkjobq', ['limit', ...conn(), 'secure', 'none'], as('root'));
 });
 
 test("a job's spec takes the queue's ACL: nobody else can rewrite it", async () => {

@@ -41,3 +41,17 @@ test('--config, then ZKJOBS_CONFIG, names the file', () => {
   assert.equal(configFileFromArgv(['--config=/y.conf'], {}), '/y.conf');
   assert.equal(configFileFromArgv([], { ZKJOBS_CONFIG: '/z.conf' }), '/z.conf');
 });
+
+test('max_running is a [queue] section key: a number or none, kept apart from the node policy', () => {
+  const config = loadConfig(file('queues = gpu,cpu,io\n[queue gpu]\nmax_running = 3\n[queue cpu]\nmax_running = none\n[queue io]\nallow_shell = yes\n'));
+  assert.deepEqual([...config.queueLimits], [['gpu', 3], ['cpu', null]], 'a section without the key leaves the queue as it is');
+  for (const [text, message] of [
+    ['max_running = 3\n', /:1: 'max_running' is set per queue, in a \[queue NAME\] section$/],
+    ['[queue a]\nmax_running = 0\n', /:2: max_running must be a whole number from 1 to 10000, got 0$/],
+    ['[queue a]\nmax_running = 10001\n', /:2: max_running must be a whole number from 1 to 10000, got 10001$/],
+    ['[queue a]\nmax_running = lots\n', /:2: 'max_running' must be a whole number or 'none', got 'lots'$/],
+  ] as const) {
+    const f = file(text);
+    assert.throws(() => loadConfig(f), (e: Error) => e instanceof DataError && e.message.startsWith(`${f}:`) && message.test(e.message), text);
+  }
+});

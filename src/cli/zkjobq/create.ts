@@ -3,7 +3,8 @@
 // zkjobq digest: print the digest id of the USER:PASSWORD read from stdin.
 import type { Argv, CommandModule } from 'yargs';
 import { withConnectionOptions, withSession, out, type ConnectionArgs } from '../program.js';
-import { ensureQueue } from '../../queue.js';
+import { ensureQueue, setMaxRunning } from '../../queue.js';
+import { parseLimit } from './queue-admin.js';
 import { checkQueueName } from '../../job-id.js';
 import { checkIdentity, digestId, type QueueAccess } from '../../acl.js';
 import { readFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ interface CreateArgs extends ConnectionArgs {
   submitters?: string;
   admins?: string;
   daemons?: string;
+  'max-running'?: string;
 }
 
 function identities(list: string | undefined): string[] {
@@ -34,14 +36,18 @@ export const createCommand: CommandModule<object, CreateArgs> = {
     .positional('queues', { type: 'string', array: true, demandOption: true })
     .option('submitters', { type: 'string', describe: 'restrict submitting to these digest ids (USER:DIGEST,…)' })
     .option('admins', { type: 'string', describe: 'identities that may pause, purge and delete the queue' })
-    .option('daemons', { type: 'string', describe: 'identities of the daemons that serve the queue' }) as unknown as Argv<CreateArgs>,
+    .option('daemons', { type: 'string', describe: 'identities of the daemons that serve the queue' })
+    .option('max-running', { type: 'string', describe: "most jobs of the queue running at once across the cluster, or 'none' (see zkjobq limit)" }) as unknown as Argv<CreateArgs>,
   handler: async (args) => {
     const queues = args.queues.map(String).map(checkQueueName);
     const access = accessFrom(args);
+    const maxRunning = args['max-running'] === undefined ? undefined : parseLimit(String(args['max-running']));
     await withSession(args, async ({ zk, paths }) => {
       for (const queue of queues) {
         const created = await ensureQueue(zk, paths, queue, access);
-        out(`${queue}: ${created ? 'created' : 'exists'}${access ? ' (restricted)' : ''}`);
+        if (maxRunning !== undefined) await setMaxRunning(zk, paths, queue, maxRunning);
+        const limit = maxRunning === undefined ? '' : `, max running ${maxRunning ?? 'none'}`;
+        out(`${queue}: ${created ? 'created' : 'exists'}${access ? ' (restricted)' : ''}${limit}`);
       }
     });
   },

@@ -1,7 +1,8 @@
-// zkjobq pause|resume|delete QUEUE: queue-wide switches.
+// zkjobq pause|resume|delete|limit QUEUE: queue-wide switches.
 import type { Argv, CommandModule } from 'yargs';
 import { withConnectionOptions, withSession, out, type ConnectionArgs } from '../program.js';
-import { setPaused } from '../../queue.js';
+import { MAX_RUNNING_LIMIT, readQueueConfig, requireQueue, setMaxRunning, setPaused } from '../../queue.js';
+import { UsageError } from '../../errors.js';
 import { deleteQueue } from '../../queue-delete.js';
 import { checkQueueName } from '../../job-id.js';
 
@@ -29,6 +30,37 @@ function pauseCommand(paused: boolean): CommandModule<object, QueueArgs> {
 
 export const pauseQueueCommand = pauseCommand(true);
 export const resumeQueueCommand = pauseCommand(false);
+
+interface LimitArgs extends ConnectionArgs {
+  queue: string;
+  max?: string;
+}
+
+/** `none` lifts the limit; anything but a whole number in range is a usage error. */
+export function parseLimit(value: string): number | null {
+  if (value === 'none') return null;
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= MAX_RUNNING_LIMIT)) throw new UsageError(`max running jobs must be a whole number from 1 to ${MAX_RUNNING_LIMIT} or 'none', got '${value}'`);
+  return n;
+}
+
+export const limitQueueCommand: CommandModule<object, LimitArgs> = {
+  command: 'limit <queue> [max]',
+  describe: "show, set or lift ('none') the most jobs of a queue running at once across the cluster",
+  builder: (y) => queueArg(y).positional('max', { type: 'string', describe: "a whole number, or 'none'" }) as unknown as Argv<LimitArgs>,
+  handler: async (args) => {
+    const queue = checkQueueName(String(args.queue));
+    const max = args.max === undefined ? undefined : parseLimit(String(args.max));
+    await withSession(args, async ({ zk, paths }) => {
+      if (max === undefined) {
+        await requireQueue(zk, paths, queue);
+        return out(`${queue}: max running ${(await readQueueConfig(zk, paths, queue)).maxRunning ?? 'none'}`);
+      }
+      const was = await setMaxRunning(zk, paths, queue, max);
+      out(`${queue}: max running ${max ?? 'none'} (was ${was ?? 'none'})`);
+    });
+  },
+};
 
 export const deleteQueueCommand: CommandModule<object, QueueArgs> = {
   command: 'delete <queue>',

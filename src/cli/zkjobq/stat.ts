@@ -20,10 +20,10 @@ export const statCommand: CommandModule<object, StatArgs> = {
     await withSession(args, async ({ zk, paths }) => {
       const queues = args.queues.length > 0 ? args.queues.map(String) : await listQueues(zk, paths);
       const stats = [];
-      for (const queue of queues) stats.push(await queueStats(zk, paths, queue, (await readQueueConfig(zk, paths, queue)).paused));
+      for (const queue of queues) stats.push(await queueStats(zk, paths, queue, await readQueueConfig(zk, paths, queue)));
       if (args.json) return stats.forEach((s) => out(JSON.stringify(s)));
-      out(formatTable(['QUEUE', 'STATE', 'PENDING', 'RUNNING', 'FINISHED', 'OLDEST', 'RUNNING/NODE'], stats.map((s) => [
-        s.queue, s.paused ? 'paused' : 'active', String(s.pending), String(s.running), String(s.finished),
+      out(formatTable(['QUEUE', 'STATE', 'PENDING', 'RUNNING', 'LIMIT', 'FINISHED', 'OLDEST', 'RUNNING/NODE'], stats.map((s) => [
+        s.queue, s.paused ? 'paused' : 'active', String(s.pending), String(s.running), s.maxRunning === null ? '-' : String(s.maxRunning), String(s.finished),
         s.oldestPendingAge === null ? '-' : `${s.oldestPendingAge}s`,
         Object.entries(s.runningPerNode).map(([n, c]) => `${n}=${c}`).join(',') || '-',
       ])));
