@@ -15,8 +15,6 @@ export interface QueuePolicy {
   wrapper: string[] | null;
   /** Run jobs as this unprivileged identity. Default: the daemon's own. */
   runAs: RunAs | null;
-  /** Let a job ask for another user. Default false. */
-  allowUserOverride: boolean;
   /** Mail failed jobs' reports here unless the job names a recipient. Default none. */
   mailTo: string | null;
   /** Keep a finished job's spooled output this long. Default 7 days. */
@@ -27,7 +25,6 @@ export const DEFAULT_POLICY: QueuePolicy = {
   allowShell: false,
   wrapper: null,
   runAs: null,
-  allowUserOverride: false,
   mailTo: null,
   retentionMs: 7 * 24 * 3_600_000,
 };
