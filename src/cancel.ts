@@ -10,10 +10,16 @@
 // job's processes and records 'cancelled' through the normal complete path.
 // The canceller removes its request once the job has a result, so a
 // request for a job that ended first does not linger.
+//
+// On a restricted queue a submitter may create claims, results and
+// requests but delete nothing (acl.ts): its cancel of a pending job stops
+// after the result, which is the decision, and leaves the spec to the next
+// daemon that claims it, exactly as after a crash at that point; its
+// claim dies when it disconnects.
 import os from 'node:os';
 import type { Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
-import { NodeExistsError } from './zk/errors.js';
+import { NoAuthError, NodeExistsError } from './zk/errors.js';
 import { withRetry } from './zk/retry.js';
 import { encodeJson } from './record.js';
 import { createResult, finishCleanup, readResult } from './complete.js';
@@ -42,14 +48,23 @@ export async function cancelJob(zk: ZkClient, paths: Paths, id: JobId): Promise<
     throw new NotFoundError(`no such job ${formatJobId(id)}`);
   }
   const created = await createResult(zk, paths, id, cancelledResult(spec.data));
-  await finishCleanup(zk, paths, id);
+  await unlessNotAllowed(finishCleanup(zk, paths, id));
   if (!created) await refuseIfFinished(zk, paths, id);
   return 'cancelled';
 }
 
-/** Remove our request once the job has ended, whoever ended it. */
+/** Remove our request once the job has ended, whoever ended it (the daemon does when it cancelled it). */
 export async function withdrawRequest(zk: ZkClient, paths: Paths, id: JobId): Promise<void> {
-  await withRetry(() => zk.deleteIfExists(paths.cancel(id.queue, id.seq)));
+  await unlessNotAllowed(withRetry(() => zk.deleteIfExists(paths.cancel(id.queue, id.seq))));
+}
+
+/** A cleanup that only admins and daemons may do on a restricted queue: theirs to finish. */
+async function unlessNotAllowed(cleanup: Promise<unknown>): Promise<void> {
+  try {
+    await cleanup;
+  } catch (err) {
+    if (!(err instanceof NoAuthError)) throw err;
+  }
 }
 
 async function refuseIfFinished(zk: ZkClient, paths: Paths, id: JobId): Promise<void> {

@@ -3,7 +3,7 @@
 // else gets "not authorized" (exit 77) and nothing changes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStandalone, type ZkCluster } from '../helpers/zk-server.js';
+import { startStandalone, waitFor, type ZkCluster } from '../helpers/zk-server.js';
 import { freshRoot, ok, run, startDaemon, type DaemonProcess } from '../helpers/cli.js';
 import { digestId } from '../../src/acl.js';
 import { ZkClient } from '../../src/zk/client.js';
@@ -67,6 +67,29 @@ test("an admin limits a restricted queue, and its daemon takes run slots under t
   assert.match(await ok('zkjobc', ['status', ...conn(), r.stdout.trim()]), /succeeded exit 0 on worker/);
   await ok('zkjobq', ['limit', ...conn(), 'secure', 'none'], as('root'));
 });
+
+test('a submitter cancels a pending job and a daemon finishes the cleanup; others may not cancel', async () => {
+  await ok('zkjobq', ['pause', ...conn(), 'secure'], as('root'));
+  const [mine, other] = [await submitAs('alice'), await submitAs('alice')];
+  const refused = await run('zkjobc', ['cancel', ...conn(), other], as('bob'));
+  assert.equal(refused.code, 77, refused.stderr);
+  assert.equal(await ok('zkjobc', ['cancel', ...conn(), mine], as('alice')), `${mine} cancelled\n`);
+  assert.match(await ok('zkjobc', ['status', ...conn(), mine]), /cancelled/);
+  await ok('zkjobq', ['resume', ...conn(), 'secure'], as('root'));
+  assert.equal((await run('zkjobc', ['wait', ...conn(), other], { timeoutMs: 30_000 })).code, 0, 'the job bob could not cancel ran');
+  const seq = Number(mine.split('/')[1]);
+  const reader = await ZkClient.connect({ connect: zk.connectString });
+  try {
+    await waitFor('a daemon to delete the cancelled job\'s spec', async () => (await reader.exists(new Paths(root).pendingJob('secure', seq))) === null, 20_000, 100);
+  } finally {
+    reader.close();
+  }
+  assert.match(await ok('zkjobc', ['status', ...conn(), mine]), /cancelled/);
+});
+
+async function submitAs(who: string): Promise<string> {
+  return (await ok('zkjobc', ['submit', ...conn(), '-q', 'secure', '--', 'true'], as(who))).trim();
+}
 
 test("a job's spec takes the queue's ACL: nobody else can rewrite it", async () => {
   await ok('zkjobq', ['pause', ...conn(), 'secure'], as('root'));
