@@ -12,7 +12,7 @@ TEST_FILES = $(shell find dist/test -name '*.test.js' | sort)
 
 all: build
 
-node_modules/.installed: package.json package-lock.json
+node_modules/.installed: package.json package-lock.json patches/zookeeper+7.3.0.patch
 	$(NPM) ci --no-audit --no-fund
 	@touch $@
 

@@ -3,17 +3,16 @@
 // znodes: only submitters (and admins) may take numbers and create jobs,
 // daemons claim and complete, admins pause, purge and delete, everyone reads.
 //
-// The binding creates every znode open and sets ACLs only afterwards, so:
+// Order and crash points:
 //  - zkjobq create restricts the parents before it creates the counter,
 //    and the counter right after: until then nobody can submit at all,
 //    and a crash half-way is finished by running the same create again;
-//  - a znode created in a restricted queue (bucket, job spec, result) gets
-//    the queue's ACL right after its create, by whoever created it. The
-//    identities are read from the queue's `access` znode, which only they
-//    may read (ZooKeeper masks digest ids in getACL replies, so a parent's
-//    ACL cannot simply be copied). A crash between create and setAcl leaves
-//    that one znode open until an admin runs `zkjobq create` with the same
-//    identities again.
+//  - a znode created in a restricted queue (bucket, job spec, result) is
+//    created with the queue's ACL in the same request (ZkClient.create
+//    with an ACL, which the binding patch provides), so it is never open.
+//    The identities are read from the queue's `access` znode, which only
+//    they may read (ZooKeeper masks digest ids in getACL replies, so a
+//    parent's ACL cannot simply be copied).
 import { createHash } from 'node:crypto';
 import type { Acl, ZkClient } from './zk/client.js';
 import { PERM } from './zk/client.js';
@@ -71,16 +70,15 @@ export function accessAcl(a: QueueAccess): Acl[] {
 
 const queueAcls = new WeakMap<ZkClient, Map<string, Acl[] | null>>();
 
-/** After creating `path` in `queue`: give it the queue's ACL when the queue is restricted (cached per session). */
-export async function restrictCreated(zk: ZkClient, paths: Paths, queue: string, path: string): Promise<void> {
+/** The ACL for new znodes of `queue`: undefined (open) unless the queue is restricted. Cached per client. */
+export async function aclForNew(zk: ZkClient, paths: Paths, queue: string): Promise<Acl[] | undefined> {
   let cache = queueAcls.get(zk);
   if (!cache) queueAcls.set(zk, (cache = new Map()));
   if (!cache.has(queue)) {
     const node = await withRetry(() => zk.getOrNull(paths.access(queue)));
     cache.set(queue, node ? jobsAcl(parseAccess(node.data)) : null);
   }
-  const acl = cache.get(queue);
-  if (acl) await withRetry(() => zk.setAcl(path, acl));
+  return cache.get(queue) ?? undefined;
 }
 
 export function parseAccess(data: Buffer): QueueAccess {

@@ -49,8 +49,8 @@ export async function ensureQueue(zk: ZkClient, paths: Paths, queue: string, acc
   for (const parent of paths.queueParents(queue)) await zk.createIfAbsent(parent, '');
   if (access) await writeAccess(zk, paths, queue, access);
   if (access) await restrictParents(zk, paths, queue, access);
-  const created = await zk.createIfAbsent(paths.counter(queue), '');
-  if (access) await zk.setAcl(paths.counter(queue), counterAcl(access));
+  const created = await zk.createIfAbsent(paths.counter(queue), '', 'persistent', access && counterAcl(access));
+  if (access && !created) await zk.setAcl(paths.counter(queue), counterAcl(access));
   return created;
 }
 

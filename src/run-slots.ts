@@ -26,7 +26,7 @@ import type { Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
 import { withRetry } from './zk/retry.js';
 import { encodeJson } from './record.js';
-import { restrictCreated } from './acl.js';
+import { aclForNew } from './acl.js';
 
 export interface SlotRecord {
   node: string;
@@ -91,7 +91,8 @@ async function createSlot(zk: ZkClient, paths: Paths, queue: string, k: number, 
 
 /** A queue made before run slots existed has no slots/ yet: make it, with the queue's ACL. */
 async function createSlotsParent(zk: ZkClient, paths: Paths, queue: string): Promise<void> {
-  if (await withRetry(() => zk.createIfAbsent(paths.slots(queue), ''))) await restrictCreated(zk, paths, queue, paths.slots(queue));
+  const acl = await aclForNew(zk, paths, queue);
+  await withRetry(() => zk.createIfAbsent(paths.slots(queue), '', 'persistent', acl));
 }
 
 /** Give a slot back. A slot of an earlier session died with it: nothing to do. */

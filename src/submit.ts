@@ -10,7 +10,7 @@
 // A job is pending from the moment its spec znode exists.
 import { BadVersionError, NodeExistsError, NoNodeError } from './zk/errors.js';
 import { DataError } from './errors.js';
-import { restrictCreated } from './acl.js';
+import { aclForNew } from './acl.js';
 import { withRetry } from './zk/retry.js';
 import { bucketOf, type Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
@@ -65,13 +65,12 @@ export async function createJobSpec(zk: ZkClient, paths: Paths, id: JobId, data:
 
 /**
  * Buckets are containers that ZooKeeper reaps once empty: recreate on
- * NoNode. On a restricted queue the new znodes take their parent's ACL.
+ * NoNode. On a restricted queue the new znodes are created with its ACL.
  */
 export async function createInBucket(zk: ZkClient, paths: Paths, queue: string, bucket: string, path: string, data: Buffer): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await zk.create(path, data);
-      await restrictCreated(zk, paths, queue, path);
+      await zk.create(path, data, 'persistent', await aclForNew(zk, paths, queue));
       return;
     } catch (err) {
       if (!(err instanceof NoNodeError) || attempt >= 5) throw err;
@@ -81,5 +80,5 @@ export async function createInBucket(zk: ZkClient, paths: Paths, queue: string, 
 }
 
 export async function createBucket(zk: ZkClient, paths: Paths, queue: string, bucket: string): Promise<void> {
-  if (await zk.createIfAbsent(bucket, '', 'container')) await restrictCreated(zk, paths, queue, bucket);
+  await zk.createIfAbsent(bucket, '', 'container', await aclForNew(zk, paths, queue));
 }

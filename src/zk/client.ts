@@ -84,7 +84,7 @@ export const PERM = {
  * after formatting a debug string with util.inspect on every call, logger or
  * not: a third of a batch submit's CPU. Called on the native handle directly.
  */
-const PASS_THROUGH = new Set(['a_create', 'a_exists', 'aw_exists', 'a_get', 'aw_get', 'a_get_children', 'aw_get_children', 'a_set', 'a_delete_', 'add_auth']);
+const PASS_THROUGH = new Set(['a_create', 'a_create_acl', 'a_exists', 'aw_exists', 'a_get', 'aw_get', 'a_get_children', 'aw_get_children', 'a_set', 'a_delete_', 'add_auth']);
 
 /** Replies larger than this many socket reads make the binding close its own session. */
 const RESPONSE_COUNTER_LIMIT = 100;
@@ -221,14 +221,22 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     });
   }
 
-  create(path: string, data: Buffer | string, mode: CreateMode = 'persistent'): Promise<string> {
-    return this.call('a_create', path, [path, data, FLAGS[mode]], (r) => String(r[0]));
+  /**
+   * Create a znode, open to all unless `acl` is given. a_create_acl is added
+   * by patches/zookeeper+7.3.0.patch: the binding's own create has no ACL
+   * argument, and a create followed by a set_acl leaves the node open in
+   * between (and for good if we crash there).
+   */
+  create(path: string, data: Buffer | string, mode: CreateMode = 'persistent', acl?: readonly Acl[]): Promise<string> {
+    if (!acl) return this.call('a_create', path, [path, data, FLAGS[mode]], (r) => String(r[0]));
+    const native = acl.map((a) => ({ perm: a.perms, scheme: a.scheme, auth: a.auth }));
+    return this.call('a_create_acl', path, [path, data, FLAGS[mode], native], (r) => String(r[0]));
   }
 
   /** Create unless it exists; true when this call created it. */
-  async createIfAbsent(path: string, data: Buffer | string, mode: CreateMode = 'persistent'): Promise<boolean> {
+  async createIfAbsent(path: string, data: Buffer | string, mode: CreateMode = 'persistent', acl?: readonly Acl[]): Promise<boolean> {
     try {
-      await this.create(path, data, mode);
+      await this.create(path, data, mode, acl);
       return true;
     } catch (err) {
       if (err instanceof NodeExistsError) return false;
@@ -299,10 +307,10 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     return orNull(this.call('aw_exists', path, [path, oneShot(onChange)], (r) => r[0] as Stat));
   }
 
-  // No getAcl on purpose: the binding's acl_completion frees a null ACL list
-  // when the request fails (no node, not authorized) and the process dies
-  // with a segfault. ZooKeeper also masks digest ids in its replies, so a
+  // No getAcl on purpose: ZooKeeper masks digest ids in its replies, so a
   // restricted queue keeps its identities in an access znode (see acl.ts).
+  // (The binding's unpatched acl_completion also segfaults on a failed
+  // get_acl; the patch fixes that.)
 
   setAcl(path: string, acl: Acl[], version = -1): Promise<void> {
     return this.call('a_set_acl', path, [path, version, acl], () => undefined);

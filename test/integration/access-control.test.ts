@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { startStandalone, waitFor, type ZkCluster } from '../helpers/zk-server.js';
 import { freshRoot, ok, run, startDaemon, type DaemonProcess } from '../helpers/cli.js';
 import { digestId } from '../../src/acl.js';
-import { ZkClient } from '../../src/zk/client.js';
+import { PERM, ZkClient } from '../../src/zk/client.js';
 import { Paths } from '../../src/zk/paths.js';
 import { NoAuthError } from '../../src/zk/errors.js';
 
@@ -85,6 +85,22 @@ test('a submitter cancels a pending job and a daemon finishes the cleanup; other
     reader.close();
   }
   assert.match(await ok('zkjobc', ['status', ...conn(), mine]), /cancelled/);
+});
+
+test('a znode created with an ACL is restricted from its first moment (the binding patch)', async () => {
+  const path = `${root}/made-restricted`;
+  const alice = await ZkClient.connect({ connect: zk.connectString, auth: 'alice:pw-alice' });
+  const bob = await ZkClient.connect({ connect: zk.connectString, auth: 'bob:pw-bob' });
+  try {
+    await alice.create(path, 'mine', 'persistent', [{ perms: PERM.ALL, scheme: 'digest', auth: id('alice') }]);
+    await assert.rejects(bob.get(path), NoAuthError, 'no read for bob');
+    await assert.rejects(bob.set(path, 'his'), NoAuthError, 'no write for bob');
+    assert.equal((await alice.get(path)).data.toString(), 'mine');
+    await alice.delete(path);
+  } finally {
+    alice.close();
+    bob.close();
+  }
 });
 
 async function submitAs(who: string): Promise<string> {
