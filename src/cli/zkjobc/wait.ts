@@ -1,19 +1,24 @@
 // zkjobc wait JOB…: block until every job has ended. Exit 0 if all
-// succeeded, else the exit status of the first (in argument order) that did not.
+// succeeded, else the exit status of the first (in argument order) that did
+// not. With --json, each job's final status as status --json prints it.
 import type { Argv, CommandModule } from 'yargs';
-import { withConnectionOptions, withSession, type ConnectionArgs } from '../program.js';
+import { withConnectionOptions, withSession, out, type ConnectionArgs } from '../program.js';
+import { jobStatus } from '../../status.js';
 import { parseJobId } from '../../job-id.js';
 import { waitForResult } from '../../wait.js';
 import { exitStatusOf } from './status.js';
 
 interface WaitArgs extends ConnectionArgs {
   jobs: string[];
+  json: boolean;
 }
 
 export const waitCommand: CommandModule<object, WaitArgs> = {
   command: 'wait <jobs..>',
   describe: 'wait for jobs to end; exit 0 if all succeeded, else the first failing exit status',
-  builder: (y) => withConnectionOptions(y).positional('jobs', { type: 'string', array: true, demandOption: true }) as unknown as Argv<WaitArgs>,
+  builder: (y) => withConnectionOptions(y)
+    .positional('jobs', { type: 'string', array: true, demandOption: true })
+    .option('json', { type: 'boolean', default: false, describe: "print each job's final status as one JSON object, as status --json does" }) as unknown as Argv<WaitArgs>,
   handler: async (args) => {
     const ids = args.jobs.map(String).map(parseJobId);
     await withSession(args, async ({ zk, paths }) => {
@@ -21,6 +26,7 @@ export const waitCommand: CommandModule<object, WaitArgs> = {
       for (const id of ids) {
         const code = exitStatusOf(await waitForResult(zk, paths, id));
         if (first === 0) first = code;
+        if (args.json) out(JSON.stringify(await jobStatus(zk, paths, id)));
       }
       process.exitCode = first;
     });
