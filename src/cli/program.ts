@@ -98,7 +98,8 @@ function buildParser(name: string, usage: string, build: (y: Argv) => Argv): Arg
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((message, err) => {
       if (err) throw err;
-      throw new UsageError(message);
+      // yargs spreads some messages over lines ("Invalid values:\n  Argument: …"): one line each.
+      throw new UsageError(message.replace(/:?\s*\n\s*/g, ': '));
     });
   // A repeated option: the last one wins, as with every Unix tool; array options still collect.
   const declared = parser as unknown as { getOptions(): { array: string[] } };

@@ -8,6 +8,7 @@ import { listJobs } from '../../job-list.js';
 import type { JobStatus } from '../../status.js';
 import { describeCommand } from '../../job-spec.js';
 import { UsageError } from '../../errors.js';
+import { checkName, checkQueueName } from '../../job-id.js';
 import { formatTable } from './table.js';
 
 interface ListArgs extends ConnectionArgs {
@@ -73,6 +74,10 @@ export const listCommand: CommandModule<object, ListArgs> = {
     const columns = (args.format ?? DEFAULT_FORMAT).split(',').map((c) => c.trim().toUpperCase());
     const unknown = columns.find((c) => !COLUMNS[c]);
     if (unknown) throw new UsageError(`unknown column '${unknown}' in --format; use ${Object.keys(COLUMNS).join(',')}`);
+    if (args.json && args.parsable) throw new UsageError('--json and --parsable cannot be combined');
+    if (!Number.isInteger(args.limit) || args.limit < 0) throw new UsageError(`--limit must be a whole number (0: no limit), got '${args.limit}'`);
+    args.queues.map(String).forEach(checkQueueName);
+    if (args.node !== undefined) checkName('node', args.node);
     await withSession(args, async ({ zk, paths }) => {
       const queues = args.queues.length > 0 ? args.queues.map(String) : await listQueues(zk, paths);
       const limit = args.limit > 0 ? args.limit : Number.MAX_SAFE_INTEGER;

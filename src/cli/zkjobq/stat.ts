@@ -4,6 +4,7 @@ import { withConnectionOptions, withSession, out, type ConnectionArgs } from '..
 import { listQueues, readQueueConfig } from '../../queue.js';
 import { queueStats } from '../../queue-stats.js';
 import { formatTable } from './table.js';
+import { checkQueueName } from '../../job-id.js';
 
 interface StatArgs extends ConnectionArgs {
   queues: string[];
@@ -17,8 +18,9 @@ export const statCommand: CommandModule<object, StatArgs> = {
     .positional('queues', { type: 'string', array: true, default: [] })
     .option('json', { type: 'boolean', default: false }) as unknown as Argv<StatArgs>,
   handler: async (args) => {
+    const named = args.queues.map(String).map(checkQueueName);
     await withSession(args, async ({ zk, paths }) => {
-      const queues = args.queues.length > 0 ? args.queues.map(String) : await listQueues(zk, paths);
+      const queues = named.length > 0 ? named : await listQueues(zk, paths);
       const stats = [];
       for (const queue of queues) stats.push(await queueStats(zk, paths, queue, await readQueueConfig(zk, paths, queue)));
       if (args.json) return stats.forEach((s) => out(JSON.stringify(s)));
