@@ -24,9 +24,11 @@ node_modules/.installed: package.json package-lock.json patches/zookeeper+7.3.0.
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq zookeeper >/dev/null; \
 	fi
 	@command -v java >/dev/null || { echo "make: java not found (apt-get install default-jre-headless)"; exit 1; }
-	@# For the man-page and unit-file checks; best effort: those tests skip without them.
+	@# For the man-page, unit-file and notify checks; best effort: those tests skip without them.
 	@command -v groff >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq groff-base >/dev/null 2>&1 || true
 	@command -v systemd-analyze >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq systemd >/dev/null 2>&1 || true
+	@# python3 stands in for systemd's notify socket in the Type=notify test.
+	@command -v python3 >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-minimal >/dev/null 2>&1 || true
 
 deps: node_modules/.installed .zookeeper-ok
 

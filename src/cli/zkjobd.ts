@@ -12,7 +12,7 @@ import { UsageError } from '../errors.js';
 import { configFileFromArgv, loadConfig, type DaemonConfig } from '../config.js';
 import { daemonOptions, httpFromFlags, parseSize, policiesFrom, smtpFromFlags, type DaemonArgs } from './zkjobd/options.js';
 import type { QueuePolicy } from '../daemon/queue-policy.js';
-import { notifySystemd } from '../daemon/systemd-notify.js';
+import { claimNotifySocket, notifySystemd } from '../daemon/systemd-notify.js';
 
 const argv = process.argv.slice(2);
 let configFile: string | null = null;
@@ -29,6 +29,7 @@ function checkSlots(slots: unknown): number {
 async function runDaemon(args: DaemonArgs, config: DaemonConfig | null): Promise<void> {
   const logger = createLogger(args['log-level'], args['log-format'] as LogFormat);
   let policies = policiesFrom(args, config);
+  claimNotifySocket();
   const daemon = new Daemon({
     zk: args.zk,
     root: args.root,
