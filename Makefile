@@ -85,7 +85,7 @@ install: build
 	install -m 644 man/zkjobd.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/zkjobd.8 man/zkjobq.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 etc/zkjobd.conf.example $(DESTDIR)$(SYSCONFDIR)/zkjobs/zkjobd.conf.example
-	sed 's#@BINDIR@#$(BINDIR)#; s#@SYSCONFDIR@#$(SYSCONFDIR)#' etc/systemd/zkjobd.service.in > $(DESTDIR)$(UNITDIR)/zkjobd.service
+	sed 's#@BINDIR@#$(BINDIR)#g; s#@SYSCONFDIR@#$(SYSCONFDIR)#g' etc/systemd/zkjobd.service.in > $(DESTDIR)$(UNITDIR)/zkjobd.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/zkjobd.service
 
 # Leaves a real /etc/zkjobs/zkjobd.conf alone.

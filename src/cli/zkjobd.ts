@@ -4,7 +4,7 @@
 // configuration file; a bad file is rejected and the old settings stay.
 import type { Argv } from 'yargs';
 import { runProgram, zkAuth } from './program.js';
-import { Daemon } from '../daemon/daemon.js';
+import { Daemon, type DaemonOptions } from '../daemon/daemon.js';
 import { createLogger, type LogFormat, type Logger } from '../log.js';
 import { checkName, checkQueueName } from '../job-id.js';
 import { parseDuration } from '../duration.js';
@@ -29,8 +29,7 @@ function checkSlots(slots: unknown): number {
 async function runDaemon(args: DaemonArgs, config: DaemonConfig | null): Promise<void> {
   const logger = createLogger(args['log-level'], args['log-format'] as LogFormat);
   let policies = policiesFrom(args, config);
-  claimNotifySocket();
-  const daemon = new Daemon({
+  const options: DaemonOptions = {
     zk: args.zk,
     root: args.root,
     queues: queuesOf(args),
@@ -47,7 +46,14 @@ async function runDaemon(args: DaemonArgs, config: DaemonConfig | null): Promise
     http: httpFromFlags(args),
     zkAuth: zkAuth(args),
     queueLimits: config?.queueLimits ?? new Map(),
-  });
+  };
+  // Everything above is what a start checks before connecting (secret files included).
+  if (args['check-config']) {
+    process.stdout.write(`zkjobd: ${configFile ?? 'flags'}: OK\n`);
+    return;
+  }
+  claimNotifySocket();
+  const daemon = new Daemon(options);
   await daemon.start();
   notifySystemd('READY=1', logger);
   process.on('SIGHUP', () => void reload(daemon, logger, args, (p) => (policies = p)));

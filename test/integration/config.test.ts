@@ -82,3 +82,16 @@ async function submitRecordedWithEnv(record: string, count: number, env: Record<
   const line = JSON.stringify([path.join(FIXTURES, 'record-run.sh'), record, '0.3']);
   return (await ok('zkjobc', ['submit', '-q', 'alpha', '--batch', '-'], { env, input: Array.from({ length: count }, () => line).join('\n') })).trim().split('\n');
 }
+
+test('zkjobd --check-config: 0 and OK for a good file, 65 naming the line for a bad one, 64 for a bad flag', async () => {
+  const example = path.join(FIXTURES, '..', '..', 'etc', 'zkjobd.conf.example');
+  const good = await run('zkjobd', ['--check-config', '--config', example]);
+  assert.equal(good.code, 0, good.stderr);
+  assert.equal(good.stdout, `zkjobd: ${example}: OK\n`);
+  const badFile = writeConfig('check-bad.conf', ['slots = 2', '[queue gpu]', 'max_running = lots']);
+  const bad = await run('zkjobd', ['--check-config', '--config', badFile]);
+  assert.equal(bad.code, 65);
+  assert.equal(bad.stderr, `zkjobd: ${badFile}:3: 'max_running' must be a whole number or 'none', got 'lots'\n`);
+  const badFlag = await run('zkjobd', ['--check-config', '--config', example, '--spool-max', 'huge']);
+  assert.equal(badFlag.code, 64, badFlag.stderr);
+});

@@ -72,7 +72,9 @@ test('make install DESTDIR PREFIX=/usr puts every file in place; uninstall remov
   assert.ok(!existsSync(path.join(dest, 'usr/lib/zkjobs/node_modules/typescript')), 'no development packages');
   assert.match(readFileSync(path.join(dest, 'usr/bin/zkjobc'), 'utf8'), /exec \S+ \/usr\/lib\/zkjobs\/dist\/src\/cli\/zkjobc\.js "\$@"/);
   assert.equal(statSync(path.join(dest, 'usr/bin/zkjobc')).mode & 0o777, 0o755);
-  assert.match(readFileSync(path.join(dest, 'usr/lib/systemd/system/zkjobd.service'), 'utf8'), /^ExecStart=\/usr\/bin\/zkjobd --config \/etc\/zkjobs\/zkjobd.conf$/m);
+  const unit = readFileSync(path.join(dest, 'usr/lib/systemd/system/zkjobd.service'), 'utf8');
+  assert.match(unit, /^ExecStart=\/usr\/bin\/zkjobd --config \/etc\/zkjobs\/zkjobd.conf$/m);
+  assert.match(unit, /^ExecReload=\/usr\/bin\/zkjobd --check-config --config \/etc\/zkjobs\/zkjobd.conf\nExecReload=\/bin\/kill -HUP \$MAINPID$/m, 'the file is checked before the daemon is told to reload');
   const installed = spawnSync(process.execPath, [path.join(dest, 'usr/lib/zkjobs/dist/src/cli/zkjobc.js'), '--help'], { encoding: 'utf8' });
   assert.equal(installed.status, 0, installed.stderr);
   writeFileSync(path.join(dest, 'etc/zkjobs/zkjobd.conf'), 'slots = 1\n');

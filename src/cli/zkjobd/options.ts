@@ -11,6 +11,7 @@ import { DEFAULT_POLICY, type PolicySource, type QueuePolicy } from '../../daemo
 import type { DaemonConfig } from '../../config.js';
 
 export interface DaemonArgs extends ConnectionArgs {
+  'check-config': boolean;
   queue: string[];
   slots: number;
   'node-id': string;
@@ -38,6 +39,7 @@ export interface DaemonArgs extends ConnectionArgs {
 export function daemonOptions(y: Argv, config: DaemonConfig | null): Argv<DaemonArgs> {
   const withFlags = withConnectionOptions(y)
     .option('config', { type: 'string', describe: 'configuration file (default /etc/zkjobs/zkjobd.conf if it exists; env ZKJOBS_CONFIG)' })
+    .option('check-config', { type: 'boolean', default: false, describe: 'check the configuration file and flags, print what is wrong (exit 65, or 64 for a flag) or OK (exit 0), and exit' })
     .option('queue', { alias: 'q', type: 'string', array: true, default: ['default'], describe: 'queue to serve (repeatable)' })
     .option('slots', { alias: 's', type: 'number', default: os.availableParallelism(), describe: 'jobs run at once on this node (default: number of CPUs)' })
     .option('node-id', { type: 'string', default: os.hostname(), describe: 'name of this node in ZooKeeper (default: host name)' })
