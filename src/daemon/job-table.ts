@@ -182,8 +182,9 @@ export class JobTable {
     this.abandoned.push(...this.ready.splice(0).map((j) => j.id));
   }
 
-  /** After expiry every claim is gone: nothing to release or publish. */
+  /** After expiry every claim is gone: nothing to release or publish. Said per job: each will run again on a peer. */
   forgetClaims(): void {
+    for (const { id } of this.spool) this.ctx.log.warn('result discarded: the session expired before it was published; the job will run again', this.fields(id));
     this.spool = [];
     this.abandoned = [];
   }
