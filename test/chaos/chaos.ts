@@ -5,6 +5,8 @@
 // run at least once, and every re-run must be explained by a disruption of
 // the daemon that ran it before (killed, frozen, or a logged claim loss).
 import { setTimeout as delay } from 'node:timers/promises';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { startEnsemble, type ZkCluster } from '../helpers/zk-server.js';
 import { DaemonProcess, freshRoot, ok } from '../helpers/cli.js';
 import { readRunEvents, type RunEvent } from '../helpers/run-records.js';
@@ -32,6 +34,8 @@ export interface ChaosReport {
   disruptions: Record<Disruption['kind'], number>;
   reruns: number;
   unexplainedReruns: string[];
+  /** For each unexplained re-run: every daemon log line and run record that names the job (whole logs: next to the run records). */
+  unexplainedDetail: string[];
   wallMs: number;
 }
 
@@ -140,6 +144,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     options.log(`chaos: disruptions over (${disruptions.length}); waiting for every result`);
     const results = await waitAllFinished(zk.connectString, root, ids.length, 300_000);
     fleet.collectLogs();
+    for (const [node, log] of fleet.logs) writeFileSync(path.join(path.dirname(record), `${node}.log`), log);
     const events = readRunEvents(record);
     const starts = events.filter((e) => e.kind === 'start');
     const byJob = new Map<string, RunEvent[]>();
@@ -147,6 +152,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const rerun = [...byJob].filter(([, runs]) => runs.length > 1);
     const unexplained = rerun.flatMap(([, runs]) => runs.slice(0, -1).filter((r) => !explained(r, disruptions, fleet.logs)).map((r) => `${r.job} on ${r.node}`));
     const count = (kind: Disruption['kind']) => disruptions.filter((d) => d.kind === kind).length;
+    const detail = (job: string) => [
+      ...events.filter((e) => e.job === job).map((e) => `run ${e.kind} ${e.node} pid ${e.pid} at ${new Date(Number(e.ns / 1_000_000n)).toISOString()}`),
+      ...[...fleet.logs].flatMap(([node, log]) => log.split('\n').filter((l) => l.includes(`job=${job} `) || l.endsWith(`job=${job}`)).map((l) => `${node}: ${l}`)),
+    ];
     return {
       jobs: ids.length,
       results: new Set(results.filter((r) => r.result).map((r) => r.id)).size,
@@ -155,6 +164,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       disruptions: { kill: count('kill'), freeze: count('freeze'), 'zk-restart': count('zk-restart') },
       reruns: rerun.length,
       unexplainedReruns: unexplained,
+      unexplainedDetail: [...new Set(unexplained.map((u) => u.split(' on ')[0]))].flatMap(detail),
       wallMs: Date.now() - began,
     };
   } finally {
