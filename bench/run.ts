@@ -1,6 +1,8 @@
 // make bench: starts its own ZooKeeper and daemons and prints one table of
 // figures, each the median of BENCH_RUNS runs (default 3). Sizes can be cut
-// for a quick look: BENCH_DEPTHS, BENCH_PURGE_MAX, BENCH_RSS_JOBS.
+// for a quick look: BENCH_DEPTHS, BENCH_PURGE_MAX, BENCH_RSS_JOBS; BENCH_ONLY
+// names the sections to run (comma-separated: limits, throughput, latency,
+// batch, herd, queue-limit, memory, depths), all by default.
 import { startStandalone } from '../test/helpers/zk-server.js';
 import { log, printTable } from './lib.js';
 import { measureLimits } from './limits.js';
@@ -8,19 +10,26 @@ import { measureLatency, measureThroughput } from './throughput.js';
 import { measureBatch, measureDepths } from './depth.js';
 import { measureHerd } from './herd.js';
 import { measureMemory } from './memory.js';
+import { measureQueueLimit } from './queue-limit.js';
 
 process.env.ZK_HEAP ??= '3g'; // a million znodes do not fit the tests' default heap
 const zk = await startStandalone();
 const connect = zk.connectString;
 try {
   log(`ZooKeeper on ${connect}`);
-  const limits = await measureLimits(connect);
-  await measureThroughput(connect, limits);
-  await measureLatency(connect);
-  await measureBatch(connect);
-  await measureHerd(connect, zk.members[0].port);
-  await measureMemory(connect);
-  await measureDepths(connect);
+  const port = zk.members[0].port;
+  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+  const wanted = (section: string) => !only || only.includes(section);
+  if (wanted('limits') || wanted('throughput')) {
+    const limits = await measureLimits(connect);
+    if (wanted('throughput')) await measureThroughput(connect, limits);
+  }
+  if (wanted('latency')) await measureLatency(connect);
+  if (wanted('batch')) await measureBatch(connect);
+  if (wanted('herd')) await measureHerd(connect, port);
+  if (wanted('queue-limit')) await measureQueueLimit(connect, port);
+  if (wanted('memory')) await measureMemory(connect);
+  if (wanted('depths')) await measureDepths(connect);
 } finally {
   await zk.stop();
 }
