@@ -36,6 +36,8 @@ export interface SlotRecord {
 /** A slot held by this client: give it back with releaseRunSlot. */
 export interface HeldSlot {
   path: string;
+  /** Its name: the slot's number below the limit. */
+  k: number;
   /** The session that created it: after expiry the slot is gone, and the name may be a peer's now. */
   session: string;
 }
@@ -76,7 +78,7 @@ async function createSlot(zk: ZkClient, paths: Paths, queue: string, k: number, 
   const path = paths.slot(queue, k);
   try {
     await withRetry(() => zk.create(path, record, 'ephemeral'));
-    return { path, session: zk.sessionId };
+    return { path, k, session: zk.sessionId };
   } catch (err) {
     if (err instanceof NoNodeError) {
       await createSlotsParent(zk, paths, queue);
@@ -85,7 +87,7 @@ async function createSlot(zk: ZkClient, paths: Paths, queue: string, k: number, 
     if (!(err instanceof NodeExistsError)) throw err;
     // After a lost connection our own create may have gone through.
     const stat = await withRetry(() => zk.exists(path));
-    return stat !== null && stat.ephemeralOwner === zk.sessionId ? { path, session: zk.sessionId } : null;
+    return stat !== null && stat.ephemeralOwner === zk.sessionId ? { path, k, session: zk.sessionId } : null;
   }
 }
 

@@ -103,7 +103,7 @@ export class Daemon {
     this.zk = await ZkClient.connect({ connect: o.zk, sessionTimeoutMs: o.sessionTimeoutMs, connectTimeoutMs: 15_000, renew: true, auth: o.zkAuth });
     this.wakeups = new Wakeups(this.zk, this.paths, () => this.pump());
     this.configs = new QueueConfigs(this.zk, this.paths, () => this.pump());
-    this.limits = new QueueLimits(() => this.zk, this.paths, o.nodeId);
+    this.limits = new QueueLimits(() => this.zk, this.paths, o.nodeId, () => this.pump());
     this.claimers = o.queues.map((q) => new QueueClaimer(this.zk, this.paths, q, o.nodeId, () => this.peers));
     this.jobs = new JobTable({
       zk: () => this.zk,
@@ -119,7 +119,7 @@ export class Daemon {
         this.scheduleNodeUpdate();
         this.pump();
       },
-      claimEnded: (id) => void this.limits.release(id),
+      claimEnded: (id) => this.limits.release(id),
     });
     this.cancels = new CancelWatch(() => this.zk, this.paths, (id) => this.jobs.cancel(id), (err) => this.retryLater('watching cancels', err));
     for (const queue of o.queues) await withRetry(() => ensureQueue(this.zk, this.paths, queue));
@@ -218,7 +218,7 @@ export class Daemon {
         if (this.pumpAgain) {
           this.pumpAgain = false;
           this.pump();
-        }
+        } else void this.limits.returnSpare();
       });
   }
 

@@ -5,9 +5,19 @@
 // retried on reconnection; a new session forgets every slot, since they
 // died with the old one.
 //
-// A daemon that found a queue full arms one child watch on its slots/, so
-// that a job finishing anywhere wakes it; the watch is re-armed only after
-// it fired (Wakeups.armChildren), like the idle watches on the counter.
+// A slot whose job has just ended is kept for the claiming pass that the
+// ending job wakes: that pass reuses it for the next job of the queue,
+// saving a listing, a create and a delete per job while the queue is busy,
+// and the daemon gives back whatever is left when its passes go idle
+// (returnSpare). Only a slot numbered below the current limit is reused, so
+// a lowered limit takes effect as jobs end.
+//
+// A daemon that found a queue full watches one held slot, picked at random,
+// for its deletion: a job finishing anywhere wakes about 1/L of the waiting
+// daemons instead of all of them (a child watch on slots/ would wake every
+// waiter on every take and release: a herd). The watch is re-armed only
+// after it fired (Wakeups.armDeletion), like the idle watches on the
+// counter; the idle rescan backs it up.
 import type { Paths } from '../zk/paths.js';
 import type { ZkClient } from '../zk/client.js';
 import type { ClaimedJob, QueueClaimer } from '../claim.js';
@@ -20,6 +30,8 @@ import { setMaxRunning } from '../queue.js';
 
 export class QueueLimits {
   private held = new Map<string, HeldSlot>();
+  /** Per queue: slots whose job just ended, for the next job (see above). */
+  private spare = new Map<string, HeldSlot[]>();
   private unreleased: HeldSlot[] = [];
   private full = new Set<string>();
 
@@ -27,13 +39,17 @@ export class QueueLimits {
     private readonly zk: () => ZkClient,
     private readonly paths: Paths,
     private readonly nodeId: string,
+    /** Start a claiming pass (the daemon's pump). */
+    private readonly wake: () => void,
   ) {}
 
   /** Claim up to `wanted` jobs of the claimer's queue within its cluster-wide limit (null: none). */
   async claim(claimer: QueueClaimer, limit: number | null, wanted: number): Promise<ClaimedJob[]> {
     this.full.delete(claimer.queue);
+    const reused = this.takeSpare(claimer.queue, limit, wanted);
     if (limit === null) return claimer.claimSome(wanted);
-    const slots = await acquireRunSlots(this.zk(), this.paths, claimer.queue, limit, wanted, this.nodeId);
+    const more = reused.length < wanted ? await acquireRunSlots(this.zk(), this.paths, claimer.queue, limit, wanted - reused.length, this.nodeId) : [];
+    const slots = [...reused, ...more];
     if (slots.length === 0) {
       this.full.add(claimer.queue);
       return [];
@@ -48,13 +64,36 @@ export class QueueLimits {
     return jobs;
   }
 
-  /** The job's claim has ended: its slot, if it had one, is free for the cluster. */
-  async release(id: JobId): Promise<void> {
+  /** The job's claim has ended: its slot, if it had one, goes to the next job here or back to the cluster. */
+  release(id: JobId): void {
     const key = formatJobId(id);
     const slot = this.held.get(key);
     if (!slot) return;
     this.held.delete(key);
-    await this.give(slot);
+    const spare = this.spare.get(id.queue) ?? [];
+    spare.push(slot);
+    this.spare.set(id.queue, spare);
+    this.wake();
+  }
+
+  /** No claiming pass is coming: spare slots go back to the cluster. */
+  async returnSpare(): Promise<void> {
+    await Promise.all([...this.spare.keys()].map((queue) => this.giveSpare(queue)));
+  }
+
+  /** Spare slots of the current session below the limit, up to `wanted`; the others go back. */
+  private takeSpare(queue: string, limit: number | null, wanted: number): HeldSlot[] {
+    const spare = this.spare.get(queue) ?? [];
+    this.spare.delete(queue);
+    const usable = limit === null ? [] : spare.filter((s) => s.session === this.zk().sessionId && s.k < limit).slice(0, wanted);
+    for (const slot of spare) if (!usable.includes(slot)) void this.give(slot);
+    return usable;
+  }
+
+  private async giveSpare(queue: string): Promise<void> {
+    const spare = this.spare.get(queue) ?? [];
+    this.spare.delete(queue);
+    await Promise.all(spare.map((slot) => this.give(slot)));
   }
 
   /** Retry the releases that failed while the connection was down. */
@@ -65,13 +104,19 @@ export class QueueLimits {
   /** A new session: every slot we held is gone. */
   reset(): void {
     this.held.clear();
+    this.spare.clear();
     this.unreleased = [];
     this.full.clear();
   }
 
-  /** Watch the slots of the queues found full, so that a freed slot wakes us. */
+  /** Watch one held slot of each queue found full, so that a freed slot wakes us. */
   async armIdle(wakeups: Wakeups, queues: readonly string[]): Promise<void> {
-    for (const queue of queues) if (this.full.has(queue)) await wakeups.armChildren(this.paths.slots(queue));
+    for (const queue of queues) {
+      if (!this.full.has(queue)) continue;
+      const held = await withRetry(() => this.zk().childrenOrEmpty(this.paths.slots(queue)));
+      // None held: all were freed since we looked, and the watch wakes us at once.
+      await wakeups.armDeletion(this.paths.slot(queue, held[Math.floor(Math.random() * held.length)] ?? '0'));
+    }
   }
 
   private async give(slot: HeldSlot): Promise<void> {

@@ -79,6 +79,12 @@ export class Wakeups {
     }
   }
 
+  /** Wake when `path` is deleted (or at once if it is gone already); armed once until it fires. */
+  async armDeletion(path: string): Promise<void> {
+    const stat = await this.armOnce(path, (onChange) => this.zk.watchExists(path, onChange), () => this.zk.exists(path));
+    if (!stat) setImmediate(this.wake);
+  }
+
   /** List children, arming a child watch unless one is armed already (re-armed only after it fired). */
   async armChildren(path: string): Promise<string[]> {
     if (this.armed.has(path)) return withRetry(() => this.zk.childrenOrEmpty(path));

@@ -77,7 +77,7 @@ export class Paths {
   slots(q: string): string {
     return this.join('queues', q, 'slots');
   }
-  slot(q: string, k: number): string {
+  slot(q: string, k: number | string): string {
     return this.join('queues', q, 'slots', String(k));
   }
   /** The fixed children every queue has, besides its counter and access znodes. */
