@@ -1,7 +1,9 @@
 // Listing a queue's jobs for operators, in job order. It walks the buckets
-// one at a time, so no single reply grows with the queue, and stops after
-// `limit` jobs so that listing a deep queue is paginated, not a memory blow-up.
-import type { Paths } from './zk/paths.js';
+// one at a time, so no single reply grows with the queue; finished and
+// unfinished jobs are merged in sequence order, the filter is applied as it
+// goes, and it stops after `limit` matching jobs, so that a deep queue is
+// read a page at a time (`after` starts the next page).
+import { BUCKET_SIZE, type Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
 import { withRetry } from './zk/retry.js';
 import { formatSeq, parseSeq, type JobId } from './job-id.js';
@@ -12,44 +14,70 @@ export interface ListOptions {
   unfinished: boolean;
   /** Include finished jobs. */
   finished: boolean;
-  /** At most this many jobs per queue. */
+  /** At most this many (matching) jobs per queue. */
   limit: number;
+  /** Only jobs numbered above this one. */
+  after?: number;
+  /** Only jobs for which this holds. */
+  filter?: (job: JobStatus) => boolean;
 }
+
+type Entry = { seq: number; finished: boolean };
 
 export async function listJobs(zk: ZkClient, paths: Paths, queue: string, options: ListOptions): Promise<JobStatus[]> {
+  const after = options.after ?? 0;
+  const finished = options.finished ? walkBuckets(zk, paths.results(queue), (b) => paths.resultBucket(queue, b), queue, after) : undefined;
+  const pending = options.unfinished ? walkBuckets(zk, paths.pending(queue), (b) => paths.pendingBucket(queue, b), queue, after) : undefined;
+  const claims = options.unfinished ? new Set(await withRetry(() => zk.childrenOrEmpty(paths.claims(queue)))) : new Set<string>();
   const rows: JobStatus[] = [];
-  if (options.finished) {
-    for await (const id of walkBuckets(zk, paths.results(queue), (b) => paths.resultBucket(queue, b), queue)) {
-      if (rows.length >= options.limit) break;
-      const node = await withRetry(() => zk.getOrNull(paths.result(queue, id.seq)));
-      if (node) rows.push(finishedStatus(id, node.data));
-    }
+  for await (const entry of mergeInOrder(finished, pending)) {
+    if (rows.length >= options.limit) break;
+    const status = entry.finished ? await finishedJob(zk, paths, { queue, seq: entry.seq }) : await unfinishedJob(zk, paths, { queue, seq: entry.seq }, claims);
+    if (status && (!options.filter || options.filter(status))) rows.push(status);
   }
-  if (options.unfinished) {
-    const claims = new Set(await withRetry(() => zk.childrenOrEmpty(paths.claims(queue))));
-    const limit = rows.length + options.limit;
-    for await (const id of walkBuckets(zk, paths.pending(queue), (b) => paths.pendingBucket(queue, b), queue)) {
-      if (rows.length >= limit) break;
-      const spec = await withRetry(() => zk.getOrNull(paths.pendingJob(queue, id.seq)));
-      if (!spec) continue;
-      const claimed = claims.has(formatSeq(id.seq));
-      const claim = claimed ? await withRetry(() => zk.getOrNull(paths.claim(queue, id.seq))) : null;
-      rows.push(unfinishedStatus(id, spec.data, spec.stat.version, spec.stat.ctime, claim?.data ?? null));
-    }
-  }
-  return rows.sort((a, b) => seqOf(a) - seqOf(b));
+  return rows;
 }
 
-/** Job ids under a bucketed parent, oldest first, one bucket listed at a time. */
-export async function* walkBuckets(zk: ZkClient, parent: string, bucketPath: (b: string) => string, queue: string): AsyncGenerator<JobId> {
+async function finishedJob(zk: ZkClient, paths: Paths, id: JobId): Promise<JobStatus | null> {
+  const node = await withRetry(() => zk.getOrNull(paths.result(id.queue, id.seq)));
+  return node ? finishedStatus(id, node.data) : null;
+}
+
+async function unfinishedJob(zk: ZkClient, paths: Paths, id: JobId, claims: Set<string>): Promise<JobStatus | null> {
+  const spec = await withRetry(() => zk.getOrNull(paths.pendingJob(id.queue, id.seq)));
+  if (!spec) return null;
+  const claim = claims.has(formatSeq(id.seq)) ? await withRetry(() => zk.getOrNull(paths.claim(id.queue, id.seq))) : null;
+  return unfinishedStatus(id, spec.data, spec.stat.version, spec.stat.ctime, claim?.data ?? null);
+}
+
+/** Two ascending walks as one, finished first on a tie (a crash left both: the result is what counts). */
+async function* mergeInOrder(finished?: AsyncGenerator<JobId>, pending?: AsyncGenerator<JobId>): AsyncGenerator<Entry> {
+  let f = finished ? await finished.next() : undefined;
+  let p = pending ? await pending.next() : undefined;
+  for (;;) {
+    const fSeq = f && !f.done ? f.value.seq : Infinity;
+    const pSeq = p && !p.done ? p.value.seq : Infinity;
+    if (fSeq === Infinity && pSeq === Infinity) return;
+    if (fSeq <= pSeq) {
+      yield { seq: fSeq, finished: true };
+      if (pSeq === fSeq) p = await pending!.next();
+      f = await finished!.next();
+    } else {
+      yield { seq: pSeq, finished: false };
+      p = await pending!.next();
+    }
+  }
+}
+
+/** Job ids under a bucketed parent above `after`, oldest first, one bucket listed at a time. */
+export async function* walkBuckets(zk: ZkClient, parent: string, bucketPath: (b: string) => string, queue: string, after = 0): AsyncGenerator<JobId> {
   const buckets = (await withRetry(() => zk.childrenOrEmpty(parent))).sort();
   for (const bucket of buckets) {
+    // A bucket holds BUCKET_SIZE numbers from its name on: skip those wholly at or below `after`.
+    const first = parseSeq(bucket);
+    if (first !== null && first + BUCKET_SIZE - 1 <= after) continue;
     const names = await withRetry(() => zk.childrenOrEmpty(bucketPath(bucket)));
-    const seqs = names.map(parseSeq).filter((s): s is number => s !== null).sort((a, b) => a - b);
+    const seqs = names.map(parseSeq).filter((s): s is number => s !== null && s > after).sort((a, b) => a - b);
     for (const seq of seqs) yield { queue, seq };
   }
-}
-
-function seqOf(status: JobStatus): number {
-  return Number(status.id.slice(status.id.lastIndexOf('/') + 1));
 }

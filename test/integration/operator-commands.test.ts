@@ -65,6 +65,29 @@ test('list filters by state and node, and prints parsable and chosen columns', a
   assert.equal(bad2.code, 64);
 });
 
+test('list pages with --limit and --after, counting only matching jobs, in job order', async () => {
+  await zkjobq('create', 'pages');
+  await zkjobq('pause', 'pages');
+  const ids: string[] = [];
+  for (const argv of [['true'], ['true'], ['true'], ['false'], ['true'], ['false']]) ids.push((await ok('zkjobc', ['submit', ...conn(), '-q', 'pages', '--', ...argv])).trim());
+  // Finished and pending jobs interleave: cancel two in the middle.
+  await ok('zkjobc', ['cancel', ...conn(), ids[1], ids[4]]);
+  const page = (args: string[]) => run('zkjobq', ['list', ...conn(), '--format', 'JOB,STATE', '--parsable', ...args]);
+  const first = await page(['pages', '--limit', '2']);
+  assert.deepEqual(first.stdout.trim().split('\n'), [`${ids[0]}|pending`, `${ids[1]}|cancelled`]);
+  const second = await page(['--after', ids[1], '--limit', '2']);
+  assert.deepEqual(second.stdout.trim().split('\n'), [`${ids[2]}|pending`, `${ids[3]}|pending`]);
+  const rest = await page(['--after', ids[3]]);
+  assert.deepEqual(rest.stdout.trim().split('\n'), [`${ids[4]}|cancelled`, `${ids[5]}|pending`]);
+  const cancelledOnly = await page(['pages', '--state', 'cancelled', '--limit', '1', '--after', ids[1]]);
+  assert.equal(cancelledOnly.stdout, `${ids[4]}|cancelled\n`, 'the limit counts matching jobs only');
+  const table = await run('zkjobq', ['list', ...conn(), 'pages', '--limit', '3']);
+  assert.equal(table.stderr, `zkjobq: pages: stopped at --limit 3; continue with --after ${ids[2]}\n`);
+  const wrongQueue = await run('zkjobq', ['list', ...conn(), 'default', '--after', ids[0]]);
+  assert.equal(wrongQueue.code, 64, wrongQueue.stderr);
+  await zkjobq('purge', 'pages', '--yes');
+});
+
 test('rm removes pending and finished jobs and refuses running ones; requeue resubmits', async () => {
   const failed = (await run('zkjobc', ['submit', ...conn(), '--wait', '--', 'sh', '-c', 'exit 9'])).stdout.trim();
   const again = (await zkjobq('requeue', failed)).trim();

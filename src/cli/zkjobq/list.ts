@@ -1,6 +1,7 @@
 // zkjobq list [QUEUE…]: one row per job, like squeue. --state and --node
 // filter; --parsable prints '|'-separated fields without padding or header
-// (like sacct --parsable2); --format picks the columns.
+// (like sacct --parsable2); --format picks the columns. --limit matching
+// jobs per queue, and --after JOB for the next page.
 import type { Argv, CommandModule } from 'yargs';
 import { withConnectionOptions, withSession, out, type ConnectionArgs } from '../program.js';
 import { listQueues, requireQueue } from '../../queue.js';
@@ -8,7 +9,7 @@ import { listJobs } from '../../job-list.js';
 import type { JobStatus } from '../../status.js';
 import { describeCommand } from '../../job-spec.js';
 import { UsageError } from '../../errors.js';
-import { checkName, checkQueueName } from '../../job-id.js';
+import { checkName, checkQueueName, formatJobId, parseJobId } from '../../job-id.js';
 import { formatTable } from './table.js';
 
 interface ListArgs extends ConnectionArgs {
@@ -19,6 +20,7 @@ interface ListArgs extends ConnectionArgs {
   node?: string;
   parsable: boolean;
   format?: string;
+  after?: string;
 }
 
 export const STATES = ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'finished'] as const;
@@ -69,25 +71,31 @@ export const listCommand: CommandModule<object, ListArgs> = {
     .option('json', { type: 'boolean', default: false, describe: 'one JSON object per job' })
     .option('parsable', { type: 'boolean', default: false, describe: "fields separated by '|', no header, no padding" })
     .option('format', { type: 'string', describe: `columns, comma-separated, from ${Object.keys(COLUMNS).join(',')} (default ${DEFAULT_FORMAT})` })
-    .option('limit', { type: 'number', default: 1000, describe: 'at most this many jobs per queue (0: no limit)' }) as unknown as Argv<ListArgs>,
+    .option('limit', { type: 'number', default: 1000, describe: 'at most this many matching jobs per queue (0: no limit)' })
+    .option('after', { type: 'string', describe: "only jobs after this one, of its queue: the next page after a listing's last JOB" }) as unknown as Argv<ListArgs>,
   handler: async (args) => {
     const columns = (args.format ?? DEFAULT_FORMAT).split(',').map((c) => c.trim().toUpperCase());
     const unknown = columns.find((c) => !COLUMNS[c]);
     if (unknown) throw new UsageError(`unknown column '${unknown}' in --format; use ${Object.keys(COLUMNS).join(',')}`);
     if (args.json && args.parsable) throw new UsageError('--json and --parsable cannot be combined');
     if (!Number.isInteger(args.limit) || args.limit < 0) throw new UsageError(`--limit must be a whole number (0: no limit), got '${args.limit}'`);
-    args.queues.map(String).forEach(checkQueueName);
+    const named = args.queues.map(String).map(checkQueueName);
     if (args.node !== undefined) checkName('node', args.node);
+    const after = args.after === undefined ? undefined : parseJobId(String(args.after));
+    if (after && named.some((q) => q !== after.queue)) throw new UsageError(`--after ${formatJobId(after)} pages through queue ${after.queue} only`);
     await withSession(args, async ({ zk, paths }) => {
-      const queues = args.queues.length > 0 ? args.queues.map(String) : await listQueues(zk, paths);
+      const queues = after ? [after.queue] : named.length > 0 ? named : await listQueues(zk, paths);
       const limit = args.limit > 0 ? args.limit : Number.MAX_SAFE_INTEGER;
       const wantFinished = !args.state || ['succeeded', 'failed', 'cancelled', 'finished'].includes(args.state);
       const wantUnfinished = !args.state || ['pending', 'running'].includes(args.state);
+      const filter = (j: JobStatus) => matchesState(j, args.state) && (!args.node || j.node === args.node);
       const rows: JobStatus[] = [];
       for (const queue of queues) {
         await requireQueue(zk, paths, queue);
-        const jobs = await listJobs(zk, paths, queue, { unfinished: wantUnfinished, finished: wantFinished, limit });
-        rows.push(...jobs.filter((j) => matchesState(j, args.state) && (!args.node || j.node === args.node)));
+        const jobs = await listJobs(zk, paths, queue, { unfinished: wantUnfinished, finished: wantFinished, limit, filter, after: after?.seq });
+        rows.push(...jobs);
+        // A hint, not data: on stderr, and only for people reading the table.
+        if (jobs.length === limit && !args.json && !args.parsable) process.stderr.write(`zkjobq: ${queue}: stopped at --limit ${limit}; continue with --after ${jobs[jobs.length - 1].id}\n`);
       }
       const now = Date.now();
       if (args.json) return rows.forEach((r) => out(JSON.stringify(r)));
