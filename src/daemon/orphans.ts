@@ -4,6 +4,12 @@
 // published, so a daemon starting under the same node id kills the groups
 // its previous incarnation left: found by the job variables in their
 // environment, and only group leaders, which is how jobs are started.
+//
+// Only jobs whose daemon (ZKJOBS_DAEMON_PID) is gone are orphans. A second
+// zkjobd under the same node id on this host (another root, another
+// cluster, or a mistake) is alive: its jobs are its own, and killing them
+// would fail jobs that hold valid claims. A recorded pid that now belongs
+// to some other program counts as gone.
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** Process-group ids of job processes started for `nodeId` by another daemon process. */
@@ -15,6 +21,7 @@ export function findOrphanGroups(nodeId: string, ownPid = process.pid): number[]
     const env = readEnviron(pid);
     if (env.get('ZKJOBS_NODE') !== nodeId || !env.has('ZKJOBS_JOB_ID')) continue;
     if (env.get('ZKJOBS_DAEMON_PID') === String(ownPid)) continue;
+    if (daemonAlive(Number(env.get('ZKJOBS_DAEMON_PID')))) continue;
     if (processGroupOf(pid) === pid) groups.push(pid);
   }
   return groups;
@@ -49,6 +56,16 @@ function readEnviron(pid: number): Map<string, string> {
     // Gone, or not ours to read.
   }
   return env;
+}
+
+/** A live process running zkjobd (by its command line). */
+function daemonAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('zkjobd');
+  } catch {
+    return false;
+  }
 }
 
 /** The fifth field of /proc/PID/stat, after the parenthesised command name. */
