@@ -7,10 +7,12 @@
 //
 // A slot whose job has just ended is kept for the claiming pass that the
 // ending job wakes: that pass reuses it for the next job of the queue,
-// saving a listing, a create and a delete per job while the queue is busy,
+// saving a create, an exists and a delete per job while the queue is busy,
 // and the daemon gives back whatever is left when its passes go idle
-// (returnSpare). Only a slot numbered below the current limit is reused, so
-// a lowered limit takes effect as jobs end.
+// (returnSpare). Reuse still lists slots/ first, as a new take does: with
+// more slots held than the limit (it was lowered), the spare goes back, so
+// no job starts until fewer than the new limit run; and only a slot
+// numbered below the limit is reused, so the names come back under it.
 //
 // A daemon that found a queue full watches one held slot, picked at random,
 // for its deletion: a job finishing anywhere wakes about 1/L of the waiting
@@ -46,7 +48,7 @@ export class QueueLimits {
   /** Claim up to `wanted` jobs of the claimer's queue within its cluster-wide limit (null: none). */
   async claim(claimer: QueueClaimer, limit: number | null, wanted: number): Promise<ClaimedJob[]> {
     this.full.delete(claimer.queue);
-    const reused = this.takeSpare(claimer.queue, limit, wanted);
+    const reused = await this.takeSpare(claimer.queue, limit, wanted);
     if (limit === null) return claimer.claimSome(wanted);
     const more = reused.length < wanted ? await acquireRunSlots(this.zk(), this.paths, claimer.queue, limit, wanted - reused.length, this.nodeId) : [];
     const slots = [...reused, ...more];
@@ -73,7 +75,12 @@ export class QueueLimits {
     const spare = this.spare.get(id.queue) ?? [];
     spare.push(slot);
     this.spare.set(id.queue, spare);
-    this.wake();
+    // The job's end usually starts a pass that takes the slot, but only once
+    // the job has left the table (after this call). If none has taken it by
+    // the next turn of the event loop, start one, or the slot would sit here.
+    setImmediate(() => {
+      if (this.spare.has(id.queue)) this.wake();
+    });
   }
 
   /** No claiming pass is coming: spare slots go back to the cluster. */
@@ -81,11 +88,16 @@ export class QueueLimits {
     await Promise.all([...this.spare.keys()].map((queue) => this.giveSpare(queue)));
   }
 
-  /** Spare slots of the current session below the limit, up to `wanted`; the others go back. */
-  private takeSpare(queue: string, limit: number | null, wanted: number): HeldSlot[] {
+  /** Spare slots to reuse, up to `wanted`, while the queue holds no more slots than its limit; the others go back. */
+  private async takeSpare(queue: string, limit: number | null, wanted: number): Promise<HeldSlot[]> {
     const spare = this.spare.get(queue) ?? [];
     this.spare.delete(queue);
-    const usable = limit === null ? [] : spare.filter((s) => s.session === this.zk().sessionId && s.k < limit).slice(0, wanted);
+    let usable: HeldSlot[] = [];
+    if (spare.length > 0 && limit !== null) {
+      // Our spare slots are among those held: reusing them keeps the count.
+      const held = await withRetry(() => this.zk().childrenOrEmpty(this.paths.slots(queue)));
+      if (held.length <= limit) usable = spare.filter((s) => s.session === this.zk().sessionId && s.k < limit).slice(0, wanted);
+    }
     for (const slot of spare) if (!usable.includes(slot)) void this.give(slot);
     return usable;
   }

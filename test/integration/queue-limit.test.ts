@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { standaloneFixture } from '../helpers/fixture.js';
 import { waitFor } from '../helpers/zk-server.js';
-import { DaemonProcess, freshRoot, ok, run, startDaemon } from '../helpers/cli.js';
+import { DaemonProcess, FIXTURES, freshRoot, ok, run, startDaemon } from '../helpers/cli.js';
 import { recordFile, submitRecorded, waitAllFinished } from '../helpers/jobs.js';
 import { maxConcurrency, readRunEvents } from '../helpers/run-records.js';
 
@@ -79,6 +79,32 @@ test('zkjobq limit refuses bad values (64) and missing queues (1), changing noth
   assert.match(missing.stderr, /no such queue 'nosuch'/);
   assert.match(await ok('zkjobq', ['limit', ...conn(root), 'default']), /^default: max running 3$/m);
   assert.match(await ok('zkjobq', ['limit', ...conn(root), 'default', 'none']), /max running none \(was 3\)/);
+});
+
+test('a lowered limit holds new jobs until fewer run, even on a node reusing a finished job\'s slot', async () => {
+  const root = freshRoot();
+  const record = recordFile('limit-lower');
+  const gate = path.join(mkdtempSync(path.join(os.tmpdir(), 'zkjobs-limit-gate-')), 'open');
+  await ok('zkjobq', ['create', ...conn(root), '--max-running', '1', 'default']);
+  daemons.push(await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 'lw', slots: 2 }));
+  // Slot 0 goes to a gated job, then slot 1 to a long one; the short jobs reuse slot 0 once the gate opens.
+  const gated = (await ok('zkjobc', ['submit', ...conn(root), '--', 'sh', '-c', `while [ ! -e ${gate} ]; do sleep 0.05; done`])).trim();
+  await waitFor('the gated job to run', async () => (await status(root, gated)).state === 'running', 20_000, 100);
+  await ok('zkjobq', ['limit', ...conn(root), 'default', '2']);
+  await ok('zkjobc', ['submit', ...conn(root), '--', path.join(FIXTURES, 'record-run.sh'), record, '6']);
+  await waitFor('the long job to start', () => readRunEvents(record).some((e) => e.kind === 'start'), 20_000, 50);
+  const shorts = await submitRecorded(fixture.zk().connectString, root, record, 30, '0.2');
+  writeFileSync(gate, '');
+  await waitFor('short jobs to cycle through the freed slot', () => readRunEvents(record).filter((e) => e.kind === 'end' && shorts.includes(e.job)).length >= 2, 20_000, 50);
+  await ok('zkjobq', ['limit', ...conn(root), 'default', '1']);
+  const loweredAt = BigInt(Date.now()) * 1_000_000n;
+  await waitAllFinished(fixture.zk().connectString, root, 32, 90_000);
+  const events = readRunEvents(record);
+  const longEnd = events.find((e) => e.kind === 'end' && !shorts.includes(e.job))!.ns;
+  // A pass already under way when the limit changed may still start one job: allow it a second.
+  const startedWhileLongRan = events.filter((e) => e.kind === 'start' && shorts.includes(e.job) && e.ns > loweredAt + 1_000_000_000n && e.ns < longEnd);
+  assert.deepEqual(startedWhileLongRan.map((e) => e.job), [], 'no job started while the long one kept the queue at its lowered limit');
+  assert.ok(events.some((e) => e.kind === 'start' && e.ns > longEnd), 'the rest ran once it ended');
 });
 
 test("a SIGKILLed daemon's run slot dies with its session: a peer goes on", async () => {
