@@ -235,6 +235,10 @@ export class JobTable {
     const zk = this.ctx.zk();
     while (this.abandoned.length > 0) {
       const id = this.abandoned[0];
+      // A killed job may still be inside its kill grace (TERM, then KILL).
+      // Its claim and run slot go only once it has exited: a peer must not
+      // start the job again, nor the queue count one run fewer, while it runs.
+      await this.running.get(formatJobId(id))?.finished;
       const path = this.ctx.paths.claim(id.queue, id.seq);
       const stat = await withRetry(() => zk.exists(path));
       if (stat && stat.ephemeralOwner === zk.sessionId) await withRetry(() => zk.deleteIfExists(path));
