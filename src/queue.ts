@@ -27,7 +27,7 @@ export function parseQueueConfig(data: Buffer): QueueConfig {
   const what = 'queue config';
   const fields = decodeJsonObject(data, what, 64 * 1024);
   rejectUnknownFields(fields, ['paused', 'maxRunning'], what);
-  const maxRunning = fields.maxRunning === undefined ? null : nullableInt(fields, 'maxRunning', what);
+  const maxRunning = nullableInt(fields, 'maxRunning', what);
   return { paused: fields.paused === true, maxRunning: maxRunning === null ? null : checkMaxRunning(maxRunning) };
 }
 

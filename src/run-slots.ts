@@ -10,7 +10,9 @@
 //  2. create slots/<k> ephemeral for free names k < L, picked at random so
 //     that racing daemons rarely collide. NodeExists: a peer won that one;
 //  3. claim jobs (claim.ts), one per slot won; give back the slots left over;
-//  4. run the job and publish its result; 5. delete the slot.
+//  4. run the job and publish its result; 5. delete the slot, or hand it to
+//     the next job of the queue on this node, after counting slots/ as in 1
+//     (daemon/queue-limits.ts): the slot stays held, the count unchanged.
 // Crash points: a daemon that dies, or whose session expires, at any step
 // loses its slots with its session, exactly as it loses its claims, so a
 // dead node never holds a slot and nothing needs cleaning. Between 4 and 5
