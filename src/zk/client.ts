@@ -54,6 +54,7 @@ interface BindingHandle extends EventEmitter {
   init(config: object): void;
   close(): void;
   client_id: string;
+  client_password: string;
   timeout: number;
   [method: string]: unknown;
 }
@@ -106,6 +107,16 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   sessionId = '';
   /** Timeout the server granted us, in ms. */
   negotiatedTimeoutMs = 0;
+
+  /**
+   * The current session's password (hex), '' without a handle. zkjobs never
+   * needs it: with sessionId it lets the test harness open a second handle
+   * on this session and close it, which expires this one (as kazoo's harness
+   * does), without waiting out a session timeout.
+   */
+  get sessionPassword(): string {
+    return this.handle?.client_password ?? '';
+  }
 
   private constructor(private readonly options: Required<Omit<ZkClientOptions, 'auth'>> & { auth?: string }) {
     super();
