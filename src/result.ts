@@ -24,6 +24,26 @@ export interface JobResult {
   spec: JobSpec | null;
 }
 
+/** What every result must say; the rest defaults to "no process ran" (no exit code, no output, finished now). */
+export type ResultFields = Pick<JobResult, 'state' | 'reason' | 'node' | 'attempt' | 'spec'> & Partial<JobResult>;
+
+/** The one place a result record is put together, so that every writer fills every field alike. */
+export function makeResult(f: ResultFields): JobResult {
+  return {
+    state: f.state,
+    exitCode: f.exitCode ?? null,
+    signal: f.signal ?? null,
+    reason: f.reason,
+    node: f.node,
+    attempt: f.attempt,
+    startedAt: f.startedAt ?? null,
+    finishedAt: f.finishedAt ?? new Date().toISOString(),
+    stdoutTail: f.stdoutTail ?? '',
+    stderrTail: f.stderrTail ?? '',
+    spec: f.spec,
+  };
+}
+
 /** Bytes of stdout and of stderr kept in the result record. */
 export const TAIL_BYTES = 64 * 1024;
 const MAX_RESULT_BYTES = 900 * 1024;

@@ -4,7 +4,7 @@
 import type { ClaimedJob } from '../claim.js';
 import { formatJobId } from '../job-id.js';
 import { stagesOf } from '../job-spec.js';
-import type { JobResult, TerminalState } from '../result.js';
+import { makeResult, type JobResult, type TerminalState } from '../result.js';
 import type { RunOutcome, RunRequest } from './runner.js';
 import type { QueuePolicy } from './queue-policy.js';
 import { resolveIdentity } from './identity.js';
@@ -48,36 +48,14 @@ export function runRequestFor(job: ClaimedJob, policy: QueuePolicy, nodeId: stri
 export function resultOfRun(outcome: RunOutcome, nodeId: string, job: ClaimedJob, cancelled: boolean): JobResult {
   const ok = outcome.exitCode === 0 && outcome.signal === null && !outcome.timedOut;
   const state: TerminalState = cancelled ? 'cancelled' : ok ? 'succeeded' : 'failed';
-  return {
-    state,
-    exitCode: outcome.exitCode,
-    signal: outcome.signal,
-    reason: cancelled ? 'cancelled by request' : outcome.reason,
-    node: nodeId,
-    attempt: job.attempt,
-    startedAt: outcome.startedAt,
-    finishedAt: outcome.finishedAt,
-    stdoutTail: outcome.stdoutTail,
-    stderrTail: outcome.stderrTail,
-    spec: job.spec,
-  };
+  const { exitCode, signal, startedAt, finishedAt, stdoutTail, stderrTail } = outcome;
+  const reason = cancelled ? 'cancelled by request' : outcome.reason;
+  return makeResult({ state, reason, node: nodeId, attempt: job.attempt, spec: job.spec, exitCode, signal, startedAt, finishedAt, stdoutTail, stderrTail });
 }
 
 /** A job that cannot run (bad spec, refused by policy) fails with the reason and without a process. */
 export function failedWithoutRun(reason: string, nodeId: string, job: ClaimedJob, state: TerminalState = 'failed'): JobResult {
-  return {
-    state,
-    exitCode: null,
-    signal: null,
-    reason,
-    node: nodeId,
-    attempt: job.attempt,
-    startedAt: null,
-    finishedAt: new Date().toISOString(),
-    stdoutTail: '',
-    stderrTail: '',
-    spec: job.spec,
-  };
+  return makeResult({ state, reason, node: nodeId, attempt: job.attempt, spec: job.spec });
 }
 
 /** Milliseconds to wait before re-running a failed attempt, or null when no retry is left. */
