@@ -16,7 +16,6 @@
 import { createHash } from 'node:crypto';
 import type { Acl, ZkClient } from './zk/client.js';
 import { PERM } from './zk/client.js';
-import { withRetry } from './zk/retry.js';
 import { DataError } from './errors.js';
 import type { Paths } from './zk/paths.js';
 import { decodeJsonObject, rejectUnknownFields, stringArray } from './record.js';
@@ -70,12 +69,12 @@ export function accessAcl(a: QueueAccess): Acl[] {
 
 const queueAcls = new WeakMap<ZkClient, Map<string, Acl[] | null>>();
 
-/** The ACL for new znodes of `queue`: undefined (open) unless the queue is restricted. Cached per client. */
+/** The ACL for new znodes of `queue`: undefined (open) unless the queue is restricted. Cached per client; run under `retry` by the create that needs it. */
 export async function aclForNew(zk: ZkClient, paths: Paths, queue: string): Promise<Acl[] | undefined> {
   let cache = queueAcls.get(zk);
   if (!cache) queueAcls.set(zk, (cache = new Map()));
   if (!cache.has(queue)) {
-    const node = await withRetry(() => zk.getOrNull(paths.access(queue)));
+    const node = await zk.getOrNull(paths.access(queue));
     cache.set(queue, node ? jobsAcl(parseAccess(node.data)) : null);
   }
   return cache.get(queue) ?? undefined;

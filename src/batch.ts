@@ -9,6 +9,7 @@
 import type { Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
 import { createBucket, createJobSpec, reserveSequences } from './submit.js';
+import { retry } from './zk/retry.js';
 import { bucketOf } from './zk/paths.js';
 import { encodeJobSpec } from './job-spec.js';
 import { DataError } from './errors.js';
@@ -99,7 +100,7 @@ class NumberBlocks {
 
   private async ensureBucket(bucket: string): Promise<void> {
     if (this.buckets.has(bucket)) return;
-    await createBucket(this.zk, this.paths, this.queue, this.paths.pendingBucket(this.queue, bucket));
+    await retry(() => createBucket(this.zk, this.paths, this.queue, this.paths.pendingBucket(this.queue, bucket)));
     this.buckets.add(bucket);
   }
 }

@@ -19,13 +19,14 @@
 import os from 'node:os';
 import type { Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
-import { NoAuthError, NodeExistsError } from './zk/errors.js';
-import { withRetry } from './zk/retry.js';
-import { encodeJson } from './record.js';
+import { NoAuthError } from './zk/errors.js';
+import { retry } from './zk/retry.js';
+import { createEphemeralOnce, deleteIfOwned } from './zk/ephemeral.js';
+import { newClaimRecord } from './claim.js';
 import { createResult, finishCleanup, readResult } from './complete.js';
 import { formatJobId, type JobId } from './job-id.js';
 import { ZkjobsError, NotFoundError } from './errors.js';
-import type { JobResult } from './result.js';
+import { makeResult, type JobResult } from './result.js';
 import { parseJobSpec } from './job-spec.js';
 
 export type CancelOutcome = 'cancelled' | 'requested';
@@ -33,17 +34,14 @@ export type CancelOutcome = 'cancelled' | 'requested';
 export async function cancelJob(zk: ZkClient, paths: Paths, id: JobId): Promise<CancelOutcome> {
   await refuseIfFinished(zk, paths, id);
   const claim = paths.claim(id.queue, id.seq);
-  const me = encodeJson({ node: `zkjobc@${os.hostname()}`, since: new Date().toISOString() });
-  try {
-    await withRetry(() => zk.create(claim, me, 'ephemeral'));
-  } catch (err) {
-    if (!(err instanceof NodeExistsError)) throw err;
-    await withRetry(() => zk.createIfAbsent(paths.cancel(id.queue, id.seq), me));
+  const me = newClaimRecord(`zkjobc@${os.hostname()}`);
+  if (!(await retry(() => createEphemeralOnce(zk, claim, me)))) {
+    await retry(() => zk.createIfAbsent(paths.cancel(id.queue, id.seq), me));
     return 'requested';
   }
-  const spec = await withRetry(() => zk.getOrNull(paths.pendingJob(id.queue, id.seq)));
+  const spec = await retry(() => zk.getOrNull(paths.pendingJob(id.queue, id.seq)));
   if (!spec) {
-    await withRetry(() => zk.deleteIfExists(claim));
+    await retry(() => deleteIfOwned(zk, claim));
     await refuseIfFinished(zk, paths, id);
     throw new NotFoundError(`no such job ${formatJobId(id)}`);
   }
@@ -55,7 +53,7 @@ export async function cancelJob(zk: ZkClient, paths: Paths, id: JobId): Promise<
 
 /** Remove our request once the job has ended, whoever ended it (the daemon does when it cancelled it). */
 export async function withdrawRequest(zk: ZkClient, paths: Paths, id: JobId): Promise<void> {
-  await unlessNotAllowed(withRetry(() => zk.deleteIfExists(paths.cancel(id.queue, id.seq))));
+  await unlessNotAllowed(retry(() => zk.deleteIfExists(paths.cancel(id.queue, id.seq))));
 }
 
 /** A cleanup that only admins and daemons may do on a restricted queue: theirs to finish. */
@@ -79,17 +77,5 @@ function cancelledResult(specData: Buffer): JobResult {
   } catch {
     // A bad spec is cancelled all the same.
   }
-  return {
-    state: 'cancelled',
-    exitCode: null,
-    signal: null,
-    reason: 'cancelled before it started',
-    node: `zkjobc@${os.hostname()}`,
-    attempt: 0,
-    startedAt: null,
-    finishedAt: new Date().toISOString(),
-    stdoutTail: '',
-    stderrTail: '',
-    spec,
-  };
+  return makeResult({ state: 'cancelled', reason: 'cancelled before it started', node: `zkjobc@${os.hostname()}`, attempt: 0, spec });
 }

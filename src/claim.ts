@@ -3,33 +3,48 @@
 //  1. (read) the spec still exists and nobody's claim is listed: a cheap
 //     filter so that finished jobs cost no failed write (skipped right
 //     after listing the bucket, when the listing is the check);
-//  2. create claims/<seq> ephemeral: the lock. NodeExists: a peer has it.
-//     Our crash or lost session deletes it, and a peer re-runs the job;
+//  2. create claims/<seq> ephemeral: the lock. NodeExists: a peer has it,
+//     or our own session does for another run: neither is a win. The claim
+//     carries a token, so a create whose reply was lost is recognised as
+//     ours (zk/ephemeral.ts). Our crash or lost session deletes it, and a
+//     peer re-runs the job;
 //  3. read the spec again: if it is gone, a peer finished the job between our
 //     listing and our claim ("claim after completion"): drop the claim;
 //  4. if a result exists, a claimer crashed between publishing and cleanup:
 //     finish its cleanup, never run the job again;
 //  5. bump the spec's version: the attempt number, kept in ZooKeeper so that
-//     a re-run after a crash is visible as attempt 2.
-// Only then is the job run.
+//     a re-run after a crash is visible as attempt 2. A versioned set, so
+//     that a bump whose reply was lost is not counted twice.
+// Only then is the job run. Steps 1-4 run as one operation under the retry
+// policy (each is safe to run again after a lost connection: 2 recognises
+// its own claim, 3 and 4 only read and clean up); step 5 is its own
+// operation, with the version read in 3.
 //
 // Scale: only the head bucket is listed (at most BUCKET_SIZE names), and its
 // listing is cached and walked until used up, so the cost of a claim does not
 // grow with queue depth. Claimers race over the first few candidates at
 // random (as many as there are live nodes) instead of all creating the same
 // claim, which would cost N-1 failing writes through the leader.
-import { NodeExistsError, NoNodeError } from './zk/errors.js';
+import { BadVersionError, NoNodeError } from './zk/errors.js';
 import type { Paths } from './zk/paths.js';
-import type { ZkClient } from './zk/client.js';
-import { withRetry } from './zk/retry.js';
+import type { Stat, ZkClient } from './zk/client.js';
+import { retry } from './zk/retry.js';
+import { createEphemeralOnce, deleteIfOwned, protectionToken } from './zk/ephemeral.js';
 import { formatSeq, parseSeq, type JobId } from './job-id.js';
 import { parseJobSpec, type JobSpec } from './job-spec.js';
-import { finishCleanup } from './complete.js';
+import { finishCleanupOnce } from './complete.js';
 import { decodeJsonObject, encodeJson, stringField } from './record.js';
 
 export interface ClaimRecord {
   node: string;
   since: string;
+  /** Unique to the create that wrote it: how a retried create knows its own claim. */
+  token?: string;
+}
+
+/** A fresh claim record for `node`: unique, so that createEphemeralOnce can tell it apart. */
+export function newClaimRecord(node: string): Buffer {
+  return encodeJson({ node, since: new Date().toISOString(), token: protectionToken() } satisfies ClaimRecord);
 }
 
 export interface ClaimedJob {
@@ -92,7 +107,7 @@ export class QueueClaimer {
     const won: ClaimedJob[] = [];
     let refilled = false;
     while (won.length < wanted) {
-      const claimed = new Set(await withRetry(() => this.zk.childrenOrEmpty(this.paths.claims(this.queue))));
+      const claimed = new Set(await retry(() => this.zk.childrenOrEmpty(this.paths.claims(this.queue))));
       const picks = this.pick(claimed, wanted - won.length);
       if (picks.length === 0) {
         if (refilled) break;
@@ -141,64 +156,58 @@ export class QueueClaimer {
 
   /** List buckets oldest first and cache the first one that has jobs. */
   private async refill(): Promise<void> {
-    const buckets = (await withRetry(() => this.zk.childrenOrEmpty(this.paths.pending(this.queue)))).sort();
+    this.head = await retry(() => this.listHead());
+  }
+
+  private async listHead(): Promise<number[]> {
+    const buckets = (await this.zk.childrenOrEmpty(this.paths.pending(this.queue))).sort();
     for (const bucket of buckets) {
-      const names = await withRetry(() => this.zk.childrenOrEmpty(this.paths.pendingBucket(this.queue, bucket)));
+      const names = await this.zk.childrenOrEmpty(this.paths.pendingBucket(this.queue, bucket));
       const seqs = names.map(parseSeq).filter((s): s is number => s !== null).sort((a, b) => a - b);
-      if (seqs.length > 0) {
-        this.head = seqs;
-        return;
-      }
+      if (seqs.length > 0) return seqs;
     }
-    this.head = [];
+    return [];
   }
 
   private async tryClaim(seq: number, precheck: boolean): Promise<Attempt> {
     const id = { queue: this.queue, seq };
+    const record = newClaimRecord(this.nodeId);
+    const checked = await retry(() => this.claimAndCheck(id, precheck, record));
+    if (checked.kind !== 'checked') return checked;
     const specPath = this.paths.pendingJob(this.queue, seq);
-    if (precheck && !(await withRetry(() => this.zk.exists(specPath)))) return { kind: 'gone', seq };
-    if (!(await this.createClaim(id))) return { kind: 'skipped' };
+    const attempt = await bumpAttempt(this.zk, specPath, checked.spec.data, checked.spec.stat.version);
+    if (attempt === null) return this.release(id);
+    return { kind: 'claimed', job: { id, attempt, specData: checked.spec.data, ...parseOrReason(checked.spec.data) } };
+  }
+
+  /** Steps 1-4: safe to run again after a lost connection (see the top of the file). */
+  private async claimAndCheck(id: JobId, precheck: boolean, record: Buffer): Promise<Attempt | { kind: 'checked'; spec: { data: Buffer; stat: Stat } }> {
+    const specPath = this.paths.pendingJob(id.queue, id.seq);
+    if (precheck && !(await this.zk.exists(specPath))) return { kind: 'gone', seq: id.seq };
+    if (!(await this.createClaim(id, record))) return { kind: 'skipped' };
     // Both reads go out together; the server answers them in order.
-    const [spec, result] = await Promise.all([
-      withRetry(() => this.zk.getOrNull(specPath)),
-      withRetry(() => this.zk.exists(this.paths.result(this.queue, seq))),
-    ]);
+    const [spec, result] = await Promise.all([this.zk.getOrNull(specPath), this.zk.exists(this.paths.result(id.queue, id.seq))]);
     if (!spec) {
-      await this.release(id);
-      return { kind: 'gone', seq };
+      await deleteIfOwned(this.zk, this.paths.claim(id.queue, id.seq));
+      return { kind: 'gone', seq: id.seq };
     }
     if (result) {
-      await finishCleanup(this.zk, this.paths, id);
+      await finishCleanupOnce(this.zk, this.paths, id);
       return { kind: 'skipped' };
     }
-    const attempt = await this.bumpAttempt(specPath, spec.data);
-    if (attempt === null) return this.release(id);
-    return { kind: 'claimed', job: { id, attempt, specData: spec.data, ...parseOrReason(spec.data) } };
+    return { kind: 'checked', spec };
   }
 
-  private async createClaim(id: JobId): Promise<boolean> {
-    const record: ClaimRecord = { node: this.nodeId, since: new Date().toISOString() };
-    const path = this.paths.claim(id.queue, id.seq);
+  private async createClaim(id: JobId, record: Buffer): Promise<boolean> {
     this.stats.attempts++;
-    try {
-      await withRetry(() => this.zk.create(path, encodeJson(record), 'ephemeral'));
-      this.stats.won++;
-      return true;
-    } catch (err) {
-      if (!(err instanceof NodeExistsError)) throw err;
-      this.stats.lost++;
-      // After a lost connection our own create may have gone through.
-      const stat = await withRetry(() => this.zk.exists(path));
-      return stat !== null && stat.ephemeralOwner === this.zk.sessionId;
-    }
-  }
-
-  private bumpAttempt(specPath: string, data: Buffer): Promise<number | null> {
-    return bumpAttempt(this.zk, specPath, data);
+    const won = await createEphemeralOnce(this.zk, this.paths.claim(id.queue, id.seq), record);
+    if (won) this.stats.won++;
+    else this.stats.lost++;
+    return won;
   }
 
   private async release(id: JobId): Promise<Attempt> {
-    await withRetry(() => this.zk.deleteIfExists(this.paths.claim(id.queue, id.seq)));
+    await retry(() => deleteIfOwned(this.zk, this.paths.claim(id.queue, id.seq)));
     return { kind: 'skipped' };
   }
 }
@@ -211,12 +220,22 @@ function parseOrReason(data: Buffer): { spec: JobSpec | null; specError: string 
   }
 }
 
-/** The spec's data version counts the attempts that got this far; null when the job is gone. */
-export async function bumpAttempt(zk: ZkClient, specPath: string, data: Buffer): Promise<number | null> {
-  try {
-    return (await withRetry(() => zk.set(specPath, data))).version;
-  } catch (err) {
-    if (err instanceof NoNodeError) return null;
-    throw err;
-  }
+/**
+ * The spec's data version counts the attempts that got this far; null when
+ * the job is gone. Only the claim holder bumps it, so the set is made at the
+ * version last seen (read first when not given): a set whose reply was lost
+ * then fails with BadVersion on the retry, and the version it finds is ours.
+ */
+export async function bumpAttempt(zk: ZkClient, specPath: string, data: Buffer, version?: number): Promise<number | null> {
+  const seen = version ?? (await retry(() => zk.exists(specPath)))?.version;
+  if (seen === undefined) return null;
+  return retry(async () => {
+    try {
+      return (await zk.set(specPath, data, seen)).version;
+    } catch (err) {
+      if (err instanceof NoNodeError) return null;
+      if (!(err instanceof BadVersionError)) throw err;
+      return (await zk.exists(specPath))?.version ?? null;
+    }
+  });
 }

@@ -8,10 +8,15 @@
 //     a result, which the next claimer only cleans up (see claim.ts);
 //  4. delete our claim: a crash before this leaves an ephemeral claim that
 //     dies with our session; the job is already finished either way.
+// Steps 1, 2 and 3-4 are each one operation under the retry policy; they
+// are not run again as a whole, because after step 4 our claim is gone and
+// step 1 would call a published result lost. Step 2 recognises its own
+// earlier create by its bytes; 3 and 4 delete what is still there.
 import { NodeExistsError } from './zk/errors.js';
 import { bucketOf, type Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
-import { withRetry } from './zk/retry.js';
+import { retry } from './zk/retry.js';
+import { ownsEphemeral } from './zk/ephemeral.js';
 import { createInBucket } from './submit.js';
 import type { JobId } from './job-id.js';
 import { encodeResult, parseResult, type JobResult } from './result.js';
@@ -19,43 +24,41 @@ import { encodeResult, parseResult, type JobResult } from './result.js';
 export type PublishOutcome = 'published' | 'duplicate' | 'claim-lost';
 
 export async function publishResult(zk: ZkClient, paths: Paths, id: JobId, result: JobResult): Promise<PublishOutcome> {
-  if (!(await ownsClaim(zk, paths, id))) return 'claim-lost';
+  if (!(await retry(() => ownsEphemeral(zk, paths.claim(id.queue, id.seq))))) return 'claim-lost';
   const created = await createResult(zk, paths, id, result);
   await finishCleanup(zk, paths, id);
   return created ? 'published' : 'duplicate';
 }
 
-/** True while the claim znode exists and was created by our current session. */
-export async function ownsClaim(zk: ZkClient, paths: Paths, id: JobId): Promise<boolean> {
-  const stat = await withRetry(() => zk.exists(paths.claim(id.queue, id.seq)));
-  return stat !== null && stat.ephemeralOwner === zk.sessionId;
-}
-
 /** Create-if-absent; a retry after connection loss recognises its own earlier create. */
-export async function createResult(zk: ZkClient, paths: Paths, id: JobId, result: JobResult): Promise<boolean> {
+export function createResult(zk: ZkClient, paths: Paths, id: JobId, result: JobResult): Promise<boolean> {
   const path = paths.result(id.queue, id.seq);
   const data = encodeResult(result);
-  try {
-    await withRetry(() => createInBucket(zk, paths, id.queue, paths.resultBucket(id.queue, bucketOf(id.seq)), path, data));
-    return true;
-  } catch (err) {
-    if (!(err instanceof NodeExistsError)) throw err;
-    const existing = await withRetry(() => zk.getOrNull(path));
-    return existing !== null && existing.data.equals(data);
-  }
+  return retry(async () => {
+    try {
+      await createInBucket(zk, paths, id.queue, paths.resultBucket(id.queue, bucketOf(id.seq)), path, data);
+      return true;
+    } catch (err) {
+      if (!(err instanceof NodeExistsError)) throw err;
+      const existing = await zk.getOrNull(path);
+      return existing !== null && existing.data.equals(data);
+    }
+  });
 }
 
 /** Steps 3 and 4: idempotent, so any claimer may finish a crashed peer's cleanup. */
-export async function finishCleanup(zk: ZkClient, paths: Paths, id: JobId): Promise<void> {
+export function finishCleanup(zk: ZkClient, paths: Paths, id: JobId): Promise<void> {
+  return retry(() => finishCleanupOnce(zk, paths, id));
+}
+
+/** finishCleanup without the retry policy, for operations that already run under it. */
+export async function finishCleanupOnce(zk: ZkClient, paths: Paths, id: JobId): Promise<void> {
   // Sent together: one session's requests are applied in the order sent, so
   // the spec still goes before the claim.
-  await Promise.all([
-    withRetry(() => zk.deleteIfExists(paths.pendingJob(id.queue, id.seq))),
-    withRetry(() => zk.deleteIfExists(paths.claim(id.queue, id.seq))),
-  ]);
+  await Promise.all([zk.deleteIfExists(paths.pendingJob(id.queue, id.seq)), zk.deleteIfExists(paths.claim(id.queue, id.seq))]);
 }
 
 export async function readResult(zk: ZkClient, paths: Paths, id: JobId): Promise<JobResult | null> {
-  const node = await withRetry(() => zk.getOrNull(paths.result(id.queue, id.seq)));
+  const node = await retry(() => zk.getOrNull(paths.result(id.queue, id.seq)));
   return node ? parseResult(node.data) : null;
 }

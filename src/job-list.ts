@@ -5,7 +5,7 @@
 // read a page at a time (`after` starts the next page).
 import { BUCKET_SIZE, type Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
-import { withRetry } from './zk/retry.js';
+import { retry } from './zk/retry.js';
 import { formatSeq, parseSeq, type JobId } from './job-id.js';
 import { finishedStatus, unfinishedStatus, type JobStatus } from './status.js';
 
@@ -28,7 +28,7 @@ export async function listJobs(zk: ZkClient, paths: Paths, queue: string, option
   const after = options.after ?? 0;
   const finished = options.finished ? walkBuckets(zk, paths.results(queue), (b) => paths.resultBucket(queue, b), queue, after) : undefined;
   const pending = options.unfinished ? walkBuckets(zk, paths.pending(queue), (b) => paths.pendingBucket(queue, b), queue, after) : undefined;
-  const claims = options.unfinished ? new Set(await withRetry(() => zk.childrenOrEmpty(paths.claims(queue)))) : new Set<string>();
+  const claims = options.unfinished ? new Set(await retry(() => zk.childrenOrEmpty(paths.claims(queue)))) : new Set<string>();
   const rows: JobStatus[] = [];
   for await (const entry of mergeInOrder(finished, pending)) {
     if (rows.length >= options.limit) break;
@@ -39,15 +39,17 @@ export async function listJobs(zk: ZkClient, paths: Paths, queue: string, option
 }
 
 async function finishedJob(zk: ZkClient, paths: Paths, id: JobId): Promise<JobStatus | null> {
-  const node = await withRetry(() => zk.getOrNull(paths.result(id.queue, id.seq)));
+  const node = await retry(() => zk.getOrNull(paths.result(id.queue, id.seq)));
   return node ? finishedStatus(id, node.data) : null;
 }
 
-async function unfinishedJob(zk: ZkClient, paths: Paths, id: JobId, claims: Set<string>): Promise<JobStatus | null> {
-  const spec = await withRetry(() => zk.getOrNull(paths.pendingJob(id.queue, id.seq)));
-  if (!spec) return null;
-  const claim = claims.has(formatSeq(id.seq)) ? await withRetry(() => zk.getOrNull(paths.claim(id.queue, id.seq))) : null;
-  return unfinishedStatus(id, spec.data, spec.stat.version, spec.stat.ctime, claim?.data ?? null);
+function unfinishedJob(zk: ZkClient, paths: Paths, id: JobId, claims: Set<string>): Promise<JobStatus | null> {
+  return retry(async () => {
+    const spec = await zk.getOrNull(paths.pendingJob(id.queue, id.seq));
+    if (!spec) return null;
+    const claim = claims.has(formatSeq(id.seq)) ? await zk.getOrNull(paths.claim(id.queue, id.seq)) : null;
+    return unfinishedStatus(id, spec.data, spec.stat.version, spec.stat.ctime, claim?.data ?? null);
+  });
 }
 
 /** Two ascending walks as one, finished first on a tie (a crash left both: the result is what counts). */
@@ -71,12 +73,12 @@ async function* mergeInOrder(finished?: AsyncGenerator<JobId>, pending?: AsyncGe
 
 /** Job ids under a bucketed parent above `after`, oldest first, one bucket listed at a time. */
 export async function* walkBuckets(zk: ZkClient, parent: string, bucketPath: (b: string) => string, queue: string, after = 0): AsyncGenerator<JobId> {
-  const buckets = (await withRetry(() => zk.childrenOrEmpty(parent))).sort();
+  const buckets = (await retry(() => zk.childrenOrEmpty(parent))).sort();
   for (const bucket of buckets) {
     // A bucket holds BUCKET_SIZE numbers from its name on: skip those wholly at or below `after`.
     const first = parseSeq(bucket);
     if (first !== null && first + BUCKET_SIZE - 1 <= after) continue;
-    const names = await withRetry(() => zk.childrenOrEmpty(bucketPath(bucket)));
+    const names = await retry(() => zk.childrenOrEmpty(bucketPath(bucket)));
     const seqs = names.map(parseSeq).filter((s): s is number => s !== null && s > after).sort((a, b) => a - b);
     for (const seq of seqs) yield { queue, seq };
   }

@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
-import { withRetry } from './zk/retry.js';
+import { retry } from './zk/retry.js';
 import { formatJobId, formatSeq, type JobId } from './job-id.js';
 import { jobStatus, type JobStatus } from './status.js';
 import { parseNodeRecord } from './node-record.js';
@@ -21,7 +21,7 @@ export async function requireStatus(zk: ZkClient, paths: Paths, id: JobId): Prom
 
 /** host:port of the node's output endpoint; UnavailableError when it cannot be reached. */
 export async function endpointOf(zk: ZkClient, paths: Paths, node: string): Promise<string> {
-  const record = await withRetry(() => zk.getOrNull(paths.node(node)));
+  const record = await retry(() => zk.getOrNull(paths.node(node)));
   if (!record) throw new UnavailableError(`node ${node} is not running, so its spooled output cannot be read`);
   const address = parseNodeRecord(record.data).http;
   if (!address) throw new UnavailableError(`node ${node} serves no output endpoint (zkjobd --http-bind none)`);

@@ -6,10 +6,10 @@
 // owned by the dead session until it expires: it waits for that, rather
 // than taking over a name that another live daemon may be using.
 import os from 'node:os';
-import { NodeExistsError } from './zk/errors.js';
 import type { Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
-import { withRetry } from './zk/retry.js';
+import { retry } from './zk/retry.js';
+import { createEphemeralOnce } from './zk/ephemeral.js';
 import { encodeNodeRecord, parseNodeRecord, type NodeRecord } from './node-record.js';
 import { UnavailableError } from './errors.js';
 
@@ -33,30 +33,24 @@ export function describeThisNode(slots: number, queues: string[], running: strin
 
 /** Create our ephemeral record, waiting up to waitMs for a stale one of a dead session to expire. */
 export async function registerNode(zk: ZkClient, paths: Paths, nodeId: string, record: NodeRecord, waitMs: number): Promise<void> {
-  await withRetry(() => zk.mkdirp(paths.nodes()));
+  await retry(() => zk.mkdirp(paths.nodes()));
+  // The record's startedAt and load make its bytes this call's own, as createEphemeralOnce needs.
+  const data = encodeNodeRecord(record);
   const deadline = Date.now() + waitMs;
-  for (;;) {
-    try {
-      await withRetry(() => zk.create(paths.node(nodeId), encodeNodeRecord(record), 'ephemeral'));
-      return;
-    } catch (err) {
-      if (!(err instanceof NodeExistsError)) throw err;
-      const stat = await withRetry(() => zk.exists(paths.node(nodeId)));
-      if (stat && stat.ephemeralOwner === zk.sessionId) return;
-      if (Date.now() > deadline) {
-        throw new UnavailableError(`node id '${nodeId}' is registered by another live session; is another zkjobd running with this --node-id?`);
-      }
-      await new Promise((r) => setTimeout(r, 250));
+  while (!(await retry(() => createEphemeralOnce(zk, paths.node(nodeId), data)))) {
+    if (Date.now() > deadline) {
+      throw new UnavailableError(`node id '${nodeId}' is registered by another live session; is another zkjobd running with this --node-id?`);
     }
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 
 export async function updateNode(zk: ZkClient, paths: Paths, nodeId: string, record: NodeRecord): Promise<void> {
-  await withRetry(() => zk.set(paths.node(nodeId), encodeNodeRecord(record)));
+  await retry(() => zk.set(paths.node(nodeId), encodeNodeRecord(record)));
 }
 
 export async function unregisterNode(zk: ZkClient, paths: Paths, nodeId: string): Promise<void> {
-  await withRetry(() => zk.deleteIfExists(paths.node(nodeId)));
+  await retry(() => zk.deleteIfExists(paths.node(nodeId)));
 }
 
 export interface NodeEntry {
@@ -65,10 +59,14 @@ export interface NodeEntry {
   error: string | null;
 }
 
-export async function listNodes(zk: ZkClient, paths: Paths): Promise<NodeEntry[]> {
-  const ids = (await withRetry(() => zk.childrenOrEmpty(paths.nodes()))).sort();
+export function listNodes(zk: ZkClient, paths: Paths): Promise<NodeEntry[]> {
+  return retry(() => readNodes(zk, paths));
+}
+
+async function readNodes(zk: ZkClient, paths: Paths): Promise<NodeEntry[]> {
+  const ids = (await zk.childrenOrEmpty(paths.nodes())).sort();
   const entries = await Promise.all(ids.map(async (id): Promise<NodeEntry | null> => {
-    const node = await withRetry(() => zk.getOrNull(paths.node(id)));
+    const node = await zk.getOrNull(paths.node(id));
     if (!node) return null;
     try {
       return { id, record: parseNodeRecord(node.data), error: null };

@@ -5,9 +5,9 @@
 import os from 'node:os';
 import type { Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
-import { withRetry } from './zk/retry.js';
-import { NodeExistsError } from './zk/errors.js';
-import { encodeJson } from './record.js';
+import { retry } from './zk/retry.js';
+import { createEphemeralOnce, deleteIfOwned } from './zk/ephemeral.js';
+import { newClaimRecord } from './claim.js';
 import { walkBuckets } from './job-list.js';
 import { formatSeq, type JobId } from './job-id.js';
 import { readResult } from './complete.js';
@@ -44,11 +44,11 @@ export async function purgeQueue(zk: ZkClient, paths: Paths, queue: string, filt
   // Pending specs before results: a finished job whose spec a crash left
   // behind must not lose its result first, or it would become pending again.
   if (filter.pending) {
-    const claims = filter.dryRun ? new Set(await withRetry(() => zk.childrenOrEmpty(paths.claims(queue)))) : new Set<string>();
+    const claims = filter.dryRun ? new Set(await retry(() => zk.childrenOrEmpty(paths.claims(queue)))) : new Set<string>();
     const pending = walkBuckets(zk, paths.pending(queue), (b) => paths.pendingBucket(queue, b), queue);
     const purgeOne = async (id: JobId) => {
       if (filter.before !== null) {
-        const stat = await withRetry(() => zk.exists(paths.pendingJob(queue, id.seq)));
+        const stat = await retry(() => zk.exists(paths.pendingJob(queue, id.seq)));
         if (!stat || stat.ctime.getTime() >= filter.before) return 'kept' as const;
       }
       if (filter.dryRun) return claims.has(formatSeq(id.seq)) ? ('running' as const) : ('removed' as const);
@@ -65,8 +65,11 @@ export async function purgeQueue(zk: ZkClient, paths: Paths, queue: string, filt
       if (readResults && !resultMatches(await readResult(zk, paths, id).catch(() => null), filter)) return false;
       if (filter.dryRun) return true;
       // A spec left behind by a crash goes first, or the job would come back as pending.
-      if (await withRetry(() => zk.exists(paths.pendingJob(queue, id.seq)))) await withRetry(() => zk.deleteIfExists(paths.pendingJob(queue, id.seq)));
-      return withRetry(() => zk.deleteIfExists(paths.result(queue, id.seq)));
+      // Deletes only, in that order: safe to run again as a whole.
+      return retry(async () => {
+        if (await zk.exists(paths.pendingJob(queue, id.seq))) await zk.deleteIfExists(paths.pendingJob(queue, id.seq));
+        return zk.deleteIfExists(paths.result(queue, id.seq));
+      });
     };
     for await (const deleted of pipelined(results, WINDOW, purgeOne)) if (deleted) counts.finished++;
   }
@@ -79,18 +82,14 @@ function resultMatches(result: JobResult | null, filter: PurgeFilter): boolean {
   return filter.before === null || Date.parse(result.finishedAt) < filter.before;
 }
 
-/** Take the claim, delete the spec, drop the claim. */
+/** Take the claim, delete the spec, drop the claim: three operations under the retry policy. */
 export async function removePending(zk: ZkClient, paths: Paths, id: JobId): Promise<'removed' | 'running' | 'gone'> {
   const claim = paths.claim(id.queue, id.seq);
+  const record = newClaimRecord(`zkjobq@${os.hostname()}`);
+  if (!(await retry(() => createEphemeralOnce(zk, claim, record)))) return 'running';
   try {
-    await withRetry(() => zk.create(claim, encodeJson({ node: `zkjobq@${os.hostname()}`, since: new Date().toISOString() }), 'ephemeral'));
-  } catch (err) {
-    if (err instanceof NodeExistsError) return 'running';
-    throw err;
-  }
-  try {
-    return (await withRetry(() => zk.deleteIfExists(paths.pendingJob(id.queue, id.seq)))) ? 'removed' : 'gone';
+    return (await retry(() => zk.deleteIfExists(paths.pendingJob(id.queue, id.seq)))) ? 'removed' : 'gone';
   } finally {
-    await withRetry(() => zk.deleteIfExists(claim));
+    await retry(() => deleteIfOwned(zk, claim));
   }
 }

@@ -3,7 +3,7 @@
 // where, and only the oldest pending spec is read for its age.
 import type { Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
-import { withRetry } from './zk/retry.js';
+import { retry } from './zk/retry.js';
 import { parseSeq } from './job-id.js';
 import { parseClaimRecord } from './claim.js';
 import type { QueueConfig } from './queue.js';
@@ -23,20 +23,25 @@ export interface QueueStats {
 }
 
 async function childCount(zk: ZkClient, parent: string, bucket: (b: string) => string): Promise<{ total: number; first: string | null }> {
-  const buckets = (await withRetry(() => zk.childrenOrEmpty(parent))).sort();
-  const stats = await Promise.all(buckets.map((b) => withRetry(() => zk.exists(bucket(b)))));
+  const buckets = (await zk.childrenOrEmpty(parent)).sort();
+  const stats = await Promise.all(buckets.map((b) => zk.exists(bucket(b))));
   const firstIndex = stats.findIndex((s) => (s?.numChildren ?? 0) > 0);
   return { total: stats.reduce((n, s) => n + (s?.numChildren ?? 0), 0), first: firstIndex >= 0 ? buckets[firstIndex] : null };
 }
 
-export async function queueStats(zk: ZkClient, paths: Paths, queue: string, config: QueueConfig): Promise<QueueStats> {
+/** Only reads: one operation under the retry policy. */
+export function queueStats(zk: ZkClient, paths: Paths, queue: string, config: QueueConfig): Promise<QueueStats> {
+  return retry(() => readStats(zk, paths, queue, config));
+}
+
+async function readStats(zk: ZkClient, paths: Paths, queue: string, config: QueueConfig): Promise<QueueStats> {
   const unfinished = await childCount(zk, paths.pending(queue), (b) => paths.pendingBucket(queue, b));
   const finished = await childCount(zk, paths.results(queue), (b) => paths.resultBucket(queue, b));
-  const claims = await withRetry(() => zk.childrenOrEmpty(paths.claims(queue)));
+  const claims = await zk.childrenOrEmpty(paths.claims(queue));
   const runningPerNode: Record<string, number> = {};
   for (const name of claims) {
     const seq = parseSeq(name);
-    const claim = seq === null ? null : await withRetry(() => zk.getOrNull(paths.claim(queue, seq)));
+    const claim = seq === null ? null : await zk.getOrNull(paths.claim(queue, seq));
     if (!claim) continue;
     let node = '?';
     try {
@@ -62,10 +67,10 @@ export async function queueStats(zk: ZkClient, paths: Paths, queue: string, conf
 /** Age of the first unclaimed job in the oldest non-empty bucket (one bucket listing, one stat). */
 async function oldestAge(zk: ZkClient, paths: Paths, queue: string, bucket: string | null, claimed: Set<string>): Promise<number | null> {
   if (!bucket) return null;
-  const names = (await withRetry(() => zk.childrenOrEmpty(paths.pendingBucket(queue, bucket)))).sort();
+  const names = (await zk.childrenOrEmpty(paths.pendingBucket(queue, bucket))).sort();
   const first = names.find((n) => !claimed.has(n));
   const seq = first ? parseSeq(first) : null;
   if (seq === null) return null;
-  const stat = await withRetry(() => zk.exists(paths.pendingJob(queue, seq)));
+  const stat = await zk.exists(paths.pendingJob(queue, seq));
   return stat ? Math.max(0, Math.round((Date.now() - stat.ctime.getTime()) / 1000)) : null;
 }

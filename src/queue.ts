@@ -2,7 +2,10 @@
 // sequence counter is created last, and submit treats a missing counter as
 // "no such queue", so a crash halfway through creating a queue leaves
 // something that the next create completes, never a queue that loses jobs.
-import { BadVersionError } from './zk/errors.js';
+// For the same reason creating a queue is safe to run again as a whole after
+// a lost connection, and runs as one operation under the retry policy.
+import { retry } from './zk/retry.js';
+import { updateData } from './zk/update.js';
 import { accessAcl, counterAcl, jobsAcl, queueNodeAcl, type QueueAccess } from './acl.js';
 import { checkQueueName } from './job-id.js';
 import { decodeJsonObject, encodeJson, nullableInt, rejectUnknownFields } from './record.js';
@@ -41,8 +44,12 @@ export function checkMaxRunning(n: number): number {
  * Create the queue if it is missing; true when this call completed it. With
  * `access`, the queue is restricted before its counter exists (see acl.ts).
  */
-export async function ensureQueue(zk: ZkClient, paths: Paths, queue: string, access?: QueueAccess): Promise<boolean> {
+export function ensureQueue(zk: ZkClient, paths: Paths, queue: string, access?: QueueAccess): Promise<boolean> {
   checkQueueName(queue);
+  return retry(() => ensureQueueOnce(zk, paths, queue, access));
+}
+
+async function ensureQueueOnce(zk: ZkClient, paths: Paths, queue: string, access?: QueueAccess): Promise<boolean> {
   if (!access && (await zk.exists(paths.counter(queue)))) return false;
   await zk.mkdirp(paths.queues());
   await zk.createIfAbsent(paths.queue(queue), encodeJson(DEFAULT_QUEUE_CONFIG));
@@ -55,7 +62,7 @@ export async function ensureQueue(zk: ZkClient, paths: Paths, queue: string, acc
 }
 
 export async function queueExists(zk: ZkClient, paths: Paths, queue: string): Promise<boolean> {
-  return (await zk.exists(paths.counter(queue))) !== null;
+  return (await retry(() => zk.exists(paths.counter(queue)))) !== null;
 }
 
 export async function requireQueue(zk: ZkClient, paths: Paths, queue: string): Promise<void> {
@@ -68,11 +75,11 @@ export function noSuchQueue(queue: string): NotFoundError {
 }
 
 export async function listQueues(zk: ZkClient, paths: Paths): Promise<string[]> {
-  return (await zk.childrenOrEmpty(paths.queues())).sort();
+  return (await retry(() => zk.childrenOrEmpty(paths.queues()))).sort();
 }
 
 export async function readQueueConfig(zk: ZkClient, paths: Paths, queue: string): Promise<QueueConfig> {
-  const node = await zk.getOrNull(paths.queue(queue));
+  const node = await retry(() => zk.getOrNull(paths.queue(queue)));
   if (!node) throw noSuchQueue(queue);
   return parseQueueConfig(node.data);
 }
@@ -89,26 +96,19 @@ export async function setMaxRunning(zk: ZkClient, paths: Paths, queue: string, m
 }
 
 /**
- * One versioned read-modify-write of the config: a concurrent change of
- * another field (a pause while a daemon writes its limit) makes our set fail
- * with BadVersion, and we read again rather than overwrite it. Returns the
- * config as it was.
+ * One versioned read-modify-write of the config (zk/update.ts): a concurrent
+ * change of another field (a pause while a daemon writes its limit) makes
+ * our set fail with BadVersion, and we read again rather than overwrite it.
+ * Returns the config as it was (after a lost reply, as our own set left it).
  */
 async function updateQueueConfig(zk: ZkClient, paths: Paths, queue: string, change: Partial<QueueConfig>): Promise<QueueConfig> {
   await requireQueue(zk, paths, queue);
-  for (;;) {
-    const node = await zk.getOrNull(paths.queue(queue));
+  return retry(() => updateData(zk, paths.queue(queue), (node) => {
     if (!node) throw noSuchQueue(queue);
     const was = parseQueueConfig(node.data);
-    const config = { ...was, ...change };
-    if (Object.entries(change).every(([k, v]) => was[k as keyof QueueConfig] === v)) return was;
-    try {
-      await zk.set(paths.queue(queue), encodeJson(config), node.stat.version);
-      return was;
-    } catch (err) {
-      if (!(err instanceof BadVersionError)) throw err;
-    }
-  }
+    if (Object.entries(change).every(([k, v]) => was[k as keyof QueueConfig] === v)) return { value: was };
+    return { data: encodeJson({ ...was, ...change }), value: was };
+  }));
 }
 
 /** Restrict the parents and the config node; the counter follows in ensureQueue. */

@@ -15,7 +15,7 @@
 // crash point: at worst the requeue did not happen and can be repeated.
 import type { Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
-import { withRetry } from './zk/retry.js';
+import { retry } from './zk/retry.js';
 import { formatJobId, type JobId } from './job-id.js';
 import { readResult } from './complete.js';
 import { removePending } from './purge.js';
@@ -23,9 +23,12 @@ import { submitJob } from './submit.js';
 import { DataError, NotFoundError, ZkjobsError } from './errors.js';
 
 export async function removeJob(zk: ZkClient, paths: Paths, id: JobId): Promise<'finished' | 'pending'> {
-  if (await withRetry(() => zk.exists(paths.result(id.queue, id.seq)))) {
-    await withRetry(() => zk.deleteIfExists(paths.pendingJob(id.queue, id.seq)));
-    await withRetry(() => zk.deleteIfExists(paths.result(id.queue, id.seq)));
+  if (await retry(() => zk.exists(paths.result(id.queue, id.seq)))) {
+    // Spec first, result last (see above); safe to run again as a whole.
+    await retry(async () => {
+      await zk.deleteIfExists(paths.pendingJob(id.queue, id.seq));
+      await zk.deleteIfExists(paths.result(id.queue, id.seq));
+    });
     return 'finished';
   }
   const outcome = await removePending(zk, paths, id);
@@ -37,7 +40,7 @@ export async function removeJob(zk: ZkClient, paths: Paths, id: JobId): Promise<
 export async function requeueJob(zk: ZkClient, paths: Paths, id: JobId): Promise<JobId> {
   const result = await readResult(zk, paths, id);
   if (!result) {
-    const pending = await withRetry(() => zk.exists(paths.pendingJob(id.queue, id.seq)));
+    const pending = await retry(() => zk.exists(paths.pendingJob(id.queue, id.seq)));
     throw pending ? new ZkjobsError(`job ${formatJobId(id)} has not ended; nothing to requeue`) : new NotFoundError(`no such job ${formatJobId(id)}`);
   }
   if (result.state === 'succeeded') throw new ZkjobsError(`job ${formatJobId(id)} succeeded; only failed or cancelled jobs are requeued`);

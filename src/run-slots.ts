@@ -23,16 +23,19 @@
 // run. Only claimers that all see room at the same instant may then
 // overshoot the new limit by the number of old high slots, once, while
 // those drain.
-import { NodeExistsError, NoNodeError } from './zk/errors.js';
+import { NoNodeError } from './zk/errors.js';
 import type { Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
-import { withRetry } from './zk/retry.js';
+import { retry } from './zk/retry.js';
+import { createEphemeralOnce, deleteIfOwned, protectionToken } from './zk/ephemeral.js';
 import { encodeJson } from './record.js';
 import { aclForNew } from './acl.js';
 
 export interface SlotRecord {
   node: string;
   since: string;
+  /** Unique to the create that wrote it (zk/ephemeral.ts). */
+  token: string;
 }
 
 /** A slot held by this client: give it back with releaseRunSlot. */
@@ -46,16 +49,15 @@ export interface HeldSlot {
 
 /** Take up to `wanted` of the queue's `limit` slots; none when the queue is full. */
 export async function acquireRunSlots(zk: ZkClient, paths: Paths, queue: string, limit: number, wanted: number, node: string): Promise<HeldSlot[]> {
-  const record = encodeJson({ node, since: new Date().toISOString() } satisfies SlotRecord);
   const won: HeldSlot[] = [];
   // Each round that wins nothing lost every create to a peer, which filled
   // those slots: a few rounds find the queue full or win something.
   for (let round = 0; round < 3 && won.length < wanted; round++) {
-    const held = new Set(await withRetry(() => zk.childrenOrEmpty(paths.slots(queue))));
+    const held = new Set(await retry(() => zk.childrenOrEmpty(paths.slots(queue))));
     const free = freeSlots(held, limit);
     if (free.length === 0) break;
     const picks = pickRandom(free, Math.min(wanted - won.length, limit - held.size));
-    const created = await Promise.all(picks.map((k) => createSlot(zk, paths, queue, k, record)));
+    const created = await Promise.all(picks.map((k) => createSlot(zk, paths, queue, k, node)));
     won.push(...created.filter((s): s is HeldSlot => s !== null));
   }
   return won;
@@ -76,33 +78,30 @@ function pickRandom(from: number[], count: number): number[] {
   return picked;
 }
 
-async function createSlot(zk: ZkClient, paths: Paths, queue: string, k: number, record: Buffer): Promise<HeldSlot | null> {
+/** One operation under the retry policy: the token recognises our own create after a lost reply. */
+async function createSlot(zk: ZkClient, paths: Paths, queue: string, k: number, node: string): Promise<HeldSlot | null> {
   const path = paths.slot(queue, k);
-  try {
-    await withRetry(() => zk.create(path, record, 'ephemeral'));
-    return { path, k, session: zk.sessionId };
-  } catch (err) {
-    if (err instanceof NoNodeError) {
+  const record = encodeJson({ node, since: new Date().toISOString(), token: protectionToken() } satisfies SlotRecord);
+  return retry(async () => {
+    try {
+      return (await createEphemeralOnce(zk, path, record)) ? { path, k, session: zk.sessionId } : null;
+    } catch (err) {
+      if (!(err instanceof NoNodeError)) throw err;
       await createSlotsParent(zk, paths, queue);
       return null;
     }
-    if (!(err instanceof NodeExistsError)) throw err;
-    // After a lost connection our own create may have gone through.
-    const stat = await withRetry(() => zk.exists(path));
-    return stat !== null && stat.ephemeralOwner === zk.sessionId ? { path, k, session: zk.sessionId } : null;
-  }
+  });
 }
 
 /** A queue made before run slots existed has no slots/ yet: make it, with the queue's ACL. */
 async function createSlotsParent(zk: ZkClient, paths: Paths, queue: string): Promise<void> {
   const acl = await aclForNew(zk, paths, queue);
-  await withRetry(() => zk.createIfAbsent(paths.slots(queue), '', 'persistent', acl));
+  await zk.createIfAbsent(paths.slots(queue), '', 'persistent', acl);
 }
 
 /** Give a slot back. A slot of an earlier session died with it: nothing to do. */
 export async function releaseRunSlot(zk: ZkClient, slot: HeldSlot): Promise<void> {
   if (slot.session !== zk.sessionId) return;
   // The name may have been deleted (zkjobq delete --force) and taken by a peer: delete only our own.
-  const stat = await withRetry(() => zk.exists(slot.path));
-  if (stat && stat.ephemeralOwner === slot.session) await withRetry(() => zk.deleteIfExists(slot.path));
+  await retry(() => deleteIfOwned(zk, slot.path, slot.session));
 }

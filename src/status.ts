@@ -4,7 +4,7 @@
 // spec is deleted: reading in the other order could miss a finishing job.
 import type { Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
-import { withRetry } from './zk/retry.js';
+import { retry } from './zk/retry.js';
 import { formatJobId, type JobId } from './job-id.js';
 import { parseResult, type JobResult, type TerminalState } from './result.js';
 import { parseClaimRecord, type ClaimRecord } from './claim.js';
@@ -28,16 +28,20 @@ export interface JobStatus {
   problem: string | null;
 }
 
-export async function jobStatus(zk: ZkClient, paths: Paths, id: JobId): Promise<JobStatus | null> {
-  const resultNode = await withRetry(() => zk.getOrNull(paths.result(id.queue, id.seq)));
+export function jobStatus(zk: ZkClient, paths: Paths, id: JobId): Promise<JobStatus | null> {
+  return retry(() => readStatus(zk, paths, id));
+}
+
+async function readStatus(zk: ZkClient, paths: Paths, id: JobId): Promise<JobStatus | null> {
+  const resultNode = await zk.getOrNull(paths.result(id.queue, id.seq));
   if (resultNode) return finishedStatus(id, resultNode.data);
-  const specNode = await withRetry(() => zk.getOrNull(paths.pendingJob(id.queue, id.seq)));
+  const specNode = await zk.getOrNull(paths.pendingJob(id.queue, id.seq));
   if (!specNode) {
     // It may have finished between the two reads.
-    const late = await withRetry(() => zk.getOrNull(paths.result(id.queue, id.seq)));
+    const late = await zk.getOrNull(paths.result(id.queue, id.seq));
     return late ? finishedStatus(id, late.data) : null;
   }
-  const claimNode = await withRetry(() => zk.getOrNull(paths.claim(id.queue, id.seq)));
+  const claimNode = await zk.getOrNull(paths.claim(id.queue, id.seq));
   return unfinishedStatus(id, specNode.data, specNode.stat.version, specNode.stat.ctime, claimNode?.data ?? null);
 }
 

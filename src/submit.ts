@@ -1,21 +1,25 @@
 // Submit: reserve the next sequence number, then create the job spec in its
 // bucket. The counter znode's data is the last number handed out; a
-// reservation advances it by compare-and-set on its version, so a batch can
-// take a thousand numbers with one write. Crash points:
+// reservation advances it by compare-and-set on its version (zk/update.ts),
+// so a batch can take a thousand numbers with one write. Each of the two
+// steps is one operation under the retry policy. Crash points:
 //  - after the reservation, before the create: a gap in the numbers, and
-//    the client never printed an id, so nothing was promised or lost;
-//  - connection lost during the create: it may have been applied, so it is
-//    retried, and NodeExists on the retry means our own create went through
-//    (nobody else ever uses this number).
+//    the client never printed an id, so nothing was promised or lost (a
+//    reservation whose reply was lost is made again: a gap too);
+//  - connection lost during the create: it may have been applied, so the
+//    re-run looks before it creates again: a spec with our bytes is ours
+//    (nobody else uses this number), and no spec but a result means ours
+//    was created and has already run; only neither means it never landed.
 // A job is pending from the moment its spec znode exists.
-import { BadVersionError, NodeExistsError, NoNodeError } from './zk/errors.js';
+import { NoNodeError } from './zk/errors.js';
 import { DataError } from './errors.js';
 import { aclForNew } from './acl.js';
-import { withRetry } from './zk/retry.js';
+import { retry } from './zk/retry.js';
+import { updateData } from './zk/update.js';
 import { bucketOf, type Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
 import { encodeJobSpec, type JobSpec } from './job-spec.js';
-import { checkQueueName, type JobId } from './job-id.js';
+import { checkQueueName, formatJobId, type JobId } from './job-id.js';
 import { noSuchQueue } from './queue.js';
 
 export async function submitJob(zk: ZkClient, paths: Paths, queue: string, spec: JobSpec): Promise<JobId> {
@@ -26,20 +30,13 @@ export async function submitJob(zk: ZkClient, paths: Paths, queue: string, spec:
   return { queue, seq };
 }
 
-/** Reserve `count` consecutive numbers; returns the first. Contended reservations retry with jitter. */
-export async function reserveSequences(zk: ZkClient, paths: Paths, queue: string, count: number): Promise<number> {
-  for (let attempt = 0; ; attempt++) {
-    const counter = await withRetry(() => zk.getOrNull(paths.counter(queue)));
+/** Reserve `count` consecutive numbers; returns the first. */
+export function reserveSequences(zk: ZkClient, paths: Paths, queue: string, count: number): Promise<number> {
+  return retry(() => updateData(zk, paths.counter(queue), (counter) => {
     if (!counter) throw noSuchQueue(queue);
     const last = parseCounter(counter.data);
-    try {
-      await withRetry(() => zk.set(paths.counter(queue), String(last + count), counter.stat.version));
-      return last + 1;
-    } catch (err) {
-      if (!(err instanceof BadVersionError)) throw err;
-      await new Promise((r) => setTimeout(r, Math.random() * Math.min(2 ** attempt, 100)));
-    }
-  }
+    return { data: String(last + count), value: last + 1 };
+  }));
 }
 
 function parseCounter(data: Buffer): number {
@@ -50,17 +47,23 @@ function parseCounter(data: Buffer): number {
 }
 
 export async function createJobSpec(zk: ZkClient, paths: Paths, id: JobId, data: Buffer): Promise<void> {
-  const path = paths.pendingJob(id.queue, id.seq);
-  let retried = false;
-  await withRetry(async () => {
-    try {
-      await createInBucket(zk, paths, id.queue, paths.pendingBucket(id.queue, bucketOf(id.seq)), path, data);
-    } catch (err) {
-      if (err instanceof NodeExistsError && retried) return;
-      retried = true;
-      throw err;
-    }
+  let rerun = false;
+  await retry(async () => {
+    const again = rerun;
+    rerun = true;
+    if (again && (await landedEarlier(zk, paths, id, data))) return;
+    await createInBucket(zk, paths, id.queue, paths.pendingBucket(id.queue, bucketOf(id.seq)), paths.pendingJob(id.queue, id.seq), data);
   });
+}
+
+/** After a lost reply: did our create of this spec go through? (Read spec before result: see the top.) */
+async function landedEarlier(zk: ZkClient, paths: Paths, id: JobId, data: Buffer): Promise<boolean> {
+  const spec = await zk.getOrNull(paths.pendingJob(id.queue, id.seq));
+  if (spec) {
+    if (spec.data.equals(data)) return true;
+    throw new DataError(`job number ${formatJobId(id)} is taken by a spec zkjobs did not write; nothing was submitted`);
+  }
+  return (await zk.exists(paths.result(id.queue, id.seq))) !== null;
 }
 
 /**

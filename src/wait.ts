@@ -3,7 +3,7 @@
 // reconnection. A job that vanishes without a result (purged) ends the wait.
 import type { Paths } from './zk/paths.js';
 import type { Stat, ZkClient } from './zk/client.js';
-import { withRetry } from './zk/retry.js';
+import { retry } from './zk/retry.js';
 import { formatJobId, type JobId } from './job-id.js';
 import { readResult } from './complete.js';
 import { NotFoundError } from './errors.js';
@@ -21,8 +21,8 @@ export async function waitForResult(zk: ZkClient, paths: Paths, id: JobId): Prom
     });
     // One watch at a time: a new one only after the last one fired.
     const stat: Stat | null = armed
-      ? await withRetry(() => zk.exists(path))
-      : await withRetry(() => zk.watchExists(path, () => {
+      ? await retry(() => zk.exists(path))
+      : await retry(() => zk.watchExists(path, () => {
           armed = false;
           wake();
         }));
@@ -37,7 +37,7 @@ export async function waitForResult(zk: ZkClient, paths: Paths, id: JobId): Prom
 
 /** No result yet: if the spec is gone too, the job finished just now or was removed. */
 async function resultIfGone(zk: ZkClient, paths: Paths, id: JobId): Promise<JobResult | null> {
-  if (await withRetry(() => zk.exists(paths.pendingJob(id.queue, id.seq)))) return null;
+  if (await retry(() => zk.exists(paths.pendingJob(id.queue, id.seq)))) return null;
   const result = await readResult(zk, paths, id);
   if (!result) throw new NotFoundError(`no such job ${formatJobId(id)}`);
   return result;

@@ -3,7 +3,7 @@
 // after a new session. Requests are rare, so the watch rarely fires.
 import type { Paths } from '../zk/paths.js';
 import type { ZkClient } from '../zk/client.js';
-import { withRetry } from '../zk/retry.js';
+import { retry } from '../zk/retry.js';
 import { parseSeq, type JobId } from '../job-id.js';
 
 export class CancelWatch {
@@ -26,10 +26,12 @@ export class CancelWatch {
     const zk = this.zk();
     // Queues made before cancels existed lack the node. Look first: on a
     // restricted queue a create is refused even when the node is there.
-    if (!(await withRetry(() => zk.exists(path)))) await withRetry(() => zk.createIfAbsent(path, ''));
+    await retry(async () => {
+      if (!(await zk.exists(path))) await zk.createIfAbsent(path, '');
+    });
     const names = this.armed.has(path)
-      ? await withRetry(() => zk.childrenOrEmpty(path))
-      : await withRetry(() => zk.watchChildren(path, () => {
+      ? await retry(() => zk.childrenOrEmpty(path))
+      : await retry(() => zk.watchChildren(path, () => {
           this.armed.delete(path);
           this.watch(queue).catch(this.onError);
         }));

@@ -14,7 +14,6 @@
 import type { Logger } from '../log.js';
 import { ZkClient } from '../zk/client.js';
 import { Paths } from '../zk/paths.js';
-import { withRetry } from '../zk/retry.js';
 import { QueueClaimer, type ClaimedJob } from '../claim.js';
 import { ensureQueue } from '../queue.js';
 import { describeThisNode, registerNode, unregisterNode, updateNode } from '../node-registry.js';
@@ -122,7 +121,7 @@ export class Daemon {
       claimEnded: (id) => this.limits.release(id),
     });
     this.cancels = new CancelWatch(() => this.zk, this.paths, (id) => this.jobs.cancel(id), (err) => this.retryLater('watching cancels', err));
-    for (const queue of o.queues) await withRetry(() => ensureQueue(this.zk, this.paths, queue));
+    for (const queue of o.queues) await ensureQueue(this.zk, this.paths, queue);
     await publishConfiguredLimits(this.zk, this.paths, o.queueLimits, o.queues, this.log, o.nodeId);
     await this.startHttp();
     this.startSpoolPruning();
@@ -294,7 +293,7 @@ export class Daemon {
     if (change.queues !== undefined) {
       const added = change.queues.filter((q) => !this.options.queues.includes(q));
       for (const queue of added) {
-        await withRetry(() => ensureQueue(this.zk, this.paths, queue));
+        await ensureQueue(this.zk, this.paths, queue);
         this.claimers.push(new QueueClaimer(this.zk, this.paths, queue, this.options.nodeId, () => this.peers));
         await this.cancels.watch(queue);
       }

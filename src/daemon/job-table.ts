@@ -10,7 +10,8 @@
 import type { Logger } from '../log.js';
 import type { ZkClient } from '../zk/client.js';
 import type { Paths } from '../zk/paths.js';
-import { withRetry } from '../zk/retry.js';
+import { retry } from '../zk/retry.js';
+import { deleteIfOwned } from '../zk/ephemeral.js';
 import { bumpAttempt, type ClaimedJob } from '../claim.js';
 import { publishResult } from '../complete.js';
 import { formatJobId, type JobId } from '../job-id.js';
@@ -130,7 +131,8 @@ export class JobTable {
       const attempt = await bumpAttempt(this.ctx.zk(), this.ctx.paths.pendingJob(job.id.queue, job.id.seq), job.specData);
       if (attempt === null) {
         // Removed meanwhile (zkjobq rm): nothing to run, nothing to record.
-        await withRetry(() => this.ctx.zk().deleteIfExists(this.ctx.paths.claim(job.id.queue, job.id.seq)));
+        const zk = this.ctx.zk();
+        await retry(() => deleteIfOwned(zk, this.ctx.paths.claim(job.id.queue, job.id.seq)));
         this.ctx.claimEnded(job.id);
         return;
       }
@@ -221,7 +223,7 @@ export class JobTable {
       this.mailIfFailed(id, result);
     } else this.ctx.log.warn(outcome === 'duplicate' ? 'another attempt recorded a result first; ours discarded' : 'claim lost before publishing; result discarded', fields);
     // Only a cancelled job has a request to remove; a delete of nothing would still cost a write.
-    if (result.state === 'cancelled') await withRetry(() => zk.deleteIfExists(this.ctx.paths.cancel(id.queue, id.seq))).catch(() => undefined);
+    if (result.state === 'cancelled') await retry(() => zk.deleteIfExists(this.ctx.paths.cancel(id.queue, id.seq))).catch(() => undefined);
   }
 
   /** After the result is published, never before: mail must not delay it. */
@@ -239,9 +241,7 @@ export class JobTable {
       // Its claim and run slot go only once it has exited: a peer must not
       // start the job again, nor the queue count one run fewer, while it runs.
       await this.running.get(formatJobId(id))?.finished;
-      const path = this.ctx.paths.claim(id.queue, id.seq);
-      const stat = await withRetry(() => zk.exists(path));
-      if (stat && stat.ephemeralOwner === zk.sessionId) await withRetry(() => zk.deleteIfExists(path));
+      await retry(() => deleteIfOwned(zk, this.ctx.paths.claim(id.queue, id.seq)));
       this.abandoned.shift();
       this.ctx.claimEnded(id);
     }

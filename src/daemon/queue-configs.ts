@@ -3,7 +3,7 @@
 // operator changes the config: no read per claim.
 import type { Paths } from '../zk/paths.js';
 import type { ZkClient } from '../zk/client.js';
-import { withRetry } from '../zk/retry.js';
+import { retry } from '../zk/retry.js';
 import { DEFAULT_QUEUE_CONFIG, parseQueueConfig, type QueueConfig } from '../queue.js';
 
 export class QueueConfigs {
@@ -23,11 +23,13 @@ export class QueueConfigs {
     const cached = this.cache.get(queue);
     if (cached) return cached;
     const path = this.paths.queue(queue);
-    await withRetry(() => this.zk.watchExists(path, () => {
-      this.cache.delete(queue);
-      this.changed();
-    }));
-    const node = await withRetry(() => this.zk.getOrNull(path));
+    const node = await retry(async () => {
+      await this.zk.watchExists(path, () => {
+        this.cache.delete(queue);
+        this.changed();
+      });
+      return this.zk.getOrNull(path);
+    });
     let config: QueueConfig;
     try {
       config = node ? parseQueueConfig(node.data) : { ...DEFAULT_QUEUE_CONFIG };

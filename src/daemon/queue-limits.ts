@@ -27,7 +27,7 @@ import { formatJobId, type JobId } from '../job-id.js';
 import { acquireRunSlots, releaseRunSlot, type HeldSlot } from '../run-slots.js';
 import type { Wakeups } from './wakeups.js';
 import type { Logger } from '../log.js';
-import { withRetry } from '../zk/retry.js';
+import { retry } from '../zk/retry.js';
 import { setMaxRunning } from '../queue.js';
 
 export class QueueLimits {
@@ -95,7 +95,7 @@ export class QueueLimits {
     let usable: HeldSlot[] = [];
     if (spare.length > 0 && limit !== null) {
       // Our spare slots are among those held: reusing them keeps the count.
-      const held = await withRetry(() => this.zk().childrenOrEmpty(this.paths.slots(queue)));
+      const held = await retry(() => this.zk().childrenOrEmpty(this.paths.slots(queue)));
       if (held.length <= limit) usable = spare.filter((s) => s.session === this.zk().sessionId && s.k < limit).slice(0, wanted);
     }
     for (const slot of spare) if (!usable.includes(slot)) void this.give(slot);
@@ -125,7 +125,7 @@ export class QueueLimits {
   async armIdle(wakeups: Wakeups, queues: readonly string[]): Promise<void> {
     for (const queue of queues) {
       if (!this.full.has(queue)) continue;
-      const held = await withRetry(() => this.zk().childrenOrEmpty(this.paths.slots(queue)));
+      const held = await retry(() => this.zk().childrenOrEmpty(this.paths.slots(queue)));
       // None held: all were freed since we looked, and the watch wakes us at once.
       await wakeups.armDeletion(this.paths.slot(queue, held[Math.floor(Math.random() * held.length)] ?? '0'));
     }
@@ -152,7 +152,7 @@ export async function publishConfiguredLimits(zk: ZkClient, paths: Paths, limits
     if (!served.includes(queue)) continue;
     const fields = { queue, node: nodeId, maxRunning: maxRunning ?? 'none' };
     try {
-      const was = await withRetry(() => setMaxRunning(zk, paths, queue, maxRunning));
+      const was = await setMaxRunning(zk, paths, queue, maxRunning);
       if (was !== maxRunning) log.info("queue's max_running set from this node's configuration", { ...fields, was: was ?? 'none' });
     } catch (err) {
       log.warn("cannot set the queue's max_running", { ...fields, error: (err as Error).message });

@@ -10,7 +10,7 @@
 // timer backs the watches up against any event lost across a reconnection.
 import type { Paths } from '../zk/paths.js';
 import type { ZkClient } from '../zk/client.js';
-import { withRetry } from '../zk/retry.js';
+import { retry } from '../zk/retry.js';
 
 /** Safety net when idle: rescan this often even if no watch fired. */
 const IDLE_RESCAN_MS = 5_000;
@@ -66,10 +66,10 @@ export class Wakeups {
 
   /** Arm a watch unless one is armed on this path already (then just read). */
   private async armOnce<T>(path: string, watch: (onChange: () => void) => Promise<T>, read: () => Promise<T>): Promise<T> {
-    if (this.armed.has(path)) return withRetry(read);
+    if (this.armed.has(path)) return retry(read);
     this.armed.add(path);
     try {
-      return await withRetry(() => watch(() => {
+      return await retry(() => watch(() => {
         this.armed.delete(path);
         this.wake();
       }));
@@ -87,10 +87,10 @@ export class Wakeups {
 
   /** List children, arming a child watch unless one is armed already (re-armed only after it fired). */
   async armChildren(path: string): Promise<string[]> {
-    if (this.armed.has(path)) return withRetry(() => this.zk.childrenOrEmpty(path));
+    if (this.armed.has(path)) return retry(() => this.zk.childrenOrEmpty(path));
     this.armed.add(path);
     try {
-      return await withRetry(() => this.zk.watchChildren(path, () => {
+      return await retry(() => this.zk.watchChildren(path, () => {
         this.armed.delete(path);
         this.wake();
       }));
