@@ -54,8 +54,25 @@ test('output prints the whole stored output, beyond the result tail', async () =
   assert.equal(out.split('\n').length - 1, 100_000);
   const status = JSON.parse(await ok('zkjobc', ['status', ...conn(), '--json', id]));
   assert.ok(status.result.stdoutTail.length <= 64 * 1024 && status.result.stdoutTail.length < out.length);
-  const pending = await run('zkjobc', ['output', ...conn(), 'default/0000099999']);
-  assert.equal(pending.code, 1);
+});
+
+test('output and logs of a job that exists and is still pending: exit 1, it has not started', async () => {
+  // A queue of its own, paused, so the job stays pending for as long as the test looks.
+  await ok('zkjobq', ['create', ...conn(), 'held']);
+  await ok('zkjobq', ['pause', ...conn(), 'held']);
+  const id = (await ok('zkjobc', ['submit', ...conn(), '-q', 'held', '--', 'echo', 'later'])).trim();
+  assert.match(await ok('zkjobc', ['status', ...conn(), id]), /pending/);
+  for (const command of ['output', 'logs']) {
+    const r = await run('zkjobc', [command, ...conn(), id]);
+    assert.equal(r.code, 1, `${command}: ${r.stderr}`);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, `zkjobc: job ${id} has not started yet\n`, command);
+  }
+  assert.match(await ok('zkjobc', ['status', ...conn(), id]), /pending/, 'asking changed nothing');
+  // A job that does not exist is another answer, not this one.
+  const missing = await run('zkjobc', ['output', ...conn(), 'held/0000099999']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /no such job held\/0000099999/);
 });
 
 test('with a token, requests without it are refused (77); with it they work', async () => {
