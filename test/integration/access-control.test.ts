@@ -4,7 +4,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStandalone, waitFor, type ZkCluster } from '../helpers/zk-server.js';
-import { freshRoot, ok, run, startDaemon, type DaemonProcess } from '../helpers/cli.js';
+import { chmodSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FIXTURES, freshRoot, ok, run, startDaemon, type DaemonProcess } from '../helpers/cli.js';
+import { readRunEvents, startsPerJob } from '../helpers/run-records.js';
 import { digestId } from '../../src/acl.js';
 import { PERM, ZkClient } from '../../src/zk/client.js';
 import { Paths } from '../../src/zk/paths.js';
@@ -70,7 +74,10 @@ test("an admin limits a restricted queue, and its daemon takes run slots under t
 
 test('a submitter cancels a pending job and a daemon finishes the cleanup; others may not cancel', async () => {
   await ok('zkjobq', ['pause', ...conn(), 'secure'], as('root'));
-  const [mine, other] = [await submitAs('alice'), await submitAs('alice')];
+  // Both jobs record each run they get: a cancelled job's status says
+  // "cancelled" even if a daemon ran it anyway, only the job itself tells.
+  const record = worldWritableRecord();
+  const [mine, other] = [await submitRecordedAs('alice', record), await submitRecordedAs('alice', record)];
   const refused = await run('zkjobc', ['cancel', ...conn(), other], as('bob'));
   assert.equal(refused.code, 77, refused.stderr);
   assert.equal(await ok('zkjobc', ['cancel', ...conn(), mine], as('alice')), `${mine} cancelled\n`);
@@ -85,6 +92,11 @@ test('a submitter cancels a pending job and a daemon finishes the cleanup; other
     reader.close();
   }
   assert.match(await ok('zkjobc', ['status', ...conn(), mine]), /cancelled/);
+  // One slot, FIFO: had the daemon run the cancelled job, it would have done
+  // so before the later one, which has finished.
+  const starts = startsPerJob(readRunEvents(record));
+  assert.deepEqual([...starts], [[other, 1]], 'the cancelled job never ran; the other ran once');
+  assert.doesNotMatch(daemon.log, new RegExp(`job=${mine}\\b.*(started|finished)|(started|finished).*job=${mine}\\b`), 'nor does the daemon say it ran it');
 });
 
 test('a znode created with an ACL is restricted from its first moment (the binding patch)', async () => {
@@ -103,8 +115,16 @@ test('a znode created with an ACL is restricted from its first moment (the bindi
   }
 });
 
-async function submitAs(who: string): Promise<string> {
-  return (await ok('zkjobc', ['submit', ...conn(), '-q', 'secure', '--', 'true'], as(who))).trim();
+/** Submit record-run.sh, which appends a line to record at each run of the job. */
+async function submitRecordedAs(who: string, record: string): Promise<string> {
+  return (await ok('zkjobc', ['submit', ...conn(), '-q', 'secure', '--', path.join(FIXTURES, 'record-run.sh'), record], as(who))).trim();
+}
+
+/** A record file that a job may append to whichever user it runs as. */
+function worldWritableRecord(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'zkjobs-acl-runs-'));
+  chmodSync(dir, 0o777);
+  return path.join(dir, 'runs');
 }
 
 test("a job's spec takes the queue's ACL: nobody else can rewrite it", async () => {
