@@ -1,11 +1,13 @@
 // zkjobd's core: keeps a ZooKeeper session, claims jobs while it has free
 // slots, runs them, and publishes their results.
 //
-// Session handling (DESIGN.md, "fencing"):
-//  - disconnected: stop claiming, keep running jobs, and start a timer. The
-//    cluster may expire the session before we hear of it, so when the timer
-//    passes LOST_FRACTION of the session timeout the running jobs are killed
-//    and their claims treated as lost (a simulated LOST);
+// Session handling (docs/fencing.md):
+//  - always, while jobs run: the fence (fence.ts) counts from the last moment
+//    the server provably heard from us, and kills the jobs (KILL included)
+//    before the server can expire the session; their claims are then treated
+//    as lost (a simulated LOST). It does not wait for the binding to report a
+//    disconnection, which comes too late in a partition;
+//  - disconnected: stop claiming, keep running jobs (the fence still counts);
 //  - reconnected with the same session: claims are intact. Results that
 //    finished meanwhile are published from the spool (only while the claim
 //    is provably ours), claims of killed jobs are released for peers;
@@ -28,6 +30,7 @@ import { QueueConfigs } from './queue-configs.js';
 import { findOrphanGroups, killGroups } from './orphans.js';
 import type { PolicySource } from './queue-policy.js';
 import { QueueLimits, publishConfiguredLimits } from './queue-limits.js';
+import { Fence, fenceWindow } from './fence.js';
 
 export interface DaemonOptions {
   zk: string;
@@ -58,8 +61,6 @@ export interface DaemonOptions {
   queueLimits: ReadonlyMap<string, number | null>;
 }
 
-/** Kill jobs this far into the session timeout after losing the connection. */
-const LOST_FRACTION = 0.25;
 const NODE_UPDATE_MS = 1_000;
 const RETRY_PUMP_MS = 1_000;
 const SPOOL_PRUNE_MS = 3_600_000;
@@ -79,7 +80,7 @@ export class Daemon {
   private pumping = false;
   private pumpAgain = false;
   private stopping = false;
-  private lostTimer: NodeJS.Timeout | null = null;
+  private fence!: Fence;
   private retryTimer: NodeJS.Timeout | null = null;
   private nodeTimer: NodeJS.Timeout | null = null;
   private readonly startedAt = new Date().toISOString();
@@ -115,10 +116,19 @@ export class Daemon {
       spoolDir: o.spoolDir,
       spoolMaxBytes: o.spoolMaxBytes,
       changed: () => {
+        this.fence.update();
         this.scheduleNodeUpdate();
         this.pump();
       },
       claimEnded: (id) => this.limits.release(id),
+    });
+    this.fence = new Fence({
+      zk: () => this.zk,
+      killGraceMs: o.killGraceMs,
+      log: this.log,
+      nodeId: o.nodeId,
+      holding: () => this.jobs.holdsRunningClaims(),
+      fence: (graceMs, silentMs) => this.onFenced(graceMs, silentMs),
     });
     this.cancels = new CancelWatch(() => this.zk, this.paths, (id) => this.jobs.cancel(id), (err) => this.retryLater('watching cancels', err));
     for (const queue of o.queues) await ensureQueue(this.zk, this.paths, queue);
@@ -173,13 +183,24 @@ export class Daemon {
   }
 
   private onDisconnected(): void {
-    const wait = Math.floor(this.zk.negotiatedTimeoutMs * LOST_FRACTION);
-    this.log.warn('ZooKeeper connection lost; claiming paused', { node: this.options.nodeId, killAfterMs: wait });
-    this.lostTimer = setTimeout(() => this.jobs.abandonAll('connection lost too long'), wait);
+    const w = fenceWindow(this.zk.negotiatedTimeoutMs, this.options.killGraceMs);
+    const silentMs = Math.round(performance.now() - this.zk.lastHeardAt);
+    this.log.warn('ZooKeeper connection lost; claiming paused', { node: this.options.nodeId, silentMs, termAfterMs: w.termAfterMs, killAfterMs: w.killAfterMs });
+  }
+
+  /** The fence fired: our claims may be expiring. If the connection is in fact up, nothing else would release them. */
+  private onFenced(graceMs: number, silentMs: number): void {
+    this.log.warn('no answer from ZooKeeper for too long; killing running jobs before the session can expire', { node: this.options.nodeId, silentMs, graceMs });
+    this.jobs.abandonAll(`no answer from ZooKeeper for ${silentMs} ms`, graceMs);
+    void this.jobs
+      .allFinished()
+      .then(() => (this.zk.state === 'connected' && !this.stopping ? this.jobs.catchUp() : undefined))
+      .catch((err) => this.retryLater('releasing fenced claims', err));
   }
 
   private async onReconnected(): Promise<void> {
-    this.clearLostTimer();
+    // A heartbeat now: lastHeardAt is as old as the disconnection.
+    this.fence.update();
     this.log.info('ZooKeeper connection back, same session', { node: this.options.nodeId });
     try {
       await this.jobs.catchUp();
@@ -192,15 +213,9 @@ export class Daemon {
   }
 
   private onExpired(): void {
-    this.clearLostTimer();
     this.log.warn('ZooKeeper session expired; claims lost, killing their jobs', { node: this.options.nodeId, jobs: this.jobs.size });
     this.jobs.abandonAll('session expired');
     this.jobs.forgetClaims();
-  }
-
-  private clearLostTimer(): void {
-    if (this.lostTimer) clearTimeout(this.lostTimer);
-    this.lostTimer = null;
   }
 
   /** Claim and start jobs while slots are free. Serialised: one pass at a time. */
@@ -326,7 +341,8 @@ export class Daemon {
       await this.jobs.catchUp().catch(() => undefined);
       await unregisterNode(this.zk, this.paths, this.options.nodeId).catch(() => undefined);
     }
-    for (const t of [this.lostTimer, this.retryTimer, this.nodeTimer, this.pruneTimer]) if (t) clearTimeout(t);
+    this.fence.stop();
+    for (const t of [this.retryTimer, this.nodeTimer, this.pruneTimer]) if (t) clearTimeout(t);
     this.endpoint?.stop();
     for (const c of this.claimers) this.log.info('claim stats', { node: this.options.nodeId, queue: c.queue, ...c.stats });
     this.zk.close();

@@ -58,6 +58,8 @@ export class JobTable {
   private spool: { id: JobId; result: JobResult }[] = [];
   /** Claims of jobs we gave up while disconnected: release them once back. */
   private abandoned: JobId[] = [];
+  /** The catch-up pass under way, if any (see catchUp). */
+  private catchingUp: Promise<void> = Promise.resolve();
 
   constructor(private readonly ctx: JobTableContext) {}
 
@@ -167,14 +169,20 @@ export class JobTable {
     return true;
   }
 
-  /** Fencing: kill every running job and give up waiting retries; their claims are (or will be) lost. */
-  abandonAll(why: string): void {
+  /** True while a job runs whose claim we still count as ours: what the fence protects. */
+  holdsRunningClaims(): boolean {
+    for (const entry of this.running.values()) if (!entry.lost) return true;
+    return false;
+  }
+
+  /** Fencing: kill every running job (TERM, KILL after graceMs) and give up waiting retries; their claims are (or will be) lost. */
+  abandonAll(why: string, graceMs = this.ctx.killGraceMs): void {
     for (const entry of this.running.values()) {
       if (entry.lost) continue;
       entry.lost = true;
       this.abandoned.push(entry.job.id);
-      this.ctx.log.warn('killing job: claim lost', { ...this.fields(entry.job.id), why });
-      entry.process.stop(this.ctx.killGraceMs);
+      this.ctx.log.warn('killing job: claim lost', { ...this.fields(entry.job.id), why, graceMs });
+      entry.process.stop(graceMs);
     }
     for (const { job, timer } of this.retrying.values()) {
       clearTimeout(timer);
@@ -232,8 +240,18 @@ export class JobTable {
     if (to && this.ctx.mailer && shouldMail(result)) this.ctx.mailer.reportFailure(formatJobId(id), result, to);
   }
 
-  /** Once connected again: release what we gave up, publish what waited. */
-  async catchUp(): Promise<void> {
+  /**
+   * Once connected again: release what we gave up, publish what waited.
+   * One pass at a time (a reconnection and a fence may both ask): two passes
+   * would both work on, and both shift, the head of the same lists.
+   */
+  catchUp(): Promise<void> {
+    const pass = this.catchingUp.catch(() => undefined).then(() => this.catchUpOnce());
+    this.catchingUp = pass;
+    return pass;
+  }
+
+  private async catchUpOnce(): Promise<void> {
     const zk = this.ctx.zk();
     while (this.abandoned.length > 0) {
       const id = this.abandoned[0];

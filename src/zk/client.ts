@@ -87,6 +87,13 @@ export const PERM = {
  */
 const PASS_THROUGH = new Set(['a_create', 'a_create_acl', 'a_exists', 'aw_exists', 'a_get', 'aw_get', 'a_get_children', 'aw_get_children', 'a_set', 'a_delete_', 'add_auth']);
 
+/**
+ * Return codes that only a server sends, in reply to a request it received:
+ * success and the API errors about znodes. Connection loss, timeouts,
+ * expiry and closing are said by the client library itself and prove nothing.
+ */
+const SERVER_ANSWERS = new Set([0, -101, -102, -103, -108, -110, -111, -114]);
+
 /** Replies larger than this many socket reads make the binding close its own session. */
 const RESPONSE_COUNTER_LIMIT = 100;
 
@@ -107,6 +114,13 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   sessionId = '';
   /** Timeout the server granted us, in ms. */
   negotiatedTimeoutMs = 0;
+  /**
+   * performance.now() when the server last provably heard from this session:
+   * the send time of the latest request it answered (or the opening of the
+   * session). The server cannot expire the session earlier than its timeout
+   * after that (daemon/fence.ts counts from here).
+   */
+  lastHeardAt = 0;
 
   /**
    * The current session's password (hex), '' without a handle. zkjobs never
@@ -135,6 +149,8 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
 
   /** Open a new handle and wait for its first connection, bounded by connectTimeoutMs. */
   private async openSession(): Promise<void> {
+    // Before the connect request is sent: the session cannot exist earlier.
+    const openedAt = performance.now();
     const handle = new Binding({
       connect: this.options.connect,
       timeout: this.options.sessionTimeoutMs,
@@ -155,13 +171,14 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       });
       handle.init({});
     });
-    this.attach(handle);
+    this.attach(handle, openedAt);
     if (this.options.auth) await this.addAuth('digest', this.options.auth);
   }
 
-  private attach(handle: BindingHandle): void {
+  private attach(handle: BindingHandle, openedAt: number): void {
     this.handle = handle;
     this.state = 'connected';
+    this.lastHeardAt = openedAt;
     this.sessionId = handle.client_id;
     this.negotiatedTimeoutMs = handle.timeout;
     handle.on('connecting', () => {
@@ -221,7 +238,9 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
         reject(new ClosingError(-116, path, 'zookeeper session is closed'));
         return;
       }
+      const sentAt = performance.now();
       const callback: Callback = (rc, error, ...result) => {
+        if (handle === this.handle && SERVER_ANSWERS.has(rc)) this.lastHeardAt = Math.max(this.lastHeardAt, sentAt);
         if (rc === 0) resolve(pick(result));
         else reject(zkErrorFromCode(rc, path, error));
       };
@@ -329,6 +348,11 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
 
   addAuth(scheme: string, auth: string): Promise<void> {
     return this.call('add_auth', '/', [scheme, auth], () => undefined);
+  }
+
+  /** The cheapest request the server must answer itself (a stat of the root, served by any member): a heartbeat that moves lastHeardAt. */
+  async ping(): Promise<void> {
+    await this.exists('/');
   }
 }
 
