@@ -27,6 +27,8 @@ node_modules/.installed: package.json package-lock.json patches/zookeeper+7.3.0.
 	@# For the man-page, unit-file and notify checks; best effort: those tests skip without them.
 	@command -v groff >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq groff-base >/dev/null 2>&1 || true
 	@command -v systemd-analyze >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq systemd >/dev/null 2>&1 || true
+	@# ip and tc make the real network partition of the fencing test.
+	@{ command -v ip && command -v tc; } >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq iproute2 >/dev/null
 	@# python3 stands in for systemd's notify socket in the Type=notify test.
 	@command -v python3 >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-minimal >/dev/null 2>&1 || true
 

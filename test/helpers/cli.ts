@@ -71,6 +71,8 @@ export interface DaemonOptions {
   raw?: string[];
   /** Extra environment variables (e.g. ZKJOBS_ZK_AUTH). */
   env?: Record<string, string>;
+  /** A command that runs zkjobd, e.g. `ip netns exec NS` (it must exec zkjobd in place, so that signals reach it). */
+  prefix?: string[];
 }
 
 /** A running zkjobd whose log lines are collected for assertions. */
@@ -83,7 +85,8 @@ export class DaemonProcess {
     const spool = mkdtempSync(path.join(os.tmpdir(), `zkjobs-spool-${options.nodeId}-`));
     const args = ['--zk', options.zk, '--root', options.root, '--node-id', options.nodeId, '--slots', String(options.slots ?? 2), '--session-timeout', '4s', '--kill-grace', '1s', '--stop-grace', '3s', '--spool-dir', spool];
     for (const q of options.queues ?? ['default']) args.push('--queue', q);
-    this.child = spawn(bin('zkjobd'), options.raw ?? [...args, ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+    const argv = [...(options.prefix ?? []), bin('zkjobd'), ...(options.raw ?? [...args, ...(options.args ?? [])])];
+    this.child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     this.child.stdout!.on('data', (c) => (this.log += c));
     this.child.stderr!.on('data', (c) => (this.log += c));
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));

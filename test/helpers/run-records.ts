@@ -38,3 +38,20 @@ export function maxConcurrency(events: RunEvent[]): number {
   }
   return max;
 }
+
+/** A line of test/fixtures/stubborn-run.sh: start, tick or end, and what follows. */
+export interface Mark extends Omit<RunEvent, 'kind'> {
+  kind: string;
+  extra: string;
+}
+
+export function readMarks(file: string): Mark[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.split(' ').length >= 5)
+    .map((line) => {
+      const [kind, job, node, pid, ns, ...extra] = line.split(' ');
+      return { kind, job, node, pid: Number(pid), ns: BigInt(ns), extra: extra.join(' ').trim() };
+    });
+}

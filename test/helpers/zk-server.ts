@@ -17,8 +17,10 @@ import { promisify } from 'node:util';
 export interface ZkMember {
   /** Server id in the ensemble (myid); 0 for a standalone server. */
   readonly id: number;
-  /** Client port on 127.0.0.1. */
+  /** Client port on `host`. */
   readonly port: number;
+  /** The address it serves clients on: 127.0.0.1 unless the test chose another. */
+  readonly host: string;
   /** The member's directory: zoo.cfg, data/, zookeeper.log, zookeeper.pid. */
   readonly dir: string;
   /** (Re)start on the same port and data. A standalone server resolves once it serves; an ensemble member once it listens (its quorum may need the others). */
@@ -38,7 +40,7 @@ export interface ZkMember {
 }
 
 export interface ZkCluster {
-  /** "127.0.0.1:p1,127.0.0.1:p2,…" for ZooKeeper clients. */
+  /** "host1:p1,host2:p2,…" for ZooKeeper clients. */
   readonly connectString: string;
   readonly members: ZkMember[];
   /** The member whose mode is leader, or null (standalone servers are never leader). */
@@ -108,11 +110,11 @@ function kernelPort(): Promise<number> {
   });
 }
 
-/** Send a four-letter word to 127.0.0.1:port; '' if nobody answers in time (a frozen server accepts but never answers). */
-export function fourLetter(port: number, word: string, timeoutMs = 2_000): Promise<string> {
+/** Send a four-letter word to host:port; '' if nobody answers in time (a frozen server accepts but never answers). */
+export function fourLetter(port: number, word: string, timeoutMs = 2_000, host = '127.0.0.1'): Promise<string> {
   return new Promise((resolve) => {
     let answer = '';
-    const socket = net.connect(port, '127.0.0.1', () => socket.write(word));
+    const socket = net.connect(port, host, () => socket.write(word));
     socket.setTimeout(timeoutMs, () => socket.destroy());
     socket.on('data', (chunk) => (answer += chunk));
     socket.on('error', () => resolve(''));
@@ -136,12 +138,13 @@ class Member implements ZkMember {
     readonly port: number,
     readonly dir: string,
     private readonly startArgs: string[],
+    readonly host = '127.0.0.1',
   ) {}
 
   async start(): Promise<void> {
     armSafetyNet();
     running.add(this);
-    await zkServer(['start', this.dir, String(this.port), ...this.startArgs, '--owner', String(process.pid)]);
+    await zkServer(['start', this.dir, String(this.port), ...this.startArgs, '--address', this.host, '--owner', String(process.pid)]);
   }
 
   async stop(): Promise<void> {
@@ -173,12 +176,12 @@ class Member implements ZkMember {
   }
 
   async mode(timeoutMs?: number): Promise<string | null> {
-    const answer = await fourLetter(this.port, 'srvr', timeoutMs);
+    const answer = await fourLetter(this.port, 'srvr', timeoutMs, this.host);
     return /^Mode: (\S+)/m.exec(answer)?.[1] ?? null;
   }
 
   fourLetter(cmd: string, timeoutMs?: number): Promise<string> {
-    return fourLetter(this.port, cmd, timeoutMs);
+    return fourLetter(this.port, cmd, timeoutMs, this.host);
   }
 
   /** The JVM's pid, from the pid file the script writes. */
@@ -201,7 +204,7 @@ class Cluster implements ZkCluster {
   }
 
   get connectString(): string {
-    return this.members.map((m) => `127.0.0.1:${m.port}`).join(',');
+    return this.members.map((m) => `${m.host}:${m.port}`).join(',');
   }
 
   async leader(): Promise<ZkMember | null> {
@@ -241,13 +244,18 @@ export async function cleanup(): Promise<void> {
   await Promise.all([...clusters].map((c) => c.stop()));
 }
 
+export interface StandaloneOptions {
+  /** The IPv4 address to serve clients on (an address of this host). Default 127.0.0.1. */
+  host?: string;
+}
+
 /** A fresh standalone server: new temp dir, free port. */
-export async function startStandalone(): Promise<ZkCluster> {
+export async function startStandalone(options: StandaloneOptions = {}): Promise<ZkCluster> {
   const base = mkdtempSync(path.join(os.tmpdir(), 'zkjobs-zk-'));
   // Another process can take the free port before the JVM binds it (test
   // files run in parallel): then try another port.
   for (let attempt = 1; ; attempt++) {
-    const cluster = new Cluster([new Member(0, await freePort(), path.join(base, 'zk0'), [])], base);
+    const cluster = new Cluster([new Member(0, await freePort(), path.join(base, 'zk0'), [], options.host)], base);
     try {
       await cluster.members[0].start();
       return cluster;
