@@ -16,6 +16,8 @@ const require = createRequire(import.meta.url);
 const Binding = require('zookeeper') as BindingClass;
 
 export interface Stat {
+  /** The zxid that created the znode: tells a node from another later made at the same path. */
+  czxid: number;
   version: number;
   cversion: number;
   numChildren: number;

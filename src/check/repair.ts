@@ -1,0 +1,151 @@
+// --repair: carry out each finding's fix while daemons keep running. What
+// makes each one safe against a live claimer is said where it is done:
+// job records under the job's claim (repair-jobs.ts, job-lock.ts), claims
+// and slots with a fenced delete (fenced-delete.ts), names zkjobs never
+// writes by plain deletion (nobody else uses them), the config and counter
+// by compare-and-set on the version read. Fixes run in an order that
+// never deletes what a later fix needs: jobs are put in place before the
+// buckets they came from are deleted.
+import type { ZkClient } from '../zk/client.js';
+import type { Paths } from '../zk/paths.js';
+import { withRetry } from '../zk/retry.js';
+import { BadVersionError } from '../zk/errors.js';
+import { aclForNew } from '../acl.js';
+import { decodeJsonObject, encodeJson } from '../record.js';
+import { checkMaxRunning, parseQueueConfig, type QueueConfig } from '../queue.js';
+import { deleteExamined, deleteTree } from './fenced-delete.js';
+import { withJobLock } from './job-lock.js';
+import { finishCleanup, placeResult, placeSpec, rewriteResult, type JobRepair } from './repair-jobs.js';
+import { judgeCounter, parseCounterText } from './counter.js';
+import { MAX_SEQ } from './names.js';
+import { MAX_LIST } from './bounded.js';
+import type { Change, Finding, Fix } from './finding.js';
+
+export interface RepairOptions {
+  /** Lower a counter only when it has not changed for this long (ms): no reservation is then in flight. */
+  counterQuietMs: number;
+}
+
+const ORDER: Fix['op'][] = ['create-parent', 'rewrite-config', 'place-spec', 'place-result', 'rewrite-result', 'finish-cleanup', 'delete-examined', 'delete-tree', 'set-counter'];
+
+export function repairOrder(findings: Finding[]): Finding[] {
+  const rank = (f: Finding) => (f.fix ? ORDER.indexOf(f.fix.op) + (f.fix.op === 'delete-tree' && f.fix.onlyIfEmpty ? 0.5 : 0) : ORDER.length);
+  return findings.filter((f) => f.fix).sort((a, b) => rank(a) - rank(b));
+}
+
+export async function repair(zk: ZkClient, paths: Paths, finding: Finding, options: RepairOptions): Promise<Change> {
+  const action = await apply(zk, paths, finding, options);
+  return { queue: finding.queue, kind: finding.kind, znode: finding.znode, job: finding.job, action, done: !/^skipped/.test(action) };
+}
+
+async function apply(zk: ZkClient, paths: Paths, finding: Finding, options: RepairOptions): Promise<string> {
+  const fix = finding.fix!;
+  const queue = finding.queue;
+  const locked = async (seq: number, body: (r: JobRepair) => Promise<string>) => {
+    const r = { zk, paths, id: { queue, seq } };
+    return (await withJobLock(zk, paths, r.id, () => body(r))) ?? 'skipped: the job is claimed; its holder will finish it (run check again later)';
+  };
+  switch (fix.op) {
+    case 'place-spec':
+      return locked(fix.seq, (r) => placeSpec(r, fix.from));
+    case 'place-result':
+      return locked(fix.seq, (r) => placeResult(r, fix.from));
+    case 'finish-cleanup':
+      return locked(fix.seq, finishCleanup);
+    case 'rewrite-result':
+      return locked(fix.seq, rewriteResult);
+    case 'delete-examined':
+      return { deleted: 'deleted', gone: 'already gone', replaced: 'skipped: it was replaced meanwhile; run check again' }[await deleteExamined(zk, fix.path, fix.was)];
+    case 'delete-tree':
+      return deleteStray(zk, fix.path, fix.onlyIfEmpty ?? false);
+    case 'create-parent':
+      return (await withRetry(async () => zk.createIfAbsent(fix.path, '', 'persistent', await aclForNew(zk, paths, queue)))) ? 'created' : 'already there';
+    case 'rewrite-config':
+      return rewriteConfig(zk, paths.queue(queue));
+    case 'set-counter':
+      return setCounter(zk, paths.counter(queue), fix.to, fix.lower, options.counterQuietMs);
+  }
+}
+
+async function deleteStray(zk: ZkClient, path: string, onlyIfEmpty: boolean): Promise<string> {
+  const stat = await withRetry(() => zk.exists(path));
+  if (!stat) return 'already gone';
+  if (onlyIfEmpty && stat.numChildren > 0) return 'skipped: jobs are still in it';
+  return (await deleteTree(zk, path, MAX_LIST)) ? 'deleted' : 'skipped: too much under it to delete safely; remove it by hand';
+}
+
+/**
+ * Keep what reads, make the rest safe: a "paused" that is not exactly
+ * false or absent pauses the queue (someone meant to stop it), and an
+ * unreadable limit pauses it too rather than lift the limit. Written at
+ * the version read: a pause or limit set meanwhile wins, and we stop.
+ */
+export function salvageConfig(data: Buffer): QueueConfig {
+  let fields: Record<string, unknown>;
+  try {
+    fields = decodeJsonObject(data, 'queue config', 64 * 1024);
+  } catch {
+    return { paused: true, maxRunning: null };
+  }
+  let maxRunning: number | null = null;
+  let limitUnreadable = false;
+  if (fields.maxRunning !== undefined && fields.maxRunning !== null) {
+    try {
+      maxRunning = checkMaxRunning(fields.maxRunning as number);
+    } catch {
+      limitUnreadable = true;
+    }
+  }
+  const paused = !(fields.paused === undefined || fields.paused === false) || limitUnreadable;
+  return { paused, maxRunning };
+}
+
+async function rewriteConfig(zk: ZkClient, path: string): Promise<string> {
+  const node = await withRetry(() => zk.getOrNull(path));
+  if (!node) return 'skipped: the queue is gone';
+  try {
+    parseQueueConfig(node.data);
+    return 'nothing to do: it reads fine now';
+  } catch {
+    // Rewritten below.
+  }
+  const config = salvageConfig(node.data);
+  try {
+    await withRetry(() => zk.set(path, encodeJson(config), node.stat.version));
+  } catch (err) {
+    if (err instanceof BadVersionError) return 'skipped: it changed meanwhile; run check again';
+    throw err;
+  }
+  return `rewritten as ${JSON.stringify(config)}${config.paused ? " (resume it with 'zkjobq resume' once you have looked)" : ''}`;
+}
+
+/**
+ * Submits reserve numbers by compare-and-set on the counter's version, so
+ * a set at the version we read either lands before a reservation (which
+ * then reads ours) or fails. Raising never hands out a number twice.
+ * Lowering could hand out again numbers a submit reserved but has not used
+ * yet, so it is done only when the counter has not changed for a while
+ * (a reservation's spec is created within seconds of it).
+ */
+async function setCounter(zk: ZkClient, path: string, to: number, lower: boolean, quietMs: number): Promise<string> {
+  const node = await withRetry(() => zk.getOrNull(path));
+  if (!node) return 'skipped: the queue has no counter';
+  const text = node.data.toString('latin1');
+  const now = parseCounterText(text);
+  const verdict = judgeCounter(text, to, MAX_SEQ);
+  if (verdict.kind === 'ok') return 'nothing to do: it is fine now';
+  if (lower) {
+    if (verdict.kind !== 'ahead') return 'skipped: it changed meanwhile; run check again';
+    const quietFor = Date.now() - node.stat.mtime.getTime();
+    if (quietFor < quietMs) return `skipped: it changed ${Math.round(quietFor / 1000)} s ago; a submit may still use its numbers (run check again after --counter-quiet)`;
+  } else if (now !== null && now >= to) {
+    return 'nothing to do: it is fine now';
+  }
+  try {
+    await withRetry(() => zk.set(path, String(to), node.stat.version));
+  } catch (err) {
+    if (err instanceof BadVersionError) return 'skipped: a submit moved it meanwhile; run check again';
+    throw err;
+  }
+  return `set from ${now ?? JSON.stringify(text.slice(0, 40))} to ${to}`;
+}

@@ -1,0 +1,168 @@
+// Walk a queue's pending specs and results bucket by bucket: one bucket of
+// each listed at a time (at most BUCKET_SIZE names, see bounded.ts), the
+// records read with WINDOW requests in flight, so a 1,000,000-deep queue
+// costs 100 small listings and a million pipelined reads, and memory holds
+// one bucket. Pending and result buckets of the same name are walked
+// together: a job with both is finished but not cleaned up.
+import { bucketOf } from '../zk/paths.js';
+import { withRetry } from '../zk/retry.js';
+import { pipelined } from '../pipeline.js';
+import { parseJobSpec } from '../job-spec.js';
+import { parseResult } from '../result.js';
+import { classifyJobName, exactBucket, formatSeq } from './names.js';
+import { listBounded, WINDOW, type Listing } from './bounded.js';
+import { jobOf, rel, type QueueContext } from './context.js';
+import type { Finding } from './finding.js';
+
+/** Results carry output tails (up to 900 KB each): fewer in flight. */
+const RESULT_WINDOW = 32;
+
+type Area = 'pending' | 'results';
+
+export async function walkJobs(ctx: QueueContext): Promise<void> {
+  const [pending, results] = await Promise.all([bucketsOf(ctx, 'pending'), bucketsOf(ctx, 'results')]);
+  const names = [...new Set([...pending, ...results])].sort();
+  for (const bucket of names) await walkBucket(ctx, bucket, pending.includes(bucket), results.includes(bucket));
+}
+
+async function bucketsOf(ctx: QueueContext, area: Area): Promise<string[]> {
+  const parent = area === 'pending' ? ctx.paths.pending(ctx.queue) : ctx.paths.results(ctx.queue);
+  const listing = await listBounded(ctx.zk, parent);
+  if (listing.kind === 'ok') return listing.names;
+  if (listing.kind === 'too-many') ctx.findings.push(tooMany(ctx, parent, listing.count));
+  return [];
+}
+
+function bucketPath(ctx: QueueContext, area: Area, bucket: string): string {
+  return area === 'pending' ? ctx.paths.pendingBucket(ctx.queue, bucket) : ctx.paths.resultBucket(ctx.queue, bucket);
+}
+
+async function walkBucket(ctx: QueueContext, bucket: string, inPending: boolean, inResults: boolean): Promise<void> {
+  const none: Listing = { kind: 'absent' };
+  const [pending, results] = await Promise.all([
+    inPending ? listBounded(ctx.zk, bucketPath(ctx, 'pending', bucket)) : none,
+    inResults ? listBounded(ctx.zk, bucketPath(ctx, 'results', bucket)) : none,
+  ]);
+  const finished = new Set(results.kind === 'ok' ? sortNames(ctx, 'results', bucket, results.names) : []);
+  const specs = pending.kind === 'ok' ? sortNames(ctx, 'pending', bucket, pending.names) : [];
+  for (const [area, listing] of [['pending', pending], ['results', results]] as const) {
+    if (listing.kind === 'too-many') ctx.findings.push(tooMany(ctx, bucketPath(ctx, area, bucket), listing.count));
+  }
+  for await (const found of pipelined(specs, WINDOW, (seq) => examineSpec(ctx, seq, finished.has(seq)))) ctx.findings.push(...found);
+  for await (const found of pipelined([...finished], RESULT_WINDOW, (seq) => examineResult(ctx, seq))) ctx.findings.push(...found);
+}
+
+/**
+ * Sort a bucket's names into findings (foreign names, aliases, misplaced
+ * jobs) and the job numbers properly in place, which are returned to be
+ * read. A bucket not named as zkjobs names them is itself a finding.
+ */
+function sortNames(ctx: QueueContext, area: Area, bucket: string, names: string[]): number[] {
+  const parent = bucketPath(ctx, area, bucket);
+  const proper = exactBucket(bucket) !== null;
+  const inPlace: number[] = [];
+  let jobsInside = 0;
+  for (const name of names) {
+    const path = `${parent}/${name}`;
+    const found = classifyJobName(name);
+    if (found.kind === 'foreign') {
+      ctx.findings.push(stray(ctx, 'bad-name', path, null, `${area} holds a znode zkjobs never writes`));
+    } else if (found.kind === 'alias') {
+      ctx.findings.push(stray(ctx, 'alias', path, found.seq, `an alias of job ${formatSeq(found.seq)}: not a name zkjobs writes, and never a job`));
+    } else if (proper && bucketOf(found.seq) === bucket) {
+      ctx.highest = Math.max(ctx.highest, found.seq);
+      inPlace.push(found.seq);
+    } else {
+      ctx.highest = Math.max(ctx.highest, found.seq);
+      jobsInside++;
+      ctx.findings.push(misplaced(ctx, area, path, found.seq));
+    }
+  }
+  if (!proper) ctx.findings.push(badBucket(ctx, parent, jobsInside));
+  return inPlace;
+}
+
+function stray(ctx: QueueContext, kind: 'bad-name' | 'alias', path: string, seq: number | null, problem: string): Finding {
+  return { queue: ctx.queue, kind, znode: rel(ctx, path), job: seq === null ? null : jobOf(ctx, seq), problem, repair: 'delete it (and anything under it)', fix: { op: 'delete-tree', path } };
+}
+
+function badBucket(ctx: QueueContext, path: string, jobsInside: number): Finding {
+  const problem = 'a bucket not named as zkjobs names buckets (the padded number of its first job, a multiple of 10000)';
+  if (jobsInside === 0) return { ...stray(ctx, 'bad-name', path, null, problem) };
+  return { queue: ctx.queue, kind: 'bad-name', znode: rel(ctx, path), job: null, problem, repair: 'delete it once the jobs in it are in their buckets', fix: { op: 'delete-tree', path, onlyIfEmpty: true } };
+}
+
+function misplaced(ctx: QueueContext, area: Area, path: string, seq: number): Finding {
+  const what = area === 'pending' ? 'spec' : 'result';
+  const repair = area === 'pending'
+    ? `move it to pending/${bucketOf(seq)}/${formatSeq(seq)} if the job has neither a spec there nor a result, else delete this copy`
+    : `move it to results/${bucketOf(seq)}/${formatSeq(seq)} unless the job has a result there or has never started, else delete this copy`;
+  return {
+    queue: ctx.queue, kind: 'misplaced', znode: rel(ctx, path), job: jobOf(ctx, seq),
+    problem: `a job ${what} outside its bucket ${bucketOf(seq)}: daemons never see it there`, repair,
+    fix: area === 'pending' ? { op: 'place-spec', from: path, seq } : { op: 'place-result', from: path, seq },
+  };
+}
+
+function tooMany(ctx: QueueContext, path: string, count: number): Finding {
+  return {
+    queue: ctx.queue, kind: 'too-many-children', znode: rel(ctx, path), job: null,
+    problem: `${count} children: more than zkjobs ever puts there, too many to list in one reply; not checked`,
+    repair: 'none: remove the extra znodes by hand (zkCli.sh deleteall)', fix: null,
+  };
+}
+
+async function examineSpec(ctx: QueueContext, seq: number, hasResult: boolean): Promise<Finding[]> {
+  const path = ctx.paths.pendingJob(ctx.queue, seq);
+  const node = await withRetry(() => ctx.zk.getOrNull(path));
+  if (!node) return [];
+  const found: Finding[] = [];
+  try {
+    parseJobSpec(node.data);
+  } catch (err) {
+    found.push({
+      queue: ctx.queue, kind: 'spec-unparseable', znode: rel(ctx, path), job: jobOf(ctx, seq),
+      problem: `unreadable job spec: ${(err as Error).message}`,
+      repair: 'none: the daemon that reaches it records it failed with this reason', fix: null,
+    });
+  }
+  if (hasResult) found.push(pendingWithResult(ctx, seq));
+  return found;
+}
+
+/** Normal for the moment between a result and its cleanup (complete.ts steps 2–3): rechecked after the settle time. */
+export function pendingWithResult(ctx: QueueContext, seq: number): Finding {
+  const path = ctx.paths.pendingJob(ctx.queue, seq);
+  return {
+    queue: ctx.queue, kind: 'result-with-pending-spec', znode: rel(ctx, path), job: jobOf(ctx, seq),
+    problem: 'the job has a result but its spec is still pending (a crash between publishing and cleanup)',
+    repair: 'delete the spec, as the next claimer would: the result stands',
+    fix: { op: 'finish-cleanup', seq },
+    transient: { recheck: () => recheckEnded(ctx, seq), seenAt: Date.now() },
+  };
+}
+
+async function recheckEnded(ctx: QueueContext, seq: number): Promise<Finding[]> {
+  const [spec, result] = await Promise.all([
+    withRetry(() => ctx.zk.exists(ctx.paths.pendingJob(ctx.queue, seq))),
+    withRetry(() => ctx.zk.exists(ctx.paths.result(ctx.queue, seq))),
+  ]);
+  return spec && result ? [pendingWithResult(ctx, seq)] : [];
+}
+
+async function examineResult(ctx: QueueContext, seq: number): Promise<Finding[]> {
+  const path = ctx.paths.result(ctx.queue, seq);
+  const node = await withRetry(() => ctx.zk.getOrNull(path));
+  if (!node) return [];
+  try {
+    parseResult(node.data);
+    return [];
+  } catch (err) {
+    return [{
+      queue: ctx.queue, kind: 'result-unparseable', znode: rel(ctx, path), job: jobOf(ctx, seq),
+      problem: `unreadable result: ${(err as Error).message}`,
+      repair: 'if the job never started (its spec is pending at attempt 0), delete the result so that it runs; else replace it with a failed result saying why',
+      fix: { op: 'rewrite-result', seq },
+    }];
+  }
+}

@@ -1,0 +1,120 @@
+// zkjobq check against a real ZooKeeper while daemons keep running: every
+// inconsistency is made by hand, as a stranger with write access would;
+// check finds it (exit 1, the finding named), --repair mends it, a second
+// check exits 0, and the jobs concerned run exactly once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { standaloneFixture } from '../helpers/fixture.js';
+import { waitFor } from '../helpers/zk-server.js';
+import { FIXTURES, freshRoot, ok, run, startDaemon } from '../helpers/cli.js';
+import { connectTo } from '../helpers/zk.js';
+import { recordFile } from '../helpers/jobs.js';
+import { readRunEvents, startsPerJob } from '../helpers/run-records.js';
+import { plant, under } from '../helpers/tamper.js';
+import { reserveSequences } from '../../src/submit.js';
+import { formatSeq, parseJobId } from '../../src/job-id.js';
+import { digestId } from '../../src/acl.js';
+import { encodeJson } from '../../src/record.js';
+
+const fixture = standaloneFixture();
+const root = freshRoot();
+const conn = () => ['--zk', fixture.zk().connectString, '--root', root];
+
+interface Report {
+  found: number;
+  repaired: number;
+  findings: { queue: string; job: string | null; kind: string; znode: string }[];
+  changes: { kind: string; znode: string; action: string; done: boolean }[];
+}
+
+async function check(args: string[], code: number): Promise<Report> {
+  const r = await run('zkjobq', ['check', ...conn(), '--json', ...args], { timeoutMs: 120_000 });
+  assert.equal(r.code, code, `check ${args.join(' ')} exited ${r.code}: ${r.stderr}\n${r.stdout}`);
+  return JSON.parse(r.stdout) as Report;
+}
+
+function kinds(report: Report): string[] {
+  return report.findings.map((f) => `${f.kind} ${f.znode}`).sort();
+}
+
+async function submitRecorded(queue: string, record: string): Promise<string> {
+  return (await ok('zkjobc', ['submit', ...conn(), '-q', queue, '--', path.join(FIXTURES, 'record-run.sh'), record])).trim();
+}
+
+const seqOf = (id: string) => parseJobId(id).seq;
+
+test('a clean tree checks clean, as table and as JSON', async () => {
+  fixture.daemons.push(await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 'n1', slots: 2, queues: ['q', 'lq'] }));
+  fixture.daemons.push(await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 'n2', slots: 2, queues: ['q', 'lq'] }));
+  await ok('zkjobc', ['submit', ...conn(), '-q', 'q', '--wait', '--', 'true']);
+  const r = await run('zkjobq', ['check', ...conn()]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^check: 2 queues, clean$/m);
+  assert.equal((await check(['q'], 0)).found, 0);
+});
+
+test('hostile job records are found, repaired, and every job still runs exactly once', async () => {
+  const record = recordFile('check');
+  await ok('zkjobq', ['pause', ...conn(), 'q']);
+  const finished = await submitRecorded('q', record);
+  await ok('zkjobq', ['resume', ...conn(), 'q']);
+  await ok('zkjobc', ['wait', ...conn(), finished]);
+  await ok('zkjobq', ['pause', ...conn(), 'q']);
+  const aliased = await submitRecorded('q', record);
+  const blocked = await submitRecorded('q', record);
+  const strangerHeld = await submitRecorded('q', record);
+  const neverStarted = await submitRecorded('q', record);
+  const { zk, paths } = await connectTo(fixture.zk().connectString, root);
+  try {
+    const spec = (await zk.get(paths.pendingJob('q', seqOf(aliased)))).data;
+    const a = seqOf(aliased);
+    const lost = await reserveSequences(zk, paths, 'q', 1); // a job only held in the wrong bucket
+    const empty = await reserveSequences(zk, paths, 'q', 1); // a number with nothing but a claim
+    const planted: [string, Buffer | string, ('persistent' | 'ephemeral')?][] = [
+      [`pending/0000000000/${a}`, spec], [`pending/0000000000/0${a}`, spec],
+      [`pending/0000010000/${formatSeq(lost)}`, spec], [`pending/0000010000/${formatSeq(a)}`, spec],
+      ['pending/0000000000/evil', 'x'], ['pending/junk/x', 'x'],
+      [`claims/${formatSeq(seqOf(blocked))}`, encodeJson({ node: 'ghost', since: 'x' })],
+      [`claims/${formatSeq(seqOf(strangerHeld))}`, encodeJson({ node: 'stranger', since: 'x' }), 'ephemeral'],
+      [`claims/${formatSeq(empty)}`, encodeJson({ node: 'stranger', since: 'x' }), 'ephemeral'],
+      [`pending/0000000000/${formatSeq(seqOf(finished))}`, spec],
+      [`results/0000000000/${formatSeq(seqOf(neverStarted))}`, '{garbage'],
+      [`cancels/${formatSeq(seqOf(finished))}`, '{}'],
+    ];
+    for (const [where, data, mode] of planted) await plant(zk, under(paths, 'q', where), data, mode);
+    await zk.set(paths.counter('q'), '1');
+
+    const found = await check(['q'], 1);
+    const job = (s: number) => formatSeq(s);
+    assert.deepEqual(kinds(found), [
+      `alias pending/0000000000/${a}`, `alias pending/0000000000/0${a}`,
+      `bad-name pending/0000000000/evil`, 'bad-name pending/junk', 'bad-name pending/junk/x',
+      `cancel-stale cancels/${job(seqOf(finished))}`,
+      `claim-not-daemon claims/${job(seqOf(strangerHeld))}`,
+      `claim-persistent claims/${job(seqOf(blocked))}`,
+      `claim-without-spec claims/${job(empty)}`,
+      'counter-behind seq',
+      `misplaced pending/0000010000/${job(a)}`, `misplaced pending/0000010000/${job(lost)}`,
+      `result-unparseable results/0000000000/${job(seqOf(neverStarted))}`,
+      `result-with-pending-spec pending/0000000000/${job(seqOf(finished))}`,
+      `result-with-pending-spec pending/0000000000/${job(seqOf(neverStarted))}`,
+    ].sort());
+    assert.ok(found.findings.every((f) => f.queue === 'q'));
+
+    const repaired = await check(['q', '--repair'], 1);
+    assert.ok(repaired.changes.every((c) => c.done), JSON.stringify(repaired.changes, null, 1));
+    assert.equal((await check(['q'], 0)).found, 0, 'clean after the repair');
+
+    await ok('zkjobq', ['resume', ...conn(), 'q']);
+    const ids = [aliased, blocked, strangerHeld, neverStarted, `q/${formatSeq(lost)}`];
+    for (const id of ids) await ok('zkjobc', ['wait', ...conn(), id], { timeoutMs: 60_000 });
+    const next = await submitRecorded('q', record); // the counter was raised: a fresh number, a job that runs
+    await ok('zkjobc', ['wait', ...conn(), next], { timeoutMs: 60_000 });
+    const starts = startsPerJob(readRunEvents(record));
+    assert.deepEqual([...starts.entries()].sort(), [...ids, finished, next].map((id) => [id, 1]).sort(), 'each ran exactly once');
+    assert.equal((await check(['q'], 0)).found, 0);
+  } finally {
+    zk.close();
+  }
+});
