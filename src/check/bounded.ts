@@ -5,7 +5,7 @@
 // bucket stuffed by hand beyond what zkjobs ever puts there is reported,
 // not listed.
 import type { ZkClient } from '../zk/client.js';
-import { withRetry } from '../zk/retry.js';
+import { retry } from '../zk/retry.js';
 import { BUCKET_SIZE } from '../zk/paths.js';
 
 /** The most children listed in one reply: twice a full bucket of ten-digit names, about 300 KB. */
@@ -16,11 +16,12 @@ export const WINDOW = 256;
 
 export type Listing = { kind: 'absent' } | { kind: 'too-many'; count: number } | { kind: 'ok'; names: string[] };
 
-export async function listBounded(zk: ZkClient, path: string, max = MAX_LIST): Promise<Listing> {
-  const stat = await withRetry(() => zk.exists(path));
-  if (!stat) return { kind: 'absent' };
-  if (stat.numChildren > max) return { kind: 'too-many', count: stat.numChildren };
-  // Deleted since the stat (a container reaped, a bucket emptied): nothing to list.
-  const names = await withRetry(() => zk.childrenOrEmpty(path));
-  return { kind: 'ok', names };
+export function listBounded(zk: ZkClient, path: string, max = MAX_LIST): Promise<Listing> {
+  return retry(async () => {
+    const stat = await zk.exists(path);
+    if (!stat) return { kind: 'absent' };
+    if (stat.numChildren > max) return { kind: 'too-many', count: stat.numChildren };
+    // Deleted since the stat (a container reaped, a bucket emptied): nothing to list.
+    return { kind: 'ok', names: await zk.childrenOrEmpty(path) };
+  });
 }

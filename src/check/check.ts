@@ -5,7 +5,7 @@
 // and every repair is safe against a live claimer.
 import type { ZkClient } from '../zk/client.js';
 import type { Paths } from '../zk/paths.js';
-import { withRetry } from '../zk/retry.js';
+import { retry } from '../zk/retry.js';
 import { checkQueueName } from '../job-id.js';
 import { noSuchQueue } from '../queue.js';
 import { NoAuthError } from '../zk/errors.js';
@@ -37,7 +37,7 @@ export async function checkTree(zk: ZkClient, paths: Paths, queues: string[], op
   const summary: CheckSummary = { queues: 0, found: 0, repaired: 0 };
   const names = queues.length > 0 ? queues.map(checkQueueName) : await allQueues(zk, paths, options, summary);
   for (const queue of names) {
-    if (!(await withRetry(() => zk.exists(paths.queue(queue))))) {
+    if (!(await retry(() => zk.exists(paths.queue(queue))))) {
       if (queues.length > 0) throw noSuchQueue(queue);
       continue; // deleted since it was listed
     }

@@ -2,7 +2,7 @@
 // daemons' sessions are, and where findings go.
 import type { ZkClient } from '../zk/client.js';
 import type { Paths } from '../zk/paths.js';
-import { withRetry } from '../zk/retry.js';
+import { retry } from '../zk/retry.js';
 import { formatJobId } from '../job-id.js';
 import { listBounded, MAX_LIST } from './bounded.js';
 import type { Finding } from './finding.js';
@@ -39,6 +39,6 @@ export function rel(ctx: QueueContext, path: string): string {
 export async function daemonSessions(zk: ZkClient, paths: Paths): Promise<Set<string>> {
   const listing = await listBounded(zk, paths.nodes(), MAX_LIST);
   if (listing.kind !== 'ok') return new Set();
-  const stats = await Promise.all(listing.names.map((id) => withRetry(() => zk.exists(paths.node(id)))));
+  const stats = await retry(() => Promise.all(listing.names.map((id) => zk.exists(paths.node(id)))));
   return new Set(stats.filter((s) => s !== null && s.ephemeralOwner !== '0').map((s) => s!.ephemeralOwner));
 }

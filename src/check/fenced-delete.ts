@@ -18,23 +18,28 @@
 //     at version 0 and the delete fails with BadVersion: nothing deleted.
 import { BadVersionError, NoNodeError, NotEmptyError } from '../zk/errors.js';
 import type { ZkClient } from '../zk/client.js';
-import { withRetry } from '../zk/retry.js';
+import { retry } from '../zk/retry.js';
 import type { Examined } from './finding.js';
 
 export type FencedOutcome = 'deleted' | 'gone' | 'replaced';
 
-export async function deleteExamined(zk: ZkClient, path: string, was: Examined): Promise<FencedOutcome> {
-  let node = await withRetry(() => zk.getOrNull(path));
+/** Safe to run again under the retry policy: after a lost reply it finds its own set (version 1, same czxid) or its delete done. */
+export function deleteExamined(zk: ZkClient, path: string, was: Examined): Promise<FencedOutcome> {
+  return retry(() => deleteExaminedOnce(zk, path, was));
+}
+
+async function deleteExaminedOnce(zk: ZkClient, path: string, was: Examined): Promise<FencedOutcome> {
+  let node = await zk.getOrNull(path);
   if (!node) return 'gone';
   if (!same(node.stat, was)) return 'replaced';
   try {
     if (node.stat.version === 0) {
-      await withRetry(() => zk.set(path, node!.data, 0));
-      node = await withRetry(() => zk.getOrNull(path));
+      await zk.set(path, node.data, 0);
+      node = await zk.getOrNull(path);
       if (!node) return 'gone';
       if (!same(node.stat, was)) return 'replaced';
     }
-    await withRetry(() => zk.delete(path, node!.stat.version));
+    await zk.delete(path, node.stat.version);
     return 'deleted';
   } catch (err) {
     if (err instanceof NoNodeError) return 'gone';
@@ -51,19 +56,23 @@ function same(stat: { czxid: number; ephemeralOwner: string }, was: Examined): b
  * Delete a znode that zkjobs never writes and anything under it, children
  * first, each parent listed only if small (MAX_LIST). Nobody but strangers
  * creates these names, so there is nothing to fence. Returns false when
- * something was left (too big, or refilled meanwhile).
+ * something was left (too big, or refilled meanwhile). Safe to run again.
  */
-export async function deleteTree(zk: ZkClient, path: string, maxChildren: number, depth = 3): Promise<boolean> {
-  const stat = await withRetry(() => zk.exists(path));
+export function deleteTree(zk: ZkClient, path: string, maxChildren: number): Promise<boolean> {
+  return retry(() => deleteTreeOnce(zk, path, maxChildren, 3));
+}
+
+async function deleteTreeOnce(zk: ZkClient, path: string, maxChildren: number, depth: number): Promise<boolean> {
+  const stat = await zk.exists(path);
   if (!stat) return true;
   if (stat.numChildren > 0) {
     if (depth === 0 || stat.numChildren > maxChildren) return false;
-    for (const child of await withRetry(() => zk.childrenOrEmpty(path))) {
-      if (!(await deleteTree(zk, `${path}/${child}`, maxChildren, depth - 1))) return false;
+    for (const child of await zk.childrenOrEmpty(path)) {
+      if (!(await deleteTreeOnce(zk, `${path}/${child}`, maxChildren, depth - 1))) return false;
     }
   }
   try {
-    await withRetry(() => zk.deleteIfExists(path));
+    await zk.deleteIfExists(path);
     return true;
   } catch (err) {
     if (err instanceof NotEmptyError) return false;

@@ -12,28 +12,20 @@
 import os from 'node:os';
 import type { ZkClient } from '../zk/client.js';
 import type { Paths } from '../zk/paths.js';
-import { NodeExistsError } from '../zk/errors.js';
-import { withRetry } from '../zk/retry.js';
-import { encodeJson } from '../record.js';
+import { retry } from '../zk/retry.js';
+import { createEphemeralOnce, deleteIfOwned } from '../zk/ephemeral.js';
+import { newClaimRecord } from '../claim.js';
 import type { JobId } from '../job-id.js';
 
 export async function withJobLock<T>(zk: ZkClient, paths: Paths, id: JobId, body: () => Promise<T>): Promise<T | null> {
   const path = paths.claim(id.queue, id.seq);
-  const record = encodeJson({ node: `zkjobq-check@${os.hostname()}`, since: new Date().toISOString() });
-  try {
-    await withRetry(() => zk.create(path, record, 'ephemeral'));
-  } catch (err) {
-    if (!(err instanceof NodeExistsError)) throw err;
-    // After a lost connection our own create may have gone through.
-    const stat = await withRetry(() => zk.exists(path));
-    if (!stat || stat.ephemeralOwner !== zk.sessionId) return null;
-  }
+  const record = newClaimRecord(`zkjobq-check@${os.hostname()}`);
+  if (!(await retry(() => createEphemeralOnce(zk, path, record)))) return null;
   const session = zk.sessionId;
   try {
     return await body();
   } finally {
-    const stat = await withRetry(() => zk.exists(path)).catch(() => null);
-    // A delete that fails for good leaves a claim that dies with our session when check exits.
-    if (stat && stat.ephemeralOwner === session && session === zk.sessionId) await withRetry(() => zk.delete(path, stat.version)).catch(() => undefined);
+    // A release that fails for good leaves a claim that dies with our session when check exits.
+    await retry(() => deleteIfOwned(zk, path, session)).catch(() => undefined);
   }
 }

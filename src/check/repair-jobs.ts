@@ -6,10 +6,10 @@ import os from 'node:os';
 import type { ZkClient } from '../zk/client.js';
 import type { Paths } from '../zk/paths.js';
 import { bucketOf } from '../zk/paths.js';
-import { withRetry } from '../zk/retry.js';
-import { BadVersionError } from '../zk/errors.js';
+import { retry } from '../zk/retry.js';
+import { BadVersionError, NodeExistsError } from '../zk/errors.js';
 import { createInBucket } from '../submit.js';
-import { encodeResult, parseResult, type JobResult } from '../result.js';
+import { encodeResult, makeResult, parseResult, type JobResult } from '../result.js';
 import { parseJobSpec, type JobSpec } from '../job-spec.js';
 import type { JobId } from '../job-id.js';
 import { formatSeq } from './names.js';
@@ -30,18 +30,20 @@ export interface JobRepair {
  */
 export async function placeSpec(r: JobRepair, from: string): Promise<string> {
   const { zk, paths, id } = r;
-  const [copy, spec, result] = await Promise.all([
-    withRetry(() => zk.getOrNull(from)),
-    withRetry(() => zk.exists(paths.pendingJob(id.queue, id.seq))),
-    withRetry(() => zk.exists(paths.result(id.queue, id.seq))),
-  ]);
+  const [copy, spec, result] = await retry(() =>
+    Promise.all([
+      zk.getOrNull(from),
+      zk.exists(paths.pendingJob(id.queue, id.seq)),
+      zk.exists(paths.result(id.queue, id.seq)),
+    ]),
+  );
   if (!copy) return 'already gone';
   if (spec || result) {
-    await withRetry(() => zk.deleteIfExists(from));
+    await retry(() => zk.deleteIfExists(from));
     return `deleted the copy: the job has its ${spec ? 'spec' : 'result'} in place`;
   }
-  await createInBucket(zk, paths, id.queue, paths.pendingBucket(id.queue, bucketOf(id.seq)), paths.pendingJob(id.queue, id.seq), copy.data);
-  await withRetry(() => zk.deleteIfExists(from));
+  if (!(await putCopy(r, paths.pendingBucket(id.queue, bucketOf(id.seq)), paths.pendingJob(id.queue, id.seq), copy.data))) return SOMETHING_ELSE;
+  await retry(() => zk.deleteIfExists(from));
   return `moved to pending/${bucketOf(id.seq)}/${formatSeq(id.seq)}: the job is pending`;
 }
 
@@ -56,27 +58,50 @@ export async function placeSpec(r: JobRepair, from: string): Promise<string> {
  */
 export async function placeResult(r: JobRepair, from: string): Promise<string> {
   const { zk, paths, id } = r;
-  const [copy, spec, result] = await Promise.all([
-    withRetry(() => zk.getOrNull(from)),
-    withRetry(() => zk.exists(paths.pendingJob(id.queue, id.seq))),
-    withRetry(() => zk.exists(paths.result(id.queue, id.seq))),
-  ]);
+  const [copy, spec, result] = await retry(() =>
+    Promise.all([
+      zk.getOrNull(from),
+      zk.exists(paths.pendingJob(id.queue, id.seq)),
+      zk.exists(paths.result(id.queue, id.seq)),
+    ]),
+  );
   if (!copy) return 'already gone';
   if (result || (spec && spec.version === 0)) {
-    await withRetry(() => zk.deleteIfExists(from));
+    await retry(() => zk.deleteIfExists(from));
     return result ? 'deleted the copy: the job has its result in place' : 'deleted it: the job never started, this is not its result';
   }
-  await createInBucket(zk, paths, id.queue, paths.resultBucket(id.queue, bucketOf(id.seq)), paths.result(id.queue, id.seq), copy.data);
-  await withRetry(() => zk.deleteIfExists(from));
-  if (spec) await withRetry(() => zk.deleteIfExists(paths.pendingJob(id.queue, id.seq)));
+  if (!(await putCopy(r, paths.resultBucket(id.queue, bucketOf(id.seq)), paths.result(id.queue, id.seq), copy.data))) return SOMETHING_ELSE;
+  await retry(() => zk.deleteIfExists(from));
+  if (spec) await retry(() => zk.deleteIfExists(paths.pendingJob(id.queue, id.seq)));
   return `moved to results/${bucketOf(id.seq)}/${formatSeq(id.seq)}${spec ? ', and the pending spec deleted' : ''}`;
+}
+
+const SOMETHING_ELSE = 'skipped: other bytes appeared at the proper path meanwhile; run check again';
+
+/**
+ * Create the proper znode with the copy's bytes; false if other bytes are
+ * there. Under the retry policy a lost reply is recognised by the bytes:
+ * nobody else writes that path while we hold the job's claim, except a
+ * submit handed this number by a counter that was behind.
+ */
+function putCopy(r: JobRepair, bucket: string, path: string, data: Buffer): Promise<boolean> {
+  return retry(async () => {
+    try {
+      await createInBucket(r.zk, r.paths, r.id.queue, bucket, path, data);
+      return true;
+    } catch (err) {
+      if (!(err instanceof NodeExistsError)) throw err;
+      const there = await r.zk.getOrNull(path);
+      return there !== null && there.data.equals(data);
+    }
+  });
 }
 
 /** Result and pending spec: the result stands, delete the spec (complete.ts step 3, as the next claimer would). */
 export async function finishCleanup(r: JobRepair): Promise<string> {
   const { zk, paths, id } = r;
-  if (!(await withRetry(() => zk.exists(paths.result(id.queue, id.seq))))) return 'nothing to do: the result is gone';
-  return (await withRetry(() => zk.deleteIfExists(paths.pendingJob(id.queue, id.seq)))) ? 'deleted the pending spec' : 'already cleaned up';
+  if (!(await retry(() => zk.exists(paths.result(id.queue, id.seq))))) return 'nothing to do: the result is gone';
+  return (await retry(() => zk.deleteIfExists(paths.pendingJob(id.queue, id.seq)))) ? 'deleted the pending spec' : 'already cleaned up';
 }
 
 /**
@@ -89,7 +114,7 @@ export async function finishCleanup(r: JobRepair): Promise<string> {
 export async function rewriteResult(r: JobRepair): Promise<string> {
   const { zk, paths, id } = r;
   const path = paths.result(id.queue, id.seq);
-  const [result, spec] = await Promise.all([withRetry(() => zk.getOrNull(path)), withRetry(() => zk.getOrNull(paths.pendingJob(id.queue, id.seq)))]);
+  const [result, spec] = await retry(() => Promise.all([zk.getOrNull(path), zk.getOrNull(paths.pendingJob(id.queue, id.seq))]));
   if (!result) return 'already gone';
   let reason: string;
   try {
@@ -100,15 +125,15 @@ export async function rewriteResult(r: JobRepair): Promise<string> {
   }
   try {
     if (spec && spec.stat.version === 0) {
-      await withRetry(() => zk.delete(path, result.stat.version));
+      await retry(() => zk.delete(path, result.stat.version));
       return 'deleted it: the job never started and will run';
     }
-    await withRetry(() => zk.set(path, encodeResult(failedResult(reason, spec?.data ?? null, spec?.stat.version ?? 0)), result.stat.version));
+    await retry(() => zk.set(path, encodeResult(failedResult(reason, spec?.data ?? null, spec?.stat.version ?? 0)), result.stat.version));
   } catch (err) {
     if (err instanceof BadVersionError) return 'skipped: it changed meanwhile; run check again';
     throw err;
   }
-  if (spec) await withRetry(() => zk.deleteIfExists(paths.pendingJob(id.queue, id.seq)));
+  if (spec) await retry(() => zk.deleteIfExists(paths.pendingJob(id.queue, id.seq)));
   return `replaced it with a failed result${spec ? ', and deleted the pending spec' : ''}`;
 }
 
@@ -119,10 +144,11 @@ function failedResult(reason: string, specData: Buffer | null, attempt: number):
   } catch {
     // Kept null: requeue then refuses, and says why.
   }
-  return {
-    state: 'failed', exitCode: null, signal: null,
+  return makeResult({
+    state: 'failed',
     reason: `its result record was unreadable (${reason}); replaced by zkjobq check --repair`,
-    node: `zkjobq-check@${os.hostname()}`, attempt, startedAt: null, finishedAt: new Date().toISOString(),
-    stdoutTail: '', stderrTail: '', spec,
-  };
+    node: `zkjobq-check@${os.hostname()}`,
+    attempt,
+    spec,
+  });
 }

@@ -8,8 +8,8 @@
 // buckets they came from are deleted.
 import type { ZkClient } from '../zk/client.js';
 import type { Paths } from '../zk/paths.js';
-import { withRetry } from '../zk/retry.js';
-import { BadVersionError } from '../zk/errors.js';
+import { retry } from '../zk/retry.js';
+import { updateData } from '../zk/update.js';
 import { aclForNew } from '../acl.js';
 import { decodeJsonObject, encodeJson } from '../record.js';
 import { checkMaxRunning, parseQueueConfig, type QueueConfig } from '../queue.js';
@@ -59,7 +59,7 @@ async function apply(zk: ZkClient, paths: Paths, finding: Finding, options: Repa
     case 'delete-tree':
       return deleteStray(zk, fix.path, fix.onlyIfEmpty ?? false);
     case 'create-parent':
-      return (await withRetry(async () => zk.createIfAbsent(fix.path, '', 'persistent', await aclForNew(zk, paths, queue)))) ? 'created' : 'already there';
+      return (await retry(async () => zk.createIfAbsent(fix.path, '', 'persistent', await aclForNew(zk, paths, queue)))) ? 'created' : 'already there';
     case 'rewrite-config':
       return rewriteConfig(zk, paths.queue(queue));
     case 'set-counter':
@@ -68,7 +68,7 @@ async function apply(zk: ZkClient, paths: Paths, finding: Finding, options: Repa
 }
 
 async function deleteStray(zk: ZkClient, path: string, onlyIfEmpty: boolean): Promise<string> {
-  const stat = await withRetry(() => zk.exists(path));
+  const stat = await retry(() => zk.exists(path));
   if (!stat) return 'already gone';
   if (onlyIfEmpty && stat.numChildren > 0) return 'skipped: jobs are still in it';
   return (await deleteTree(zk, path, MAX_LIST)) ? 'deleted' : 'skipped: too much under it to delete safely; remove it by hand';
@@ -101,51 +101,55 @@ export function salvageConfig(data: Buffer): QueueConfig {
 }
 
 async function rewriteConfig(zk: ZkClient, path: string): Promise<string> {
-  const node = await withRetry(() => zk.getOrNull(path));
-  if (!node) return 'skipped: the queue is gone';
+  let written: QueueConfig | null = null;
+  return retry(() => updateData(zk, path, (node) => {
+    if (!node) return { value: 'skipped: the queue is gone' };
+    if (readable(node.data)) {
+      // Fine now: someone fixed it, or this is our own write whose reply was lost.
+      return { value: written ? rewritten(written) : 'nothing to do: it reads fine now' };
+    }
+    written = salvageConfig(node.data);
+    return { data: encodeJson(written), value: rewritten(written) };
+  }));
+}
+
+function readable(data: Buffer): boolean {
   try {
-    parseQueueConfig(node.data);
-    return 'nothing to do: it reads fine now';
+    parseQueueConfig(data);
+    return true;
   } catch {
-    // Rewritten below.
+    return false;
   }
-  const config = salvageConfig(node.data);
-  try {
-    await withRetry(() => zk.set(path, encodeJson(config), node.stat.version));
-  } catch (err) {
-    if (err instanceof BadVersionError) return 'skipped: it changed meanwhile; run check again';
-    throw err;
-  }
+}
+
+function rewritten(config: QueueConfig): string {
   return `rewritten as ${JSON.stringify(config)}${config.paused ? " (resume it with 'zkjobq resume' once you have looked)" : ''}`;
 }
 
 /**
- * Submits reserve numbers by compare-and-set on the counter's version, so
- * a set at the version we read either lands before a reservation (which
- * then reads ours) or fails. Raising never hands out a number twice.
- * Lowering could hand out again numbers a submit reserved but has not used
- * yet, so it is done only when the counter has not changed for a while
- * (a reservation's spec is created within seconds of it).
+ * Submits reserve numbers by compare-and-set on the counter's version
+ * (updateData), so our set at the version read either lands before a
+ * reservation, which then reads ours, or fails and is judged again from a
+ * fresh read. Raising never hands out a number twice. Lowering could hand
+ * out again numbers a submit reserved but has not used yet, so it is done
+ * only when the counter has not changed for quietMs (a reservation's spec
+ * is created within seconds of it; a batch fed slowly on its standard
+ * input is the exception, which is why this is an option).
  */
 async function setCounter(zk: ZkClient, path: string, to: number, lower: boolean, quietMs: number): Promise<string> {
-  const node = await withRetry(() => zk.getOrNull(path));
-  if (!node) return 'skipped: the queue has no counter';
-  const text = node.data.toString('latin1');
-  const now = parseCounterText(text);
-  const verdict = judgeCounter(text, to, MAX_SEQ);
-  if (verdict.kind === 'ok') return 'nothing to do: it is fine now';
-  if (lower) {
-    if (verdict.kind !== 'ahead') return 'skipped: it changed meanwhile; run check again';
-    const quietFor = Date.now() - node.stat.mtime.getTime();
-    if (quietFor < quietMs) return `skipped: it changed ${Math.round(quietFor / 1000)} s ago; a submit may still use its numbers (run check again after --counter-quiet)`;
-  } else if (now !== null && now >= to) {
-    return 'nothing to do: it is fine now';
-  }
-  try {
-    await withRetry(() => zk.set(path, String(to), node.stat.version));
-  } catch (err) {
-    if (err instanceof BadVersionError) return 'skipped: a submit moved it meanwhile; run check again';
-    throw err;
-  }
-  return `set from ${now ?? JSON.stringify(text.slice(0, 40))} to ${to}`;
+  let written: string | null = null;
+  return retry(() => updateData(zk, path, (node) => {
+    if (!node) return { value: 'skipped: the queue has no counter' };
+    const text = node.data.toString('latin1');
+    const now = parseCounterText(text);
+    const verdict = judgeCounter(text, to, MAX_SEQ);
+    if (verdict.kind === 'ok' || (!lower && now !== null && now >= to)) return { value: written ?? 'nothing to do: it is fine now' };
+    if (lower) {
+      if (verdict.kind !== 'ahead') return { value: 'skipped: it changed meanwhile; run check again' };
+      const quietFor = Date.now() - node.stat.mtime.getTime();
+      if (quietFor < quietMs) return { value: `skipped: it changed ${Math.round(quietFor / 1000)} s ago, and a submit may still use its numbers (see --counter-quiet)` };
+    }
+    written = `set from ${now ?? JSON.stringify(text.slice(0, 40))} to ${to}`;
+    return { data: String(to), value: written };
+  }));
 }

@@ -5,7 +5,7 @@
 // a moment (a claim whose job has just been cleaned up, a CLI's claim
 // while it cancels or purges): those are rechecked after the settle time,
 // and only the very same znode (same czxid) still there is reported.
-import { withRetry } from '../zk/retry.js';
+import { retry } from '../zk/retry.js';
 import { parseClaimRecord } from '../claim.js';
 import { pipelined } from '../pipeline.js';
 import { classifyJobName } from './names.js';
@@ -61,11 +61,13 @@ export function strayUnder(ctx: QueueContext, path: string, aliasOf: number | nu
 /** At most one finding per claim, the most telling first. */
 export async function examineClaim(ctx: QueueContext, seq: number): Promise<Finding[]> {
   const path = ctx.paths.claim(ctx.queue, seq);
-  const [claim, spec, result] = await Promise.all([
-    withRetry(() => ctx.zk.getOrNull(path)),
-    withRetry(() => ctx.zk.exists(ctx.paths.pendingJob(ctx.queue, seq))),
-    withRetry(() => ctx.zk.exists(ctx.paths.result(ctx.queue, seq))),
-  ]);
+  const [claim, spec, result] = await retry(() =>
+    Promise.all([
+      ctx.zk.getOrNull(path),
+      ctx.zk.exists(ctx.paths.pendingJob(ctx.queue, seq)),
+      ctx.zk.exists(ctx.paths.result(ctx.queue, seq)),
+    ]),
+  );
   if (!claim) return [];
   const was = examined(claim.stat);
   const finding = (kind: FindingKind, problem: string, transient: boolean): Finding[] => {
@@ -99,11 +101,13 @@ async function recheckSame(ctx: QueueContext, seq: number, kind: FindingKind, cz
 /** A request whose job has ended, or that names no job at all, will never be withdrawn. */
 export async function examineCancel(ctx: QueueContext, seq: number): Promise<Finding[]> {
   const path = ctx.paths.cancel(ctx.queue, seq);
-  const [request, spec, result] = await Promise.all([
-    withRetry(() => ctx.zk.exists(path)),
-    withRetry(() => ctx.zk.exists(ctx.paths.pendingJob(ctx.queue, seq))),
-    withRetry(() => ctx.zk.exists(ctx.paths.result(ctx.queue, seq))),
-  ]);
+  const [request, spec, result] = await retry(() =>
+    Promise.all([
+      ctx.zk.exists(path),
+      ctx.zk.exists(ctx.paths.pendingJob(ctx.queue, seq)),
+      ctx.zk.exists(ctx.paths.result(ctx.queue, seq)),
+    ]),
+  );
   if (!request || (spec && !result)) return [];
   const was = examined(request);
   return [{

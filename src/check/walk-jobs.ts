@@ -5,7 +5,7 @@
 // one bucket. Pending and result buckets of the same name are walked
 // together: a job with both is finished but not cleaned up.
 import { bucketOf } from '../zk/paths.js';
-import { withRetry } from '../zk/retry.js';
+import { retry } from '../zk/retry.js';
 import { pipelined } from '../pipeline.js';
 import { parseJobSpec } from '../job-spec.js';
 import { parseResult } from '../result.js';
@@ -114,7 +114,7 @@ function tooMany(ctx: QueueContext, path: string, count: number): Finding {
 
 async function examineSpec(ctx: QueueContext, seq: number, hasResult: boolean): Promise<Finding[]> {
   const path = ctx.paths.pendingJob(ctx.queue, seq);
-  const node = await withRetry(() => ctx.zk.getOrNull(path));
+  const node = await retry(() => ctx.zk.getOrNull(path));
   if (!node) return [];
   const found: Finding[] = [];
   try {
@@ -143,16 +143,18 @@ export function pendingWithResult(ctx: QueueContext, seq: number): Finding {
 }
 
 async function recheckEnded(ctx: QueueContext, seq: number): Promise<Finding[]> {
-  const [spec, result] = await Promise.all([
-    withRetry(() => ctx.zk.exists(ctx.paths.pendingJob(ctx.queue, seq))),
-    withRetry(() => ctx.zk.exists(ctx.paths.result(ctx.queue, seq))),
-  ]);
+  const [spec, result] = await retry(() =>
+    Promise.all([
+      ctx.zk.exists(ctx.paths.pendingJob(ctx.queue, seq)),
+      ctx.zk.exists(ctx.paths.result(ctx.queue, seq)),
+    ]),
+  );
   return spec && result ? [pendingWithResult(ctx, seq)] : [];
 }
 
 async function examineResult(ctx: QueueContext, seq: number): Promise<Finding[]> {
   const path = ctx.paths.result(ctx.queue, seq);
-  const node = await withRetry(() => ctx.zk.getOrNull(path));
+  const node = await retry(() => ctx.zk.getOrNull(path));
   if (!node) return [];
   try {
     parseResult(node.data);

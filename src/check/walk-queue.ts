@@ -3,7 +3,7 @@
 // walk, so that every job seen was created before that read and so must be
 // at or below it (a submit reserves its number before it creates the
 // spec). Findings go to ctx.findings.
-import { withRetry } from '../zk/retry.js';
+import { retry } from '../zk/retry.js';
 import { parseQueueConfig } from '../queue.js';
 import { walkJobs } from './walk-jobs.js';
 import { walkCancels, walkClaims } from './walk-claims.js';
@@ -19,11 +19,11 @@ const QUEUE_CHILDREN = ['seq', 'pending', 'claims', 'results', 'cancels', 'slots
 
 export async function walkQueue(ctx: QueueContext): Promise<void> {
   const { zk, paths, queue } = ctx;
-  const config = await withRetry(() => zk.getOrNull(paths.queue(queue)));
+  const config = await retry(() => zk.getOrNull(paths.queue(queue)));
   if (!config) return;
   ctx.limit = readLimit(ctx, config.data);
   for (const parent of [paths.pending(queue), paths.claims(queue), paths.results(queue), paths.cancels(queue)]) {
-    if (!(await withRetry(() => zk.exists(parent)))) ctx.findings.push(missingParent(ctx, parent));
+    if (!(await retry(() => zk.exists(parent)))) ctx.findings.push(missingParent(ctx, parent));
   }
   for (const name of await listFlat(ctx, paths.queue(queue))) {
     if (!QUEUE_CHILDREN.includes(name)) ctx.findings.push(unknownChild(ctx, `${paths.queue(queue)}/${name}`));
@@ -67,7 +67,7 @@ function unknownChild(ctx: QueueContext, path: string): Finding {
 
 async function checkCounter(ctx: QueueContext): Promise<void> {
   const path = ctx.paths.counter(ctx.queue);
-  const counter = await withRetry(() => ctx.zk.getOrNull(path));
+  const counter = await retry(() => ctx.zk.getOrNull(path));
   const base = { queue: ctx.queue, znode: rel(ctx, path), job: null };
   if (!counter) {
     ctx.findings.push({

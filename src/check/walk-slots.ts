@@ -5,7 +5,7 @@
 // its limit, or none. A slot at or above the limit is normal for a while
 // after the limit was lowered (its job still runs): it is rechecked, and
 // left to its daemon if one holds it.
-import { withRetry } from '../zk/retry.js';
+import { retry } from '../zk/retry.js';
 import { pipelined } from '../pipeline.js';
 import { exactSlot } from './names.js';
 import { WINDOW } from './bounded.js';
@@ -34,7 +34,7 @@ export async function walkSlots(ctx: QueueContext): Promise<void> {
 
 export async function examineSlot(ctx: QueueContext, k: number): Promise<Finding[]> {
   const path = ctx.paths.slot(ctx.queue, k);
-  const stat = await withRetry(() => ctx.zk.exists(path));
+  const stat = await retry(() => ctx.zk.exists(path));
   if (!stat) return [];
   const was = examined(stat);
   const byDaemon = ctx.daemons.has(was.ephemeralOwner);
