@@ -71,6 +71,7 @@ LIBDIR = $(PREFIX)/lib/zkjobs
 MANDIR = $(PREFIX)/share/man
 UNITDIR = $(PREFIX)/lib/systemd/system
 NODE_PATH_BIN := $(shell command -v node)
+JOB_USER ?= zkjobs
 
 install: build
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/zkjobs
@@ -89,8 +90,13 @@ install: build
 	install -m 644 etc/zkjobd.conf.example $(DESTDIR)$(SYSCONFDIR)/zkjobs/zkjobd.conf.example
 	sed 's#@BINDIR@#$(BINDIR)#g; s#@SYSCONFDIR@#$(SYSCONFDIR)#g' etc/systemd/zkjobd.service.in > $(DESTDIR)$(UNITDIR)/zkjobd.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/zkjobd.service
+	# The unprivileged account a root zkjobd runs jobs as when their queue sets
+	# no run_as (zkjobd(8)). Into a DESTDIR, a package's own scripts make it.
+	if [ -z "$(DESTDIR)" ] && ! getent passwd $(JOB_USER) >/dev/null; then \
+	  useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin $(JOB_USER); \
+	fi
 
-# Leaves a real /etc/zkjobs/zkjobd.conf alone.
+# Leaves a real /etc/zkjobs/zkjobd.conf alone, and the job account (its files may outlive us).
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,zkjobd zkjobc zkjobq)
 	rm -rf $(DESTDIR)$(LIBDIR)

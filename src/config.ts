@@ -17,7 +17,7 @@ export const GLOBAL_KEYS = [
   'zk', 'root', 'connect_timeout', 'zk_auth_file', 'session_timeout', 'node_id', 'slots', 'queues', 'stop_grace', 'kill_grace',
   'log_level', 'log_format', 'spool_dir', 'spool_max', 'http_bind', 'http_token_file',
   'smtp_host', 'smtp_port', 'smtp_tls', 'smtp_user', 'smtp_password_file', 'smtp_from',
-  'allow_shell', 'wrapper', 'run_as', 'mail_to', 'retention',
+  'allow_shell', 'wrapper', 'run_as', 'mail_to', 'retention', 'job_user',
 ] as const;
 /** Policy keys: global, or in a [queue NAME] section overriding the global one for that queue. */
 export const QUEUE_KEYS = ['allow_shell', 'wrapper', 'run_as', 'mail_to', 'retention'] as const;
@@ -113,6 +113,8 @@ function globalValue(key: string, s: Setting, file: string): string | number | b
         return oneOf(key, s.value, ['error', 'warn', 'info', 'debug']);
       case 'log_format':
         return oneOf(key, s.value, ['text', 'json']);
+      case 'job_user':
+        return checkJobUser(s.value);
       default:
         if (s.value === '') throw new Error(`'${key}' needs a value`);
         return s.value;
@@ -135,6 +137,13 @@ function maxRunning(value: string): number | null {
   if (value === 'none') return null;
   if (!/^\d+$/.test(value)) throw new Error(`'max_running' must be a whole number or 'none', got '${value}'`);
   return checkMaxRunning(Number(value));
+}
+
+/** The job account must be an account name other than root: root is only ever asked for by run_as = root. */
+export function checkJobUser(value: string): string {
+  if (!/^[a-z_][a-z0-9_-]*\$?$/i.test(value)) throw new Error(`'job_user' must be an account name, got '${value}'`);
+  if (value === 'root') throw new Error("'job_user' must be an unprivileged account; to run jobs as root, say run_as = root");
+  return value;
 }
 
 function runAs(value: string): RunAs | null {

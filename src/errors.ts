@@ -10,6 +10,7 @@ export const EXIT = {
   SOFTWARE: 70,
   TEMPFAIL: 75,
   NOPERM: 77,
+  CONFIG: 78,
 } as const;
 
 export class ZkjobsError extends Error {
@@ -32,6 +33,13 @@ export class UsageError extends ZkjobsError {
 export class DataError extends ZkjobsError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, EXIT.DATA, options);
+  }
+}
+
+/** Settings that are well-formed but unsafe together (e.g. output served to the network without a token): exit 78. */
+export class ConfigError extends ZkjobsError {
+  constructor(message: string) {
+    super(message, EXIT.CONFIG);
   }
 }
 

@@ -2,6 +2,7 @@
 // type, one validating parser; the daemon parses every spec it claims and
 // fails the job with the parser's reason instead of crashing on it.
 import { DataError } from './errors.js';
+import { checkJobEnv } from './refused-env.js';
 import { decodeJsonObject, encodeJson, intField, optionalString, rejectUnknownFields, stringArray, stringField, type Fields } from './record.js';
 
 export interface JobSpec {
@@ -90,6 +91,7 @@ export function checkSpec(spec: JobSpec): void {
   }
   if (spec.cwd !== undefined && !spec.cwd.startsWith('/')) throw new DataError(`working directory must be absolute, got ${JSON.stringify(spec.cwd)}`);
   if (spec.retries !== undefined && spec.retries > 100) throw new DataError('at most 100 retries');
+  checkJobEnv(spec.env);
 }
 
 function stagesField(fields: Fields, what: string): string[][] {

@@ -31,6 +31,7 @@ import { findOrphanGroups, killGroups } from './orphans.js';
 import type { PolicySource } from './queue-policy.js';
 import { QueueLimits, publishConfiguredLimits } from './queue-limits.js';
 import { Fence, fenceWindow } from './fence.js';
+import { reportQueues } from './queue-report.js';
 
 export interface DaemonOptions {
   zk: string;
@@ -133,6 +134,7 @@ export class Daemon {
     this.cancels = new CancelWatch(() => this.zk, this.paths, (id) => this.jobs.cancel(id), (err) => this.retryLater('watching cancels', err));
     for (const queue of o.queues) await ensureQueue(this.zk, this.paths, queue);
     await publishConfiguredLimits(this.zk, this.paths, o.queueLimits, o.queues, this.log, o.nodeId);
+    await reportQueues(this.zk, this.paths, o.queues, o.policies, this.log, o.nodeId);
     await this.startHttp();
     this.startSpoolPruning();
     this.zk.on('disconnected', () => this.onDisconnected());
@@ -319,6 +321,8 @@ export class Daemon {
       this.options.queueLimits = change.queueLimits;
       await publishConfiguredLimits(this.zk, this.paths, change.queueLimits, this.options.queues, this.log, this.options.nodeId);
     }
+    // Policies may have changed with the file: say again who submits and as whom jobs run.
+    await reportQueues(this.zk, this.paths, this.options.queues, this.options.policies, this.log, this.options.nodeId);
     this.scheduleNodeUpdate();
     this.pump();
   }

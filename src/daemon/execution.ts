@@ -7,12 +7,14 @@ import { stagesOf } from '../job-spec.js';
 import { makeResult, type JobResult, type TerminalState } from '../result.js';
 import type { RunOutcome, RunRequest } from './runner.js';
 import type { QueuePolicy } from './queue-policy.js';
-import { resolveIdentity } from './identity.js';
+import { resolveIdentity, type Identity } from './identity.js';
+import { decideRunAs, type RunAsDecision } from './run-as.js';
+import { cleanEnvironment } from './clean-env.js';
 
 /** Thrown when policy forbids a job: it fails with this reason, without running. */
 export class RefusedJob extends Error {}
 
-/** Variables every job sees, with or without a wrapper. */
+/** Variables every job sees, with or without a wrapper; the job's own --env cannot change them. */
 export function jobEnvironment(job: ClaimedJob, nodeId: string): Record<string, string> {
   return {
     ZKJOBS_JOB_ID: formatJobId(job.id),
@@ -25,24 +27,51 @@ export function jobEnvironment(job: ClaimedJob, nodeId: string): Record<string, 
   };
 }
 
-export function runRequestFor(job: ClaimedJob, policy: QueuePolicy, nodeId: string, killGraceMs: number): RunRequest {
+/**
+ * The processes to start for a job, as whom, with what environment. The
+ * daemon's own environment never reaches them, only an allow-listed part of
+ * it (clean-env.ts). With a wrapper, the job's --env is kept away from the
+ * wrapper: the wrapper gets `/usr/bin/env -- NAME=VALUE… ARGV…` as its
+ * arguments, so the variables take effect only for the job's program, after
+ * the wrapper has done its work (e.g. dropped privileges).
+ */
+export function runRequestFor(job: ClaimedJob, policy: QueuePolicy, nodeId: string, killGraceMs: number, daemonUid = process.getuid?.() ?? -1): RunRequest {
   const spec = job.spec!;
   if (spec.shell !== undefined && !policy.allowShell) throw new RefusedJob('shell jobs are not allowed on this queue');
-  const stages = stagesOf(spec).map((argv) => (policy.wrapper ? [...policy.wrapper, ...argv] : argv));
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), ...spec.env, ...jobEnvironment(job, nodeId) };
-  const request: RunRequest = { stages, env, cwd: spec.cwd, timeoutMs: spec.timeoutMs, killGraceMs };
+  const identity = identityFor(decideRunAs({ policy, daemonUid }));
+  const fixed = jobEnvironment(job, nodeId);
+  const own = Object.fromEntries(Object.entries(spec.env ?? {}).filter(([name]) => !(name in fixed)));
+  const base = { ...cleanEnvironment(process.env, identity === null), ...(identity ? { USER: identity.user, LOGNAME: identity.user, HOME: identity.home } : {}) };
+  const wrap = (argv: string[]) => (policy.wrapper ? [...policy.wrapper, ...envPrefix(own, argv), ...argv] : argv);
+  const env = policy.wrapper ? { ...base, ...fixed } : { ...base, ...own, ...fixed };
+  const request: RunRequest = { stages: stagesOf(spec).map(wrap), env, cwd: spec.cwd, timeoutMs: spec.timeoutMs, killGraceMs };
   if (spec.stdin !== undefined) request.stdin = Buffer.from(spec.stdin, 'base64');
-  if (policy.runAs) {
-    let identity;
-    try {
-      identity = resolveIdentity(policy.runAs);
-    } catch (err) {
-      throw new RefusedJob((err as Error).message);
-    }
-    Object.assign(request, { uid: identity.uid, gid: identity.gid });
-    Object.assign(env, { USER: identity.user, LOGNAME: identity.user, HOME: identity.home });
-  }
+  if (identity) Object.assign(request, { uid: identity.uid, gid: identity.gid });
   return request;
+}
+
+/** The uid and gid the decision names; null: the daemon's own. Refuses rather than fall back to root. */
+function identityFor(decision: RunAsDecision): Identity | null {
+  if (decision.kind === 'daemon') return null;
+  const user = decision.runAs.user;
+  let identity: Identity;
+  try {
+    identity = resolveIdentity(decision.runAs);
+  } catch (err) {
+    if (decision.kind === 'run_as') throw new RefusedJob((err as Error).message);
+    throw new RefusedJob(`no run_as for this queue and the job account '${user}' does not exist (useradd --system ${user}, or set run_as); jobs never fall back to root`);
+  }
+  if (decision.kind === 'job_user' && identity.uid === 0) throw new RefusedJob(`the job account '${user}' is root; only run_as = root runs jobs as root`);
+  return identity;
+}
+
+/** `/usr/bin/env -- NAME=VALUE…` in front of a wrapped stage, when the job has variables. */
+function envPrefix(own: Record<string, string>, argv: string[]): string[] {
+  const pairs = Object.entries(own).map(([name, value]) => `${name}=${value}`);
+  if (pairs.length === 0) return [];
+  // env would take such a program name for one more variable.
+  if (argv[0].includes('=')) throw new RefusedJob(`with a wrapper and --env, the program name must not contain '=': ${argv[0]}`);
+  return ['/usr/bin/env', '--', ...pairs];
 }
 
 export function resultOfRun(outcome: RunOutcome, nodeId: string, job: ClaimedJob, cancelled: boolean): JobResult {

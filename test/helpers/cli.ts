@@ -73,6 +73,13 @@ export interface DaemonOptions {
   env?: Record<string, string>;
   /** A command that runs zkjobd, e.g. `ip netns exec NS` (it must exec zkjobd in place, so that signals reach it). */
   prefix?: string[];
+  /**
+   * --run-as for every queue. Default: root when the tests run as root, said
+   * explicitly because a root daemon no longer runs jobs as root by default,
+   * and the tests' jobs write into the test runner's own temporary
+   * directories. null: no --run-as, the daemon's own default.
+   */
+  runAs?: string | null;
 }
 
 /** A running zkjobd whose log lines are collected for assertions. */
@@ -85,6 +92,8 @@ export class DaemonProcess {
     const spool = mkdtempSync(path.join(os.tmpdir(), `zkjobs-spool-${options.nodeId}-`));
     const args = ['--zk', options.zk, '--root', options.root, '--node-id', options.nodeId, '--slots', String(options.slots ?? 2), '--session-timeout', '4s', '--kill-grace', '1s', '--stop-grace', '3s', '--spool-dir', spool];
     for (const q of options.queues ?? ['default']) args.push('--queue', q);
+    const runAs = options.runAs === undefined ? (process.getuid?.() === 0 ? 'root' : null) : options.runAs;
+    if (runAs !== null && !options.args?.includes('--run-as')) args.push('--run-as', runAs);
     const argv = [...(options.prefix ?? []), bin('zkjobd'), ...(options.raw ?? [...args, ...(options.args ?? [])])];
     this.child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     this.child.stdout!.on('data', (c) => (this.log += c));

@@ -49,7 +49,9 @@ test('an unknown key or a bad value is refused, naming file and line', async () 
 
 test('SIGHUP under load: more slots and a new queue, no job dropped; a bad file is rejected', async () => {
   const root = freshRoot();
-  const base = [`zk = ${zk.connectString}`, `root = ${root}`, 'node_id = reloader', 'queues = alpha', 'session_timeout = 4s'];
+  // Said explicitly: a root daemon runs no job as root otherwise, and the jobs write into this runner's temp dir.
+  const runAs = process.getuid?.() === 0 ? ['run_as = root'] : [];
+  const base = [`zk = ${zk.connectString}`, `root = ${root}`, 'node_id = reloader', 'queues = alpha', 'session_timeout = 4s', ...runAs];
   const file = writeConfig('zkjobd.conf', [...base, `spool_dir = ${dir}/spool`, 'slots = 1']);
   // Configured by the file alone: the helper's usual flags would override it.
   const real = new DaemonProcess({ zk: '', root: '', nodeId: 'reloader', raw: ['--config', file] });

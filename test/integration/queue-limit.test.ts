@@ -130,7 +130,9 @@ test('max_running in a [queue] section is written to the queue at start and on S
   const root = freshRoot();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'zkjobs-limit-conf-'));
   const file = path.join(dir, 'zkjobd.conf');
-  const write = (limit: string) => writeFileSync(file, [`zk = ${fixture.zk().connectString}`, `root = ${root}`, 'node_id = conf', 'slots = 8', 'queues = gpu', `spool_dir = ${dir}`, '[queue gpu]', `max_running = ${limit}`, ''].join('\n'));
+  // Said explicitly: a root daemon runs no job as root otherwise, and the jobs write into this runner's temp dir.
+  const runAsRoot = process.getuid?.() === 0 ? ['run_as = root'] : [];
+  const write = (limit: string) => writeFileSync(file, [`zk = ${fixture.zk().connectString}`, `root = ${root}`, 'node_id = conf', 'slots = 8', 'queues = gpu', `spool_dir = ${dir}`, ...runAsRoot, '[queue gpu]', `max_running = ${limit}`, ''].join('\n'));
   write('5');
   const daemon = new DaemonProcess({ zk: '', root: '', nodeId: 'conf', raw: ['--config', file] });
   daemons.push(daemon);

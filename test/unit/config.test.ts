@@ -55,3 +55,8 @@ test('max_running is a [queue] section key: a number or none, kept apart from th
     assert.throws(() => loadConfig(f), (e: Error) => e instanceof DataError && e.message.startsWith(`${f}:`) && message.test(e.message), text);
   }
 });
+
+test('job_user names an unprivileged account: root is only ever asked for by run_as = root', () => {
+  assert.equal(loadConfig(file('job_user = batchjobs\n')).flags['job-user'], 'batchjobs');
+  assert.throws(() => loadConfig(file('slots = 1\njob_user = root\n')), /:2: 'job_user' must be an unprivileged account; to run jobs as root, say run_as = root/);
+});

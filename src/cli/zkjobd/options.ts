@@ -4,11 +4,11 @@ import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { withConnectionOptions, type ConnectionArgs } from '../program.js';
-import { DataError, UsageError } from '../../errors.js';
+import { ConfigError, DataError, UsageError } from '../../errors.js';
 import { defaultFrom, type SmtpOptions } from '../../daemon/mailer.js';
 import type { HttpOptions } from '../../daemon/http-endpoint.js';
-import { DEFAULT_POLICY, type PolicySource, type QueuePolicy } from '../../daemon/queue-policy.js';
-import type { DaemonConfig } from '../../config.js';
+import { DEFAULT_JOB_USER, DEFAULT_POLICY, type PolicySource, type QueuePolicy } from '../../daemon/queue-policy.js';
+import { checkJobUser, type DaemonConfig } from '../../config.js';
 
 export interface DaemonArgs extends ConnectionArgs {
   'check-config': boolean;
@@ -23,6 +23,7 @@ export interface DaemonArgs extends ConnectionArgs {
   'allow-shell': boolean;
   wrapper?: string;
   'run-as'?: string;
+  'job-user': string;
   'mail-to'?: string;
   'smtp-host'?: string;
   'smtp-port'?: number;
@@ -50,7 +51,8 @@ export function daemonOptions(y: Argv, config: DaemonConfig | null): Argv<Daemon
     .option('log-format', { type: 'string', default: 'text', choices: ['text', 'json'] })
     .option('allow-shell', { type: 'boolean', default: false, describe: 'accept --shell jobs on every served queue' })
     .option('wrapper', { type: 'string', describe: 'run every job (every pipeline stage) as WRAPPER ARGV…' })
-    .option('run-as', { type: 'string', describe: 'run jobs as USER[:GROUP] (the daemon must be root)' })
+    .option('run-as', { type: 'string', describe: 'run jobs as USER[:GROUP] (the daemon must be root); root only when this says root' })
+    .option('job-user', { type: 'string', default: DEFAULT_JOB_USER, describe: 'unprivileged account a root daemon runs jobs as when no run-as is set' })
     .option('mail-to', { type: 'string', describe: "mail failed jobs' reports here unless the job names a recipient" })
     .option('smtp-host', { type: 'string', describe: 'SMTP server for failure reports (no mail without it)' })
     .option('smtp-port', { type: 'number', describe: 'SMTP port (default 25, or 465 with --smtp-tls)' })
@@ -82,12 +84,20 @@ export function httpFromFlags(args: DaemonArgs): HttpOptions | null {
   let token: string | null = null;
   if (args['http-token-file']) {
     try {
-      token = readFileSync(args['http-token-file'], 'utf8').trim();
+      token = readFileSync(args['http-token-file'], 'utf8').trim() || null; // an empty file is no token
     } catch (err) {
       throw new DataError(`cannot read ${args['http-token-file']}: ${(err as Error).message}`);
     }
   }
+  if (!token && !isLoopback(match[1])) {
+    throw new ConfigError(`--http-bind ${args['http-bind']} would serve every job's output to the network without a token: set --http-token-file (http_token_file), or bind 127.0.0.1`);
+  }
   return { host: match[1], port: Number(match[2]), token };
+}
+
+/** Addresses only this host can reach: the endpoint may serve them without a token. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /** SMTP settings from the flags, or null when no server is named. */
@@ -117,6 +127,11 @@ export function policiesFrom(args: DaemonArgs, config: DaemonConfig | null): Pol
   if (args['allow-shell']) flags.allowShell = true;
   if (args.wrapper) flags.wrapper = [args.wrapper];
   if (args['mail-to']) flags.mailTo = args['mail-to'];
+  try {
+    flags.jobUser = checkJobUser(args['job-user'] ?? DEFAULT_JOB_USER);
+  } catch (err) {
+    throw new UsageError(`--job-user: ${(err as Error).message}`);
+  }
   if (args['run-as']) {
     const [user, group] = args['run-as'].split(':');
     if (!user) throw new UsageError(`--run-as takes USER[:GROUP], got '${args['run-as']}'`);
