@@ -4,7 +4,7 @@
 // on until the job has ended and its file is sent. When a token is set,
 // requests must carry "Authorization: Bearer TOKEN".
 import http from 'node:http';
-import { createReadStream, statSync } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, openSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { checkQueueName, parseSeq, type JobId } from '../job-id.js';
@@ -68,29 +68,47 @@ export class HttpEndpoint {
     let offset = 0;
     for (;;) {
       const running = this.isRunning(id);
-      const size = fileSize(file);
-      if (size > offset) {
-        await pipeRange(file, offset, size, res);
-        offset = size;
-      }
-      if (!follow || (!running && fileSize(file) === offset) || res.destroyed) break;
+      const spooled = openSpooled(file);
+      if (spooled && spooled.size > offset) {
+        await pipeRange(spooled.fd, offset, spooled.size, res);
+        offset = spooled.size;
+      } else if (spooled) closeSync(spooled.fd);
+      if (!follow || (!running && (openSize(file) === offset)) || res.destroyed) break;
       await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
     }
     res.end();
   }
 }
 
-function fileSize(file: string): number {
+/**
+ * Open a spool file to read, or null when there is none. The job's user
+ * owns the file's directory, so only a plain file with one link is read:
+ * never a symlink or hard link it put there to make root read something else.
+ */
+function openSpooled(file: string): { fd: number; size: number } | null {
+  let fd: number;
   try {
-    return statSync(file).size;
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
-    return 0;
+    return null;
   }
+  const stat = fstatSync(fd);
+  if (stat.isFile() && stat.nlink === 1) return { fd, size: stat.size };
+  closeSync(fd);
+  return null;
 }
 
-function pipeRange(file: string, start: number, end: number, res: http.ServerResponse): Promise<void> {
+function openSize(file: string): number {
+  const spooled = openSpooled(file);
+  if (!spooled) return 0;
+  closeSync(spooled.fd);
+  return spooled.size;
+}
+
+/** Send bytes [start, end) of the open file, then close it. */
+function pipeRange(fd: number, start: number, end: number, res: http.ServerResponse): Promise<void> {
   return new Promise((resolve, reject) => {
-    const reader = createReadStream(file, { start, end: end - 1 });
+    const reader = createReadStream('', { fd, start, end: end - 1, autoClose: true });
     reader.on('error', reject);
     reader.on('end', resolve);
     reader.pipe(res, { end: false });

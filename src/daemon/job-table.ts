@@ -93,8 +93,9 @@ export class JobTable {
       this.ctx.log.warn('job refused', { ...fields, reason: err.message });
       return this.publishInBackground(job.id, failedWithoutRun(err.message, this.ctx.nodeId, job));
     }
-    request.stdoutSink = spoolSink(this.ctx.spoolDir, job.id, 'stdout', this.ctx.spoolMaxBytes);
-    request.stderrSink = spoolSink(this.ctx.spoolDir, job.id, 'stderr', this.ctx.spoolMaxBytes);
+    const owner = request.uid !== undefined ? { uid: request.uid, gid: request.gid ?? request.uid } : null;
+    request.stdoutSink = spoolSink(this.ctx.spoolDir, job.id, 'stdout', this.ctx.spoolMaxBytes, owner);
+    request.stderrSink = spoolSink(this.ctx.spoolDir, job.id, 'stderr', this.ctx.spoolMaxBytes, owner);
     const process = startProcess(request);
     this.ctx.log.info('job started', { ...fields, pids: process.pids.join(','), argv: job.spec.argv });
     const entry: RunningJob = { job, process, lost: false, cancelled: false, finished: Promise.resolve() };
