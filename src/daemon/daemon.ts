@@ -196,7 +196,11 @@ export class Daemon {
     this.jobs.abandonAll(`no answer from ZooKeeper for ${silentMs} ms`, graceMs);
     void this.jobs
       .allFinished()
-      .then(() => (this.zk.state === 'connected' && !this.stopping ? this.jobs.catchUp() : undefined))
+      .then(async () => {
+        if (this.zk.state !== 'connected' || this.stopping) return;
+        await this.jobs.catchUp();
+        this.pump();
+      })
       .catch((err) => this.retryLater('releasing fenced claims', err));
   }
 
