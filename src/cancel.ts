@@ -23,6 +23,8 @@ import { NoAuthError } from './zk/errors.js';
 import { retry } from './zk/retry.js';
 import { createEphemeralOnce, deleteIfOwned } from './zk/ephemeral.js';
 import { newClaimRecord } from './claim.js';
+import { clearStrayClaim } from './stray-claims.js';
+import { IGNORE_FINDINGS } from './finding.js';
 import { createResult, finishCleanup, readResult } from './complete.js';
 import { formatJobId, type JobId } from './job-id.js';
 import { ZkjobsError, NotFoundError } from './errors.js';
@@ -35,7 +37,9 @@ export async function cancelJob(zk: ZkClient, paths: Paths, id: JobId): Promise<
   await refuseIfFinished(zk, paths, id);
   const claim = paths.claim(id.queue, id.seq);
   const me = newClaimRecord(`zkjobc@${os.hostname()}`);
-  if (!(await retry(() => createEphemeralOnce(zk, claim, me)))) {
+  const take = () => retry(() => createEphemeralOnce(zk, claim, me));
+  // A persistent node in the claim's place is no claim (stray-claims.ts): it goes, and the claim is ours.
+  if (!(await take()) && !((await clearStray(zk, paths, id)) && (await take()))) {
     await retry(() => zk.createIfAbsent(paths.cancel(id.queue, id.seq), me));
     return 'requested';
   }
@@ -54,6 +58,16 @@ export async function cancelJob(zk: ZkClient, paths: Paths, id: JobId): Promise<
 /** Remove our request once the job has ended, whoever ended it (the daemon does when it cancelled it). */
 export async function withdrawRequest(zk: ZkClient, paths: Paths, id: JobId): Promise<void> {
   await unlessNotAllowed(retry(() => zk.deleteIfExists(paths.cancel(id.queue, id.seq))));
+}
+
+/** A submitter of a restricted queue may not delete: its request waits for a daemon, which deletes the stray. */
+async function clearStray(zk: ZkClient, paths: Paths, id: JobId): Promise<boolean> {
+  try {
+    return await clearStrayClaim(zk, paths, id, IGNORE_FINDINGS);
+  } catch (err) {
+    if (err instanceof NoAuthError) return false;
+    throw err;
+  }
 }
 
 /** A cleanup that only admins and daemons may do on a restricted queue: theirs to finish. */

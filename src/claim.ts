@@ -20,17 +20,25 @@
 // its own claim, 3 and 4 only read and clean up); step 5 is its own
 // operation, with the version read in 3.
 //
+// Hostile names: only exactly the names zkjobs writes count (job-id.ts,
+// zk/paths.ts): `1` or `01` beside `0000000001`, or a number filed under
+// another bucket, is never a job, and a claim no session holds is deleted
+// (stray-claims.ts). Each is reported as a finding.
+//
 // Scale: only the head bucket is listed (at most BUCKET_SIZE names), and its
 // listing is cached and walked until used up, so the cost of a claim does not
 // grow with queue depth. Claimers race over the first few candidates at
 // random (as many as there are live nodes) instead of all creating the same
 // claim, which would cost N-1 failing writes through the leader.
 import { BadVersionError, NoNodeError } from './zk/errors.js';
-import type { Paths } from './zk/paths.js';
+import { parseBucket, parseSeqInBucket, type Paths } from './zk/paths.js';
 import type { Stat, ZkClient } from './zk/client.js';
 import { retry } from './zk/retry.js';
 import { createEphemeralOnce, deleteIfOwned, protectionToken } from './zk/ephemeral.js';
 import { formatSeq, parseSeq, type JobId } from './job-id.js';
+import { IGNORE_FINDINGS, type FindingSink } from './finding.js';
+import { StrayClaims } from './stray-claims.js';
+import { parseResult } from './result.js';
 import { parseJobSpec, type JobSpec } from './job-spec.js';
 import { finishCleanupOnce } from './complete.js';
 import { decodeJsonObject, encodeJson, stringField } from './record.js';
@@ -79,6 +87,7 @@ export class QueueClaimer {
   /** Sequence numbers of the head bucket, oldest first, not yet tried by us. */
   private head: number[] = [];
   readonly stats: ClaimStats = { attempts: 0, won: 0, lost: 0 };
+  private readonly strays: StrayClaims;
 
   constructor(
     private readonly zk: ZkClient,
@@ -87,11 +96,16 @@ export class QueueClaimer {
     private readonly nodeId: string,
     /** How many claimers may be racing: the spread of the random pick. */
     private readonly racers: () => number,
-  ) {}
+    /** Told of every name or node found that zkjobs did not write. */
+    private readonly report: FindingSink = IGNORE_FINDINGS,
+  ) {
+    this.strays = new StrayClaims(zk, paths, queue, report);
+  }
 
   /** Forget the cached listing (after a new session, or when told of changes). */
   reset(): void {
     this.head = [];
+    this.strays.reset();
   }
 
   /** Claim the oldest available job, or return null when there is none. */
@@ -108,6 +122,7 @@ export class QueueClaimer {
     let refilled = false;
     while (won.length < wanted) {
       const claimed = new Set(await retry(() => this.zk.childrenOrEmpty(this.paths.claims(this.queue))));
+      await this.strays.sweep(claimed, this.head.slice(0, this.spread(wanted - won.length)));
       const picks = this.pick(claimed, wanted - won.length);
       if (picks.length === 0) {
         if (refilled) break;
@@ -129,7 +144,7 @@ export class QueueClaimer {
    * head instead of all creating the same claim; drop them from the cache.
    */
   private pick(claimed: Set<string>, count: number): number[] {
-    const spread = count * Math.max(1, this.racers());
+    const spread = this.spread(count);
     const candidates: number[] = [];
     for (const seq of this.head) {
       if (!claimed.has(formatSeq(seq))) candidates.push(seq);
@@ -139,6 +154,11 @@ export class QueueClaimer {
     const chosen = new Set(candidates);
     this.head = this.head.filter((seq) => !chosen.has(seq));
     return candidates;
+  }
+
+  /** How far into the head a pick of `count` looks. */
+  private spread(count: number): number {
+    return count * Math.max(1, this.racers());
   }
 
   /**
@@ -162,11 +182,24 @@ export class QueueClaimer {
   private async listHead(): Promise<number[]> {
     const buckets = (await this.zk.childrenOrEmpty(this.paths.pending(this.queue))).sort();
     for (const bucket of buckets) {
+      if (parseBucket(bucket) === null) {
+        this.report({ path: this.paths.pendingBucket(this.queue, bucket), problem: 'not a bucket name', action: 'ignored' });
+        continue;
+      }
       const names = await this.zk.childrenOrEmpty(this.paths.pendingBucket(this.queue, bucket));
-      const seqs = names.map(parseSeq).filter((s): s is number => s !== null).sort((a, b) => a - b);
+      const seqs = names.map((name) => this.seqOf(bucket, name)).filter((s): s is number => s !== null).sort((a, b) => a - b);
       if (seqs.length > 0) return seqs;
     }
     return [];
+  }
+
+  /** A listed spec's job number; a name zkjobs does not write there is reported and skipped. */
+  private seqOf(bucket: string, name: string): number | null {
+    const seq = parseSeqInBucket(bucket, name);
+    if (seq !== null) return seq;
+    const problem = parseSeq(name) === null ? 'not a job name' : 'job spec in the wrong bucket';
+    this.report({ path: `${this.paths.pendingBucket(this.queue, bucket)}/${name}`, problem, action: 'ignored' });
+    return null;
   }
 
   private async tryClaim(seq: number, precheck: boolean): Promise<Attempt> {
@@ -192,10 +225,28 @@ export class QueueClaimer {
       return { kind: 'gone', seq: id.seq };
     }
     if (result) {
+      await this.checkResult(id);
       await finishCleanupOnce(this.zk, this.paths, id);
       return { kind: 'skipped' };
     }
     return { kind: 'checked', spec };
+  }
+
+  /**
+   * A result decides, even one we cannot read: it may be a newer zkjobs's
+   * record, and replacing it would break "exactly one result". The job ends
+   * as it says (shown as failed, with the reason); an unreadable one is
+   * reported, and zkjobq rm and a new submit are the operator's way on.
+   */
+  private async checkResult(id: JobId): Promise<void> {
+    const path = this.paths.result(id.queue, id.seq);
+    const node = await this.zk.getOrNull(path);
+    if (!node) return;
+    try {
+      parseResult(node.data);
+    } catch (err) {
+      this.report({ path, problem: `unreadable result beside a pending spec: ${(err as Error).message}`, action: 'job ended as failed; spec removed' });
+    }
   }
 
   private async createClaim(id: JobId, record: Buffer): Promise<boolean> {

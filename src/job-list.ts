@@ -3,10 +3,10 @@
 // unfinished jobs are merged in sequence order, the filter is applied as it
 // goes, and it stops after `limit` matching jobs, so that a deep queue is
 // read a page at a time (`after` starts the next page).
-import { BUCKET_SIZE, type Paths } from './zk/paths.js';
+import { BUCKET_SIZE, parseBucket, parseSeqInBucket, type Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
 import { retry } from './zk/retry.js';
-import { formatSeq, parseSeq, type JobId } from './job-id.js';
+import { formatSeq, type JobId } from './job-id.js';
 import { finishedStatus, unfinishedStatus, type JobStatus } from './status.js';
 
 export interface ListOptions {
@@ -48,7 +48,7 @@ function unfinishedJob(zk: ZkClient, paths: Paths, id: JobId, claims: Set<string
     const spec = await zk.getOrNull(paths.pendingJob(id.queue, id.seq));
     if (!spec) return null;
     const claim = claims.has(formatSeq(id.seq)) ? await zk.getOrNull(paths.claim(id.queue, id.seq)) : null;
-    return unfinishedStatus(id, spec.data, spec.stat.version, spec.stat.ctime, claim?.data ?? null);
+    return unfinishedStatus(id, spec.data, spec.stat.version, spec.stat.ctime, claim);
   });
 }
 
@@ -76,10 +76,11 @@ export async function* walkBuckets(zk: ZkClient, parent: string, bucketPath: (b:
   const buckets = (await retry(() => zk.childrenOrEmpty(parent))).sort();
   for (const bucket of buckets) {
     // A bucket holds BUCKET_SIZE numbers from its name on: skip those wholly at or below `after`.
-    const first = parseSeq(bucket);
-    if (first !== null && first + BUCKET_SIZE - 1 <= after) continue;
+    // Only names zkjobs writes: an alias or a number in the wrong bucket is nobody's job (listed once, or not at all).
+    const first = parseBucket(bucket);
+    if (first === null || first + BUCKET_SIZE - 1 <= after) continue;
     const names = await retry(() => zk.childrenOrEmpty(bucketPath(bucket)));
-    const seqs = names.map(parseSeq).filter((s): s is number => s !== null && s > after).sort((a, b) => a - b);
+    const seqs = names.map((name) => parseSeqInBucket(bucket, name)).filter((s): s is number => s !== null && s > after).sort((a, b) => a - b);
     for (const seq of seqs) yield { queue, seq };
   }
 }

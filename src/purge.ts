@@ -8,6 +8,8 @@ import type { ZkClient } from './zk/client.js';
 import { retry } from './zk/retry.js';
 import { createEphemeralOnce, deleteIfOwned } from './zk/ephemeral.js';
 import { newClaimRecord } from './claim.js';
+import { clearStrayClaim } from './stray-claims.js';
+import { IGNORE_FINDINGS } from './finding.js';
 import { walkBuckets } from './job-list.js';
 import { formatSeq, type JobId } from './job-id.js';
 import { readResult } from './complete.js';
@@ -82,11 +84,16 @@ function resultMatches(result: JobResult | null, filter: PurgeFilter): boolean {
   return filter.before === null || Date.parse(result.finishedAt) < filter.before;
 }
 
-/** Take the claim, delete the spec, drop the claim: three operations under the retry policy. */
+/**
+ * Take the claim, delete the spec, drop the claim: three operations under
+ * the retry policy. A persistent node in the claim's place is no claim
+ * (stray-claims.ts): it goes, and the claim is taken.
+ */
 export async function removePending(zk: ZkClient, paths: Paths, id: JobId): Promise<'removed' | 'running' | 'gone'> {
   const claim = paths.claim(id.queue, id.seq);
   const record = newClaimRecord(`zkjobq@${os.hostname()}`);
-  if (!(await retry(() => createEphemeralOnce(zk, claim, record)))) return 'running';
+  const take = () => retry(() => createEphemeralOnce(zk, claim, record));
+  if (!(await take()) && !((await clearStrayClaim(zk, paths, id, IGNORE_FINDINGS)) && (await take()))) return 'running';
   try {
     return (await retry(() => zk.deleteIfExists(paths.pendingJob(id.queue, id.seq)))) ? 'removed' : 'gone';
   } finally {

@@ -4,13 +4,16 @@
 import type { Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
 import { retry } from './zk/retry.js';
+import { isEphemeral } from './zk/ephemeral.js';
 import { parseSeq } from './job-id.js';
 import { parseClaimRecord } from './claim.js';
-import type { QueueConfig } from './queue.js';
+import type { ServedQueueConfig } from './queue.js';
 
 export interface QueueStats {
   queue: string;
   paused: boolean;
+  /** Why the queue's config could not be read (it is then served as paused), or null. */
+  configProblem: string | null;
   /** The cluster-wide limit of running jobs, or null. */
   maxRunning: number | null;
   /** Not yet started (pending znodes without a claim). */
@@ -30,11 +33,11 @@ async function childCount(zk: ZkClient, parent: string, bucket: (b: string) => s
 }
 
 /** Only reads: one operation under the retry policy. */
-export function queueStats(zk: ZkClient, paths: Paths, queue: string, config: QueueConfig): Promise<QueueStats> {
+export function queueStats(zk: ZkClient, paths: Paths, queue: string, config: ServedQueueConfig): Promise<QueueStats> {
   return retry(() => readStats(zk, paths, queue, config));
 }
 
-async function readStats(zk: ZkClient, paths: Paths, queue: string, config: QueueConfig): Promise<QueueStats> {
+async function readStats(zk: ZkClient, paths: Paths, queue: string, config: ServedQueueConfig): Promise<QueueStats> {
   const unfinished = await childCount(zk, paths.pending(queue), (b) => paths.pendingBucket(queue, b));
   const finished = await childCount(zk, paths.results(queue), (b) => paths.resultBucket(queue, b));
   const claims = await zk.childrenOrEmpty(paths.claims(queue));
@@ -42,7 +45,8 @@ async function readStats(zk: ZkClient, paths: Paths, queue: string, config: Queu
   for (const name of claims) {
     const seq = parseSeq(name);
     const claim = seq === null ? null : await zk.getOrNull(paths.claim(queue, seq));
-    if (!claim) continue;
+    // A persistent node is not a claim (stray-claims.ts): nothing runs that job.
+    if (!claim || !isEphemeral(claim.stat)) continue;
     let node = '?';
     try {
       node = parseClaimRecord(claim.data).node;
@@ -55,6 +59,7 @@ async function readStats(zk: ZkClient, paths: Paths, queue: string, config: Queu
   return {
     queue,
     paused: config.paused,
+    configProblem: config.problem,
     maxRunning: config.maxRunning,
     pending: Math.max(0, unfinished.total - running),
     running,

@@ -4,6 +4,12 @@
 // something that the next create completes, never a queue that loses jobs.
 // For the same reason creating a queue is safe to run again as a whole after
 // a lost connection, and runs as one operation under the retry policy.
+//
+// A config that cannot be read (garbage, `"paused":"yes"`) fails closed:
+// daemons serve the queue as paused, because starting jobs an operator may
+// have paused cannot be undone, while a paused queue only waits. `zkjobq
+// stat` shows why; pause, resume and limit overwrite it (saying so), which
+// is how an operator repairs it.
 import { retry } from './zk/retry.js';
 import { updateData } from './zk/update.js';
 import { accessAcl, counterAcl, jobsAcl, queueNodeAcl, type QueueAccess } from './acl.js';
@@ -22,6 +28,14 @@ export interface QueueConfig {
 
 export const DEFAULT_QUEUE_CONFIG: QueueConfig = { paused: false, maxRunning: null };
 
+/** What an unreadable config is served as (see above). */
+export const UNREADABLE_QUEUE_CONFIG: QueueConfig = { paused: true, maxRunning: null };
+
+/** A config as served: the znode's, or UNREADABLE_QUEUE_CONFIG with the reason it could not be read. */
+export interface ServedQueueConfig extends QueueConfig {
+  problem: string | null;
+}
+
 /** The most a queue's max_running may be: one slot znode each, listed in one reply. */
 export const MAX_RUNNING_LIMIT = 10_000;
 
@@ -31,7 +45,17 @@ export function parseQueueConfig(data: Buffer): QueueConfig {
   const fields = decodeJsonObject(data, what, 64 * 1024);
   rejectUnknownFields(fields, ['paused', 'maxRunning'], what);
   const maxRunning = nullableInt(fields, 'maxRunning', what);
+  if (fields.paused !== undefined && typeof fields.paused !== 'boolean') throw new DataError(`${what}: "paused" must be true or false`);
   return { paused: fields.paused === true, maxRunning: maxRunning === null ? null : checkMaxRunning(maxRunning) };
+}
+
+/** The config daemons serve for these bytes: never an error. */
+export function servedQueueConfig(data: Buffer): ServedQueueConfig {
+  try {
+    return { ...parseQueueConfig(data), problem: null };
+  } catch (err) {
+    return { ...UNREADABLE_QUEUE_CONFIG, problem: (err as Error).message };
+  }
 }
 
 /** A cluster-wide limit: a whole number from 1 to MAX_RUNNING_LIMIT. */
@@ -78,21 +102,30 @@ export async function listQueues(zk: ZkClient, paths: Paths): Promise<string[]> 
   return (await retry(() => zk.childrenOrEmpty(paths.queues()))).sort();
 }
 
-export async function readQueueConfig(zk: ZkClient, paths: Paths, queue: string): Promise<QueueConfig> {
+/** The config as daemons serve it; an unreadable one says why in `problem`. */
+export async function readQueueConfig(zk: ZkClient, paths: Paths, queue: string): Promise<ServedQueueConfig> {
   const node = await retry(() => zk.getOrNull(paths.queue(queue)));
   if (!node) throw noSuchQueue(queue);
-  return parseQueueConfig(node.data);
+  return servedQueueConfig(node.data);
 }
 
-/** Pause or resume: daemons watch the config and start nothing new while paused. */
-export async function setPaused(zk: ZkClient, paths: Paths, queue: string, paused: boolean): Promise<void> {
-  await updateQueueConfig(zk, paths, queue, { paused });
+/** Pause or resume: daemons watch the config and start nothing new while paused. Returns the config it replaced. */
+export function setPaused(zk: ZkClient, paths: Paths, queue: string, paused: boolean): Promise<ServedQueueConfig> {
+  return updateQueueConfig(zk, paths, queue, { paused });
 }
 
-/** Set or lift (null) the cluster-wide limit; returns the limit it replaced. */
-export async function setMaxRunning(zk: ZkClient, paths: Paths, queue: string, maxRunning: number | null): Promise<number | null> {
+/** Set or lift (null) the cluster-wide limit; returns the config it replaced. */
+export function setMaxRunning(zk: ZkClient, paths: Paths, queue: string, maxRunning: number | null): Promise<ServedQueueConfig> {
   if (maxRunning !== null) checkMaxRunning(maxRunning);
-  return (await updateQueueConfig(zk, paths, queue, { maxRunning })).maxRunning;
+  return updateQueueConfig(zk, paths, queue, { maxRunning });
+}
+
+/** The one line a command prints on stderr when its `change` overwrote an unreadable config. */
+export function repairedConfigWarning(queue: string, was: ServedQueueConfig, change: Partial<QueueConfig>): string | null {
+  if (was.problem === null) return null;
+  const now: QueueConfig = { paused: was.paused, maxRunning: was.maxRunning, ...change };
+  const state = now.paused ? `paused (zkjobq resume ${queue} starts it)` : 'active';
+  return `warning: queue ${queue}'s config was unreadable (${was.problem}); rewritten as ${state}, max running ${now.maxRunning ?? 'none'}`;
 }
 
 /**
@@ -101,13 +134,16 @@ export async function setMaxRunning(zk: ZkClient, paths: Paths, queue: string, m
  * our set fail with BadVersion, and we read again rather than overwrite it.
  * Returns the config as it was (after a lost reply, as our own set left it).
  */
-async function updateQueueConfig(zk: ZkClient, paths: Paths, queue: string, change: Partial<QueueConfig>): Promise<QueueConfig> {
+async function updateQueueConfig(zk: ZkClient, paths: Paths, queue: string, change: Partial<QueueConfig>): Promise<ServedQueueConfig> {
   await requireQueue(zk, paths, queue);
   return retry(() => updateData(zk, paths.queue(queue), (node) => {
     if (!node) throw noSuchQueue(queue);
-    const was = parseQueueConfig(node.data);
-    if (Object.entries(change).every(([k, v]) => was[k as keyof QueueConfig] === v)) return { value: was };
-    return { data: encodeJson({ ...was, ...change }), value: was };
+    // An unreadable config is overwritten: the fields not changed keep what it was served as.
+    const was = servedQueueConfig(node.data);
+    const unchanged = Object.entries(change).every(([k, v]) => was[k as keyof QueueConfig] === v);
+    if (unchanged && was.problem === null) return { value: was };
+    const config: QueueConfig = { paused: was.paused, maxRunning: was.maxRunning, ...change };
+    return { data: encodeJson(config), value: was };
   }));
 }
 

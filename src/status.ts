@@ -2,8 +2,11 @@
 // finished; a spec with a claim means running; a spec alone means pending.
 // The result is read first because completion publishes it before the
 // spec is deleted: reading in the other order could miss a finishing job.
+// A claim no session holds (a persistent node, see stray-claims.ts) is not
+// a claim: the job is pending, and the status says what was found.
 import type { Paths } from './zk/paths.js';
-import type { ZkClient } from './zk/client.js';
+import type { Stat, ZkClient } from './zk/client.js';
+import { isEphemeral } from './zk/ephemeral.js';
 import { retry } from './zk/retry.js';
 import { formatJobId, type JobId } from './job-id.js';
 import { parseResult, type JobResult, type TerminalState } from './result.js';
@@ -42,7 +45,7 @@ async function readStatus(zk: ZkClient, paths: Paths, id: JobId): Promise<JobSta
     return late ? finishedStatus(id, late.data) : null;
   }
   const claimNode = await zk.getOrNull(paths.claim(id.queue, id.seq));
-  return unfinishedStatus(id, specNode.data, specNode.stat.version, specNode.stat.ctime, claimNode?.data ?? null);
+  return unfinishedStatus(id, specNode.data, specNode.stat.version, specNode.stat.ctime, claimNode);
 }
 
 export function finishedStatus(id: JobId, data: Buffer): JobStatus {
@@ -55,17 +58,18 @@ export function finishedStatus(id: JobId, data: Buffer): JobStatus {
   }
 }
 
-export function unfinishedStatus(id: JobId, spec: Buffer, version: number, ctime: Date, claim: Buffer | null): JobStatus {
+export function unfinishedStatus(id: JobId, spec: Buffer, version: number, ctime: Date, claim: { data: Buffer; stat: Stat } | null): JobStatus {
   const status: JobStatus = { ...emptyStatus(id), attempt: version, createdAt: ctime };
   try {
     status.spec = parseJobSpec(spec);
   } catch (err) {
     status.problem = (err as Error).message;
   }
-  if (claim) {
+  if (claim && !isEphemeral(claim.stat)) status.problem = 'persistent claim ignored: no session holds it, so nothing runs the job';
+  else if (claim) {
     status.state = 'running';
     try {
-      status.claim = parseClaimRecord(claim);
+      status.claim = parseClaimRecord(claim.data);
       status.node = status.claim.node;
     } catch (err) {
       status.problem = (err as Error).message;

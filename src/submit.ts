@@ -11,6 +11,12 @@
 //    (nobody else uses this number), and no spec but a result means ours
 //    was created and has already run; only neither means it never landed.
 // A job is pending from the moment its spec znode exists.
+//
+// Job numbers end at MAX_SEQ (ten digits, the only names zkjobs reads): a
+// reservation that would pass it fails before anything is written, with
+// exit 65, so a submit that exits 0 is always a job some daemon can see.
+// (A counter pushed there by hand used to hand out 10000000000, a name no
+// daemon lists: the submit "succeeded" and the job never ran.)
 import { NoNodeError } from './zk/errors.js';
 import { DataError } from './errors.js';
 import { aclForNew } from './acl.js';
@@ -19,7 +25,7 @@ import { updateData } from './zk/update.js';
 import { bucketOf, type Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
 import { encodeJobSpec, type JobSpec } from './job-spec.js';
-import { checkQueueName, formatJobId, type JobId } from './job-id.js';
+import { checkQueueName, formatJobId, MAX_SEQ, type JobId } from './job-id.js';
 import { noSuchQueue } from './queue.js';
 
 export async function submitJob(zk: ZkClient, paths: Paths, queue: string, spec: JobSpec): Promise<JobId> {
@@ -35,6 +41,9 @@ export function reserveSequences(zk: ZkClient, paths: Paths, queue: string, coun
   return retry(() => updateData(zk, paths.counter(queue), (counter) => {
     if (!counter) throw noSuchQueue(queue);
     const last = parseCounter(counter.data);
+    if (last + count > MAX_SEQ) {
+      throw new DataError(`queue ${queue} has no job numbers left (its counter is at ${last}, the last number is ${MAX_SEQ}); nothing was submitted`);
+    }
     return { data: String(last + count), value: last + 1 };
   }));
 }
@@ -42,7 +51,7 @@ export function reserveSequences(zk: ZkClient, paths: Paths, queue: string, coun
 function parseCounter(data: Buffer): number {
   const text = data.toString('latin1');
   if (text === '') return 0;
-  if (!/^\d{1,15}$/.test(text)) throw new DataError(`corrupt sequence counter ${JSON.stringify(text.slice(0, 40))}`);
+  if (!/^\d{1,10}$/.test(text)) throw new DataError(`corrupt sequence counter ${JSON.stringify(text.slice(0, 40))}; nothing was submitted`);
   return Number(text);
 }
 

@@ -5,6 +5,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DataError, EXIT, UsageError, ZkjobsError } from '../errors.js';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ZkClient } from '../zk/client.js';
 import { Paths } from '../zk/paths.js';
 import { ZkError, NoAuthError } from '../zk/errors.js';
@@ -132,6 +133,11 @@ function report(name: string, usage: string, err: unknown): number {
   }
   process.stderr.write(`${name}: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
   return EXIT.SOFTWARE;
+}
+
+/** A diagnostic that does not fail the command: one line on stderr, after the program's name (nothing for null). */
+export function warn(line: string | null): void {
+  if (line !== null) process.stderr.write(`${path.basename(process.argv[1] ?? 'zkjobs')}: ${line}\n`);
 }
 
 /** Print data to stdout: a table row per line, or JSON with --json. */

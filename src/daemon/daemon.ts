@@ -27,6 +27,7 @@ import { pruneSpool } from './output-spool.js';
 import os from 'node:os';
 import { Wakeups } from './wakeups.js';
 import { QueueConfigs } from './queue-configs.js';
+import { Findings } from './findings.js';
 import { findOrphanGroups, killGroups } from './orphans.js';
 import type { PolicySource } from './queue-policy.js';
 import { QueueLimits, publishConfiguredLimits } from './queue-limits.js';
@@ -73,6 +74,7 @@ export class Daemon {
   private claimers: QueueClaimer[] = [];
   private wakeups!: Wakeups;
   private configs!: QueueConfigs;
+  private findings!: Findings;
   private limits!: QueueLimits;
   private jobs!: JobTable;
   private cancels!: CancelWatch;
@@ -103,9 +105,10 @@ export class Daemon {
     }
     this.zk = await ZkClient.connect({ connect: o.zk, sessionTimeoutMs: o.sessionTimeoutMs, connectTimeoutMs: 15_000, renew: true, auth: o.zkAuth });
     this.wakeups = new Wakeups(this.zk, this.paths, () => this.pump());
-    this.configs = new QueueConfigs(this.zk, this.paths, () => this.pump());
+    this.findings = new Findings(this.log, o.nodeId);
+    this.configs = new QueueConfigs(this.zk, this.paths, () => this.pump(), this.findings.report);
     this.limits = new QueueLimits(() => this.zk, this.paths, o.nodeId, () => this.pump());
-    this.claimers = o.queues.map((q) => new QueueClaimer(this.zk, this.paths, q, o.nodeId, () => this.peers));
+    this.claimers = o.queues.map((q) => new QueueClaimer(this.zk, this.paths, q, o.nodeId, () => this.peers, this.findings.report));
     this.jobs = new JobTable({
       zk: () => this.zk,
       paths: this.paths,
@@ -315,7 +318,7 @@ export class Daemon {
       const added = change.queues.filter((q) => !this.options.queues.includes(q));
       for (const queue of added) {
         await ensureQueue(this.zk, this.paths, queue);
-        this.claimers.push(new QueueClaimer(this.zk, this.paths, queue, this.options.nodeId, () => this.peers));
+        this.claimers.push(new QueueClaimer(this.zk, this.paths, queue, this.options.nodeId, () => this.peers, this.findings.report));
         await this.cancels.watch(queue);
       }
       this.claimers = this.claimers.filter((c) => change.queues!.includes(c.queue));

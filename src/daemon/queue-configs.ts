@@ -1,10 +1,12 @@
 // The daemon's view of each served queue's config (paused or not). It is read
 // once and then kept current by one watch per queue, which fires only when an
-// operator changes the config: no read per claim.
+// operator changes the config: no read per claim. An unreadable config is
+// served as paused (fail closed, see queue.ts) and reported as a finding.
 import type { Paths } from '../zk/paths.js';
 import type { ZkClient } from '../zk/client.js';
 import { retry } from '../zk/retry.js';
-import { DEFAULT_QUEUE_CONFIG, parseQueueConfig, type QueueConfig } from '../queue.js';
+import { DEFAULT_QUEUE_CONFIG, servedQueueConfig, type QueueConfig } from '../queue.js';
+import type { FindingSink } from '../finding.js';
 
 export class QueueConfigs {
   private cache = new Map<string, QueueConfig>();
@@ -13,6 +15,7 @@ export class QueueConfigs {
     private readonly zk: ZkClient,
     private readonly paths: Paths,
     private readonly changed: () => void,
+    private readonly report: FindingSink,
   ) {}
 
   reset(): void {
@@ -30,13 +33,9 @@ export class QueueConfigs {
       });
       return this.zk.getOrNull(path);
     });
-    let config: QueueConfig;
-    try {
-      config = node ? parseQueueConfig(node.data) : { ...DEFAULT_QUEUE_CONFIG };
-    } catch {
-      // A config nobody can read must not stop the queue: serve it as unpaused.
-      config = { ...DEFAULT_QUEUE_CONFIG };
-    }
+    const served = node ? servedQueueConfig(node.data) : { ...DEFAULT_QUEUE_CONFIG, problem: null };
+    if (served.problem) this.report({ path, problem: `unreadable queue config: ${served.problem}`, action: 'queue served as paused' });
+    const config: QueueConfig = { paused: served.paused, maxRunning: served.maxRunning };
     this.cache.set(queue, config);
     return config;
   }

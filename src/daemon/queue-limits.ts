@@ -153,7 +153,8 @@ export async function publishConfiguredLimits(zk: ZkClient, paths: Paths, limits
     const fields = { queue, node: nodeId, maxRunning: maxRunning ?? 'none' };
     try {
       const was = await setMaxRunning(zk, paths, queue, maxRunning);
-      if (was !== maxRunning) log.info("queue's max_running set from this node's configuration", { ...fields, was: was ?? 'none' });
+      if (was.problem) log.warn("queue's unreadable config overwritten with this node's max_running; the queue stays paused until resumed", { ...fields, problem: was.problem });
+      else if (was.maxRunning !== maxRunning) log.info("queue's max_running set from this node's configuration", { ...fields, was: was.maxRunning ?? 'none' });
     } catch (err) {
       log.warn("cannot set the queue's max_running", { ...fields, error: (err as Error).message });
     }

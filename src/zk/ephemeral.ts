@@ -17,7 +17,7 @@
 // Delete if owned. A name we held may have been deleted by an operator and
 // taken by a peer since; delete it only while it is still ours.
 import { randomUUID } from 'node:crypto';
-import type { Acl, ZkClient } from './client.js';
+import type { Acl, Stat, ZkClient } from './client.js';
 import { NodeExistsError } from './errors.js';
 
 /** A token that makes a record unique to one create call. */
@@ -52,4 +52,9 @@ export async function deleteIfOwned(zk: ZkClient, path: string, session = zk.ses
   const stat = await zk.exists(path);
   if (stat === null || stat.ephemeralOwner !== session) return false;
   return zk.deleteIfExists(path);
+}
+
+/** True for a node that dies with a session; a persistent node (owner 0) written where an ephemeral one belongs is not. */
+export function isEphemeral(stat: Stat): boolean {
+  return !/^(0x)?0*$/i.test(stat.ephemeralOwner);
 }

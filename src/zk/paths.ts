@@ -13,12 +13,29 @@
 // Buckets keep every getChildren reply small whatever the queue depth: a
 // bucket holds BUCKET_SIZE consecutive sequence numbers, so a 1,000,000-deep
 // queue is 100 buckets of at most 10,000 names each.
-import { formatSeq } from '../job-id.js';
+import { formatSeq, parseSeq } from '../job-id.js';
 
 export const BUCKET_SIZE = 10_000;
 
 export function bucketOf(seq: number): string {
   return formatSeq(Math.floor(seq / BUCKET_SIZE) * BUCKET_SIZE);
+}
+
+/** A bucket's first job number from its name, or null for a name zkjobs never gives a bucket. */
+export function parseBucket(name: string): number | null {
+  const first = parseSeq(name);
+  return first !== null && first % BUCKET_SIZE === 0 ? first : null;
+}
+
+/**
+ * The job number of `name` listed under `bucket`, or null unless it is
+ * exactly the name zkjobs writes there: a number filed under another
+ * bucket is not at the path every reader builds for it (never run, listed
+ * twice), so it is nobody's job.
+ */
+export function parseSeqInBucket(bucket: string, name: string): number | null {
+  const seq = parseSeq(name);
+  return seq !== null && bucketOf(seq) === bucket ? seq : null;
 }
 
 export class Paths {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { freeSlots } from '../../src/run-slots.js';
-import { parseQueueConfig } from '../../src/queue.js';
+import { parseQueueConfig, servedQueueConfig } from '../../src/queue.js';
 import { DataError } from '../../src/errors.js';
 
 test('free run slots are the names below the limit that nobody holds', () => {
@@ -22,4 +22,14 @@ test('the queue config carries the limit; old configs without it mean no limit; 
   for (const bad of ['{"maxRunning":0}', '{"maxRunning":1.5}', '{"maxRunning":"3"}', '{"maxRunning":3,"colour":1}']) {
     assert.throws(() => parseQueueConfig(Buffer.from(bad)), DataError, bad);
   }
+});
+
+test('an unreadable queue config is served as paused (fail closed), with the reason', () => {
+  for (const bad of ['{"paused":"yes"}', '{"paused":1}', '{not json', '[]']) {
+    assert.throws(() => parseQueueConfig(Buffer.from(bad)), DataError, bad);
+    const served = servedQueueConfig(Buffer.from(bad));
+    assert.equal(served.paused, true, bad);
+    assert.ok(served.problem, bad);
+  }
+  assert.deepEqual(servedQueueConfig(Buffer.from('{"paused":false,"maxRunning":2}')), { paused: false, maxRunning: 2, problem: null });
 });

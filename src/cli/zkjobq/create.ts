@@ -2,8 +2,8 @@
 // make queues ready for submissions, optionally restricted to identities.
 // zkjobq digest: print the digest id of the USER:PASSWORD read from stdin.
 import type { Argv, CommandModule } from 'yargs';
-import { withConnectionOptions, withSession, out, type ConnectionArgs } from '../program.js';
-import { ensureQueue, setMaxRunning } from '../../queue.js';
+import { withConnectionOptions, withSession, out, warn, type ConnectionArgs } from '../program.js';
+import { ensureQueue, repairedConfigWarning, setMaxRunning } from '../../queue.js';
 import { parseLimit } from './queue-admin.js';
 import { checkQueueName } from '../../job-id.js';
 import { checkIdentity, digestId, type QueueAccess } from '../../acl.js';
@@ -45,7 +45,7 @@ export const createCommand: CommandModule<object, CreateArgs> = {
     await withSession(args, async ({ zk, paths }) => {
       for (const queue of queues) {
         const created = await ensureQueue(zk, paths, queue, access);
-        if (maxRunning !== undefined) await setMaxRunning(zk, paths, queue, maxRunning);
+        if (maxRunning !== undefined) warn(repairedConfigWarning(queue, await setMaxRunning(zk, paths, queue, maxRunning), { maxRunning }));
         const limit = maxRunning === undefined ? '' : `, max running ${maxRunning ?? 'none'}`;
         out(`${queue}: ${created ? 'created' : 'exists'}${access ? ' (restricted)' : ''}${limit}`);
       }

@@ -1,7 +1,7 @@
 // zkjobq pause|resume|delete|limit QUEUE: queue-wide switches.
 import type { Argv, CommandModule } from 'yargs';
-import { withConnectionOptions, withSession, out, type ConnectionArgs } from '../program.js';
-import { MAX_RUNNING_LIMIT, readQueueConfig, requireQueue, setMaxRunning, setPaused } from '../../queue.js';
+import { withConnectionOptions, withSession, out, warn, type ConnectionArgs } from '../program.js';
+import { MAX_RUNNING_LIMIT, readQueueConfig, repairedConfigWarning, requireQueue, setMaxRunning, setPaused } from '../../queue.js';
 import { UsageError } from '../../errors.js';
 import { deleteQueue } from '../../queue-delete.js';
 import { checkQueueName } from '../../job-id.js';
@@ -21,7 +21,7 @@ function pauseCommand(paused: boolean): CommandModule<object, QueueArgs> {
     handler: async (args) => {
       const queue = checkQueueName(String(args.queue));
       await withSession(args, async ({ zk, paths }) => {
-        await setPaused(zk, paths, queue, paused);
+        warn(repairedConfigWarning(queue, await setPaused(zk, paths, queue, paused), { paused }));
         out(`${queue}: ${paused ? 'paused' : 'resumed'}`);
       });
     },
@@ -54,10 +54,13 @@ export const limitQueueCommand: CommandModule<object, LimitArgs> = {
     await withSession(args, async ({ zk, paths }) => {
       if (max === undefined) {
         await requireQueue(zk, paths, queue);
-        return out(`${queue}: max running ${(await readQueueConfig(zk, paths, queue)).maxRunning ?? 'none'}`);
+        const config = await readQueueConfig(zk, paths, queue);
+        if (config.problem) warn(`warning: queue ${queue}'s config is unreadable (${config.problem}); served as paused with no limit until 'zkjobq limit' or 'zkjobq resume' rewrites it`);
+        return out(`${queue}: max running ${config.maxRunning ?? 'none'}`);
       }
       const was = await setMaxRunning(zk, paths, queue, max);
-      out(`${queue}: max running ${max ?? 'none'} (was ${was ?? 'none'})`);
+      warn(repairedConfigWarning(queue, was, { maxRunning: max }));
+      out(`${queue}: max running ${max ?? 'none'} (was ${was.maxRunning ?? 'none'})`);
     });
   },
 };

@@ -1,6 +1,6 @@
 // zkjobq stat [QUEUE…]: counts per state without reading every job.
 import type { Argv, CommandModule } from 'yargs';
-import { withConnectionOptions, withSession, out, type ConnectionArgs } from '../program.js';
+import { withConnectionOptions, withSession, out, warn, type ConnectionArgs } from '../program.js';
 import { listQueues, readQueueConfig } from '../../queue.js';
 import { queueStats } from '../../queue-stats.js';
 import { formatTable } from './table.js';
@@ -23,6 +23,7 @@ export const statCommand: CommandModule<object, StatArgs> = {
       const queues = named.length > 0 ? named : await listQueues(zk, paths);
       const stats = [];
       for (const queue of queues) stats.push(await queueStats(zk, paths, queue, await readQueueConfig(zk, paths, queue)));
+      for (const s of stats) if (s.configProblem) warn(`warning: queue ${s.queue}'s config is unreadable (${s.configProblem}); served as paused until 'zkjobq resume ${s.queue}' rewrites it`);
       if (args.json) return stats.forEach((s) => out(JSON.stringify(s)));
       out(formatTable(['QUEUE', 'STATE', 'PENDING', 'RUNNING', 'LIMIT', 'FINISHED', 'OLDEST', 'RUNNING/NODE'], stats.map((s) => [
         s.queue, s.paused ? 'paused' : 'active', String(s.pending), String(s.running), s.maxRunning === null ? '-' : String(s.maxRunning), String(s.finished),

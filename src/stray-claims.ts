@@ -1,0 +1,71 @@
+// Stray claims: a node under claims/ with a job's name that no session
+// holds, because someone created it persistent (zkjobs only ever creates
+// claims ephemeral). It is not a claim: no process runs the job, and it
+// would never die with a session, so the job would show "running" forever
+// and cancel, rm and every claimer would step around it. Whoever meets one
+// deletes it and reports the finding; the job is then claimable as usual.
+//
+// Deleting it cannot make a job run twice: a live run always holds an
+// ephemeral claim, and the delete is of the node just read as persistent
+// (a peer's ephemeral claim could take the name only after someone else
+// deleted the stray in between; then ours finds nothing, or a node of a
+// session, and leaves it).
+//
+// A daemon does not stat every claim it lists (one read per job per
+// daemon): only a claim that still blocks a job at the head of its listing
+// at its next claiming pass is checked, once, and remembered while listed.
+import type { Paths } from './zk/paths.js';
+import type { ZkClient } from './zk/client.js';
+import { isEphemeral } from './zk/ephemeral.js';
+import { retry } from './zk/retry.js';
+import { formatSeq, parseSeq, type JobId } from './job-id.js';
+import type { FindingSink } from './finding.js';
+
+/** Delete the claim of `id` if it is a persistent node; true when it was one. */
+export async function clearStrayClaim(zk: ZkClient, paths: Paths, id: JobId, report: FindingSink): Promise<boolean> {
+  const path = paths.claim(id.queue, id.seq);
+  const cleared = await retry(async () => {
+    const stat = await zk.exists(path);
+    if (!stat || isEphemeral(stat)) return false;
+    await zk.deleteIfExists(path);
+    return true;
+  });
+  if (cleared) report({ path, problem: 'persistent claim (no session holds it)', action: 'deleted' });
+  return cleared;
+}
+
+/** The claimer's side: which listed claims to check, and checking them. */
+export class StrayClaims {
+  /** Claim names that blocked a head job at the last pass. */
+  private blocking = new Set<string>();
+  /** Claim names checked and found ephemeral, while they stay listed. */
+  private live = new Set<string>();
+
+  constructor(
+    private readonly zk: ZkClient,
+    private readonly paths: Paths,
+    private readonly queue: string,
+    private readonly report: FindingSink,
+  ) {}
+
+  /**
+   * `claimed`: the names listed under claims/; `head`: the jobs a pick
+   * looks at. Removes from `claimed` the strays found and deleted.
+   */
+  async sweep(claimed: Set<string>, head: readonly number[]): Promise<void> {
+    for (const name of this.live) if (!claimed.has(name)) this.live.delete(name);
+    const blocking = new Set(head.map(formatSeq).filter((name) => claimed.has(name)));
+    const suspects = [...blocking].filter((name) => this.blocking.has(name) && !this.live.has(name));
+    this.blocking = blocking;
+    await Promise.all(suspects.map(async (name) => {
+      const seq = parseSeq(name)!;
+      if (await clearStrayClaim(this.zk, this.paths, { queue: this.queue, seq }, this.report)) claimed.delete(name);
+      else this.live.add(name);
+    }));
+  }
+
+  reset(): void {
+    this.blocking.clear();
+    this.live.clear();
+  }
+}
