@@ -12,7 +12,8 @@ import { retry } from '../zk/retry.js';
 import { updateData } from '../zk/update.js';
 import { aclForNew } from '../acl.js';
 import { decodeJsonObject, encodeJson } from '../record.js';
-import { checkMaxRunning, parseQueueConfig, type QueueConfig } from '../queue.js';
+import { checkMaxRunning, type QueueConfig } from '../queue.js';
+import { strictConfig } from './walk-queue.js';
 import { deleteExamined, deleteTree } from './fenced-delete.js';
 import { withJobLock } from './job-lock.js';
 import { finishCleanup, placeResult, placeSpec, rewriteResult, type JobRepair } from './repair-jobs.js';
@@ -115,7 +116,7 @@ async function rewriteConfig(zk: ZkClient, path: string): Promise<string> {
 
 function readable(data: Buffer): boolean {
   try {
-    parseQueueConfig(data);
+    strictConfig(data);
     return true;
   } catch {
     return false;

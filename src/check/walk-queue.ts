@@ -4,7 +4,9 @@
 // at or below it (a submit reserves its number before it creates the
 // spec). Findings go to ctx.findings.
 import { retry } from '../zk/retry.js';
-import { parseQueueConfig } from '../queue.js';
+import { parseQueueConfig, type QueueConfig } from '../queue.js';
+import { decodeJsonObject } from '../record.js';
+import { DataError } from '../errors.js';
 import { walkJobs } from './walk-jobs.js';
 import { walkCancels, walkClaims } from './walk-claims.js';
 import { walkSlots } from './walk-slots.js';
@@ -37,7 +39,7 @@ export async function walkQueue(ctx: QueueContext): Promise<void> {
 
 function readLimit(ctx: QueueContext, data: Buffer): number | null | 'unknown' {
   try {
-    return parseQueueConfig(data).maxRunning;
+    return strictConfig(data).maxRunning;
   } catch (err) {
     ctx.findings.push({
       queue: ctx.queue, kind: 'config-unparseable', znode: '', job: null,
@@ -47,6 +49,16 @@ function readLimit(ctx: QueueContext, data: Buffer): number | null | 'unknown' {
     });
     return 'unknown';
   }
+}
+
+/** The config as the daemons read it, and "paused" a boolean: "yes" or 1 read as unpaused is what someone did not mean. */
+export function strictConfig(data: Buffer): QueueConfig {
+  const config = parseQueueConfig(data);
+  if (data.length > 0) {
+    const paused = decodeJsonObject(data, 'queue config', 64 * 1024).paused;
+    if (paused !== undefined && typeof paused !== 'boolean') throw new DataError(`queue config: "paused" must be true or false, got ${JSON.stringify(paused)}`);
+  }
+  return config;
 }
 
 function missingParent(ctx: QueueContext, path: string): Finding {

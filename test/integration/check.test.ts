@@ -118,3 +118,86 @@ test('hostile job records are found, repaired, and every job still runs exactly 
     zk.close();
   }
 });
+
+test('foreign run slots that starve a limited queue are found and repaired; its jobs then run', async () => {
+  await ok('zkjobq', ['limit', ...conn(), 'lq', '2']);
+  const { zk, paths } = await connectTo(fixture.zk().connectString, root);
+  try {
+    await plant(zk, under(paths, 'lq', 'slots/7'), encodeJson({ node: 'ghost', since: 'x' }));
+    await plant(zk, under(paths, 'lq', 'slots/x'), '');
+    await plant(zk, under(paths, 'lq', 'slots/1'), encodeJson({ node: 'stranger', since: 'x' }), 'ephemeral');
+    const record = recordFile('slots');
+    const ids = [await submitRecorded('lq', record), await submitRecorded('lq', record)];
+    const found = await check(['lq'], 1);
+    assert.deepEqual(kinds(found), ['bad-name slots/x', 'slot-not-daemon slots/1', 'slot-persistent slots/7']);
+    assert.equal(startsPerJob(readRunEvents(record)).size, 0, 'the queue is full of foreign slots: nothing ran');
+    const repaired = await check(['lq', '--repair'], 1);
+    assert.equal(repaired.repaired, 3, JSON.stringify(repaired.changes));
+    for (const id of ids) await ok('zkjobc', ['wait', ...conn(), id], { timeoutMs: 60_000 });
+    assert.deepEqual([...startsPerJob(readRunEvents(record)).values()], [1, 1]);
+    assert.equal((await check(['lq'], 0)).found, 0);
+  } finally {
+    zk.close();
+  }
+});
+
+test('unreadable configs and counters, and missing parents, are repaired to safe values', async () => {
+  for (const q of ['cfg', 'far', 'bad', 'parts']) await ok('zkjobq', ['create', ...conn(), q]);
+  const { zk, paths } = await connectTo(fixture.zk().connectString, root);
+  try {
+    await zk.set(paths.queue('cfg'), '{"paused":"yes"}');
+    await ok('zkjobc', ['submit', ...conn(), '-q', 'far', '--', 'true']);
+    await zk.set(paths.counter('far'), '9999999999');
+    await zk.set(paths.counter('bad'), 'twelve');
+    await zk.delete(paths.cancels('parts'));
+    const found = await check(['cfg', 'far', 'bad', 'parts'], 1);
+    assert.deepEqual(found.findings.map((f) => `${f.queue} ${f.kind}`).sort(), ['bad counter-unparseable', 'cfg config-unparseable', 'far counter-ahead', 'parts parent-missing']);
+
+    // The counter was set a moment ago: lowering it waits for --counter-quiet.
+    const early = await check(['far', '--repair'], 1);
+    assert.match(early.changes[0].action, /^skipped: it changed \d+ s ago/);
+    assert.equal(early.repaired, 0);
+    const repaired = await check(['cfg', 'far', 'bad', 'parts', '--repair', '--counter-quiet', '0'], 1);
+    assert.equal(repaired.repaired, 4, JSON.stringify(repaired.changes));
+    assert.equal((await check(['cfg', 'far', 'bad', 'parts'], 0)).found, 0);
+    assert.deepEqual(JSON.parse((await zk.get(paths.queue('cfg'))).data.toString()), { paused: true, maxRunning: null });
+    assert.equal((await zk.get(paths.counter('far'))).data.toString(), '1');
+    assert.equal((await zk.get(paths.counter('bad'))).data.toString(), '0');
+    assert.match(await ok('zkjobc', ['submit', ...conn(), '-q', 'far', '--', 'true']), /^far\/0000000002$/m);
+  } finally {
+    zk.close();
+  }
+});
+
+test('bad arguments exit 64 or 65, a missing queue 1, no ZooKeeper 69, a repair without rights 77', async () => {
+  const cases: [string[], number, RegExp][] = [
+    [['--settle', 'soon'], 64, /invalid --settle 'soon'/],
+    [['../x'], 65, /invalid queue name/],
+    [['nosuchqueue'], 1, /no such queue 'nosuchqueue'/],
+  ];
+  for (const [args, code, message] of cases) {
+    const r = await run('zkjobq', ['check', ...conn(), ...args]);
+    assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr.split('\n')[0], message);
+    assert.equal(r.stdout, '');
+  }
+  const down = await run('zkjobq', ['check', '--zk', '127.0.0.1:1', '--root', root, '--connect-timeout', '500']);
+  assert.equal(down.code, 69, down.stderr);
+
+  const as = (who: string) => ({ env: { ZKJOBS_ZK_AUTH: `${who}:pw-${who}` } });
+  const id = (who: string) => digestId(`${who}:pw-${who}`);
+  await ok('zkjobq', ['create', ...conn(), 'rq', '--submitters', id('alice'), '--admins', id('root'), '--daemons', id('worker')], as('root'));
+  const { zk, paths } = await connectTo(fixture.zk().connectString, root);
+  try {
+    await zk.addAuth('digest', 'root:pw-root');
+    await plant(zk, under(paths, 'rq', 'pending/evil'), 'x'); // pending/ has the queue's ACL: only admins and daemons delete
+  } finally {
+    zk.close();
+  }
+  assert.deepEqual(kinds(await check(['rq'], 1)), ['bad-name pending/evil'], 'anyone may look');
+  const refused = await run('zkjobq', ['check', ...conn(), 'rq', '--repair']);
+  assert.equal(refused.code, 77, refused.stderr);
+  assert.match(refused.stderr, /^zkjobq: not authorized to repair rq\/pending\/evil \(bad-name\)/);
+  assert.equal((await run('zkjobq', ['check', ...conn(), 'rq', '--repair'], as('root'))).code, 1);
+  assert.equal((await check(['rq'], 0)).found, 0, 'the admin repairs it');
+});
