@@ -1,7 +1,9 @@
 // Purge removes pending and finished jobs of a queue, never running ones.
 // A pending job is removed by first taking its claim ourselves, exactly as a
-// daemon would: if that fails, a daemon holds it (running); once it is ours,
-// no daemon can start it while its spec is deleted. Then the claim goes.
+// daemon would: if that fails, a daemon holds it (running), unless the node
+// in the claim's place is persistent, which is no claim and is deleted first
+// (stray-claims.ts); once it is ours, no daemon can start it while its spec
+// is deleted. Then the claim goes.
 import os from 'node:os';
 import type { Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
