@@ -27,12 +27,9 @@ export function examined(stat: Stat): Examined {
 
 /** What --repair will do; the repairs themselves are in repair.ts, each with its race argument. */
 export type Fix =
-  | { op: 'delete-tree'; path: string; onlyIfEmpty?: boolean }
+  | { op: 'delete-tree'; path: string; onlyIfEmpty?: boolean; /** say what the znode held, in the change */ show?: boolean }
   | { op: 'delete-examined'; path: string; was: Examined }
-  | { op: 'place-spec'; from: string; seq: number }
-  | { op: 'place-result'; from: string; seq: number }
   | { op: 'finish-cleanup'; seq: number }
-  | { op: 'rewrite-result'; seq: number }
   | { op: 'rewrite-config' }
   | { op: 'set-counter'; to: number; lower: boolean }
   | { op: 'create-parent'; path: string };

@@ -1,41 +1,27 @@
-// Which znode names zkjobs writes, exactly. Anything else found in a queue
-// was written by someone else (by hand, by a buggy tool, by a hostile
-// client with write access) and is a finding, never a job, claim or slot.
-//
-// A job name is its sequence number padded to ten digits (formatSeq); a
-// bucket name is the padded number of the first job it holds, a multiple of
-// BUCKET_SIZE; a slot name is a plain decimal below MAX_RUNNING_LIMIT.
-// "1" or "01" beside "0000000001" parse as the same number but are not
-// names zkjobs writes: they are aliases, and must not count as the job.
-import { formatSeq } from '../job-id.js';
-import { BUCKET_SIZE, bucketOf } from '../zk/paths.js';
+// Which znode names zkjobs writes, exactly (the predicates are the
+// protocol's: parseSeq, parseBucket, parseSeqInBucket). Anything else found
+// in a queue was written by someone else (by hand, by a buggy tool, by a
+// hostile client with write access) and is a finding, never a job, claim
+// or slot. What this file adds is telling the kinds of stranger apart for
+// the report: "1" or "01" beside "0000000001" is an alias of job 1, other
+// names are foreign.
+import { MAX_SEQ, formatSeq, parseSeq } from '../job-id.js';
+import { parseBucket } from '../zk/paths.js';
 import { MAX_RUNNING_LIMIT } from '../queue.js';
 
-/** The largest sequence number a ten-digit name can hold. */
-export const MAX_SEQ = 9_999_999_999;
+export { MAX_SEQ, formatSeq };
 
 /** The job number of a name exactly as zkjobs writes it, else null. */
-export function exactSeq(name: string): number | null {
-  if (!/^\d{10}$/.test(name)) return null;
-  return Number(name);
-}
+export const exactSeq = parseSeq;
+
+/** The first job number of a bucket named exactly as zkjobs names buckets, else null. */
+export const exactBucket = parseBucket;
 
 /** The number an all-digit name stands for when it is not written as zkjobs would ("1", "01", "00000000001"). */
 export function aliasSeq(name: string): number | null {
   if (!/^\d{1,15}$/.test(name) || exactSeq(name) !== null) return null;
   const seq = Number(name);
   return seq <= MAX_SEQ ? seq : null;
-}
-
-/** The first job number of a bucket named exactly as zkjobs names buckets, else null. */
-export function exactBucket(name: string): number | null {
-  const first = exactSeq(name);
-  return first !== null && first % BUCKET_SIZE === 0 ? first : null;
-}
-
-/** Is `seq` in the bucket named `bucket`? */
-export function inBucket(seq: number, bucket: string): boolean {
-  return bucketOf(seq) === bucket;
 }
 
 /** A run slot's number, for names zkjobs writes ("0" … "9999"), else null. */
@@ -54,5 +40,3 @@ export function classifyJobName(name: string): JobName {
   const alias = aliasSeq(name);
   return alias !== null ? { kind: 'alias', seq: alias } : { kind: 'foreign' };
 }
-
-export { formatSeq };

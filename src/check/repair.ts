@@ -2,10 +2,9 @@
 // makes each one safe against a live claimer is said where it is done:
 // job records under the job's claim (repair-jobs.ts, job-lock.ts), claims
 // and slots with a fenced delete (fenced-delete.ts), names zkjobs never
-// writes by plain deletion (nobody else uses them), the config and counter
-// by compare-and-set on the version read. Fixes run in an order that
-// never deletes what a later fix needs: jobs are put in place before the
-// buckets they came from are deleted.
+// writes by plain deletion (no zkjobs program reads or writes them), the
+// config and counter by compare-and-set on the version read. Fixes run in
+// an order that never deletes what a later fix needs.
 import type { ZkClient } from '../zk/client.js';
 import type { Paths } from '../zk/paths.js';
 import { retry } from '../zk/retry.js';
@@ -16,7 +15,8 @@ import { checkMaxRunning, type QueueConfig } from '../queue.js';
 import { strictConfig } from './walk-queue.js';
 import { deleteExamined, deleteTree } from './fenced-delete.js';
 import { withJobLock } from './job-lock.js';
-import { finishCleanup, placeResult, placeSpec, rewriteResult, type JobRepair } from './repair-jobs.js';
+import { describeCommand, parseJobSpec } from '../job-spec.js';
+import type { JobId } from '../job-id.js';
 import { judgeCounter, parseCounterText } from './counter.js';
 import { MAX_SEQ } from './names.js';
 import { MAX_LIST } from './bounded.js';
@@ -27,7 +27,7 @@ export interface RepairOptions {
   counterQuietMs: number;
 }
 
-const ORDER: Fix['op'][] = ['create-parent', 'rewrite-config', 'place-spec', 'place-result', 'rewrite-result', 'finish-cleanup', 'delete-examined', 'delete-tree', 'set-counter'];
+const ORDER: Fix['op'][] = ['create-parent', 'rewrite-config', 'finish-cleanup', 'delete-examined', 'delete-tree', 'set-counter'];
 
 export function repairOrder(findings: Finding[]): Finding[] {
   const rank = (f: Finding) => (f.fix ? ORDER.indexOf(f.fix.op) + (f.fix.op === 'delete-tree' && f.fix.onlyIfEmpty ? 0.5 : 0) : ORDER.length);
@@ -42,23 +42,14 @@ export async function repair(zk: ZkClient, paths: Paths, finding: Finding, optio
 async function apply(zk: ZkClient, paths: Paths, finding: Finding, options: RepairOptions): Promise<string> {
   const fix = finding.fix!;
   const queue = finding.queue;
-  const locked = async (seq: number, body: (r: JobRepair) => Promise<string>) => {
-    const r = { zk, paths, id: { queue, seq } };
-    return (await withJobLock(zk, paths, r.id, () => body(r))) ?? 'skipped: the job is claimed; its holder will finish it (run check again later)';
-  };
   switch (fix.op) {
-    case 'place-spec':
-      return locked(fix.seq, (r) => placeSpec(r, fix.from));
-    case 'place-result':
-      return locked(fix.seq, (r) => placeResult(r, fix.from));
     case 'finish-cleanup':
-      return locked(fix.seq, finishCleanup);
-    case 'rewrite-result':
-      return locked(fix.seq, rewriteResult);
+      return (await withJobLock(zk, paths, { queue, seq: fix.seq }, () => finishCleanup(zk, paths, { queue, seq: fix.seq })))
+        ?? 'skipped: the job is claimed; its holder will finish the cleanup';
     case 'delete-examined':
       return { deleted: 'deleted', gone: 'already gone', replaced: 'skipped: it was replaced meanwhile; run check again' }[await deleteExamined(zk, fix.path, fix.was)];
     case 'delete-tree':
-      return deleteStray(zk, fix.path, fix.onlyIfEmpty ?? false);
+      return deleteStray(zk, fix.path, fix.onlyIfEmpty ?? false, fix.show ?? false);
     case 'create-parent':
       return (await retry(async () => zk.createIfAbsent(fix.path, '', 'persistent', await aclForNew(zk, paths, queue)))) ? 'created' : 'already there';
     case 'rewrite-config':
@@ -68,11 +59,31 @@ async function apply(zk: ZkClient, paths: Paths, finding: Finding, options: Repa
   }
 }
 
-async function deleteStray(zk: ZkClient, path: string, onlyIfEmpty: boolean): Promise<string> {
-  const stat = await retry(() => zk.exists(path));
-  if (!stat) return 'already gone';
-  if (onlyIfEmpty && stat.numChildren > 0) return 'skipped: jobs are still in it';
-  return (await deleteTree(zk, path, MAX_LIST)) ? 'deleted' : 'skipped: too much under it to delete safely; remove it by hand';
+/**
+ * A result beside a pending spec: the result stands, delete the spec
+ * (complete.ts step 3), as the next claimer would. Done under the job's
+ * claim (job-lock.ts), so no daemon is starting or cleaning it meanwhile.
+ */
+async function finishCleanup(zk: ZkClient, paths: Paths, id: JobId): Promise<string> {
+  if (!(await retry(() => zk.exists(paths.result(id.queue, id.seq))))) return 'nothing to do: the result is gone';
+  return (await retry(() => zk.deleteIfExists(paths.pendingJob(id.queue, id.seq)))) ? 'deleted the pending spec' : 'already cleaned up';
+}
+
+async function deleteStray(zk: ZkClient, path: string, onlyIfEmpty: boolean, show: boolean): Promise<string> {
+  const node = await retry(() => zk.getOrNull(path));
+  if (!node) return 'already gone';
+  if (onlyIfEmpty && node.stat.numChildren > 0) return 'skipped: jobs are still in it';
+  if (!(await deleteTree(zk, path, MAX_LIST))) return 'skipped: too much under it to delete safely; remove it by hand';
+  return show ? `deleted; it held ${describeRecord(node.data)}` : 'deleted';
+}
+
+/** A spec's command, for the operator to submit again; else the first bytes. */
+function describeRecord(data: Buffer): string {
+  try {
+    return `the command: ${describeCommand(parseJobSpec(data))}`;
+  } catch {
+    return `no readable spec: ${JSON.stringify(data.subarray(0, 80).toString('latin1'))}`;
+  }
 }
 
 /**

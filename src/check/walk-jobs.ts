@@ -92,15 +92,21 @@ function badBucket(ctx: QueueContext, path: string, jobsInside: number): Finding
   return { queue: ctx.queue, kind: 'bad-name', znode: rel(ctx, path), job: null, problem, repair: 'delete it once the jobs in it are in their buckets', fix: { op: 'delete-tree', path, onlyIfEmpty: true } };
 }
 
+/**
+ * A ten-digit name outside its bucket is not at the path every reader
+ * builds for that job, so it is nobody's job (parseSeqInBucket): daemons
+ * never run it and list does not show it. Moving it into place would make
+ * a job of a record zkjobs never wrote, and could run a job a second time
+ * (one whose result was purged), so the repair deletes it and the report
+ * says what it held.
+ */
 function misplaced(ctx: QueueContext, area: Area, path: string, seq: number): Finding {
   const what = area === 'pending' ? 'spec' : 'result';
-  const repair = area === 'pending'
-    ? `move it to pending/${bucketOf(seq)}/${formatSeq(seq)} if the job has neither a spec there nor a result, else delete this copy`
-    : `move it to results/${bucketOf(seq)}/${formatSeq(seq)} unless the job has a result there or has never started, else delete this copy`;
   return {
     queue: ctx.queue, kind: 'misplaced', znode: rel(ctx, path), job: jobOf(ctx, seq),
-    problem: `a job ${what} outside its bucket ${bucketOf(seq)}: daemons never see it there`, repair,
-    fix: area === 'pending' ? { op: 'place-spec', from: path, seq } : { op: 'place-result', from: path, seq },
+    problem: `a job ${what} outside its bucket ${bucketOf(seq)}: not a job (zkjobs never writes there), never run or listed`,
+    repair: `delete it${area === 'pending' ? ' (the change line shows its command: submit it again with zkjobc if it is wanted)' : ''}`,
+    fix: { op: 'delete-tree', path, show: area === 'pending' },
   };
 }
 
@@ -163,8 +169,8 @@ async function examineResult(ctx: QueueContext, seq: number): Promise<Finding[]>
     return [{
       queue: ctx.queue, kind: 'result-unparseable', znode: rel(ctx, path), job: jobOf(ctx, seq),
       problem: `unreadable result: ${(err as Error).message}`,
-      repair: 'if the job never started (its spec is pending at attempt 0), delete the result so that it runs; else replace it with a failed result saying why',
-      fix: { op: 'rewrite-result', seq },
+      repair: `none: a result decides even unread (it may be a newer zkjobs's); the job shows as failed with this reason. 'zkjobq rm ${jobOf(ctx, seq)}' removes it, then submit again if wanted`,
+      fix: null,
     }];
   }
 }
