@@ -180,9 +180,12 @@ export class Daemon {
     this.pump();
   }
 
-  /** Count live nodes (the claim spread) and wake when one leaves: its claims died with it. */
+  /**
+   * Count live nodes (the claim spread) and wake when one leaves: its claims
+   * died with it. Re-armed each time it fires, busy or idle: peers come and go.
+   */
   private async watchPeers(): Promise<void> {
-    const nodes = await this.wakeups.armChildren(this.paths.nodes());
+    const nodes = await this.wakeups.armChildren(this.paths.nodes(), () => void this.watchPeers().catch((err) => this.retryLater('watching peers', err)));
     this.peers = Math.max(1, nodes.length);
     this.pump();
   }
@@ -214,6 +217,8 @@ export class Daemon {
     try {
       await this.jobs.catchUp();
       await this.limits.catchUp();
+      // Peers may have come and gone meanwhile; re-arms the watch if a failed re-arm left none.
+      await this.watchPeers();
       for (const queue of this.options.queues) await this.cancels.watch(queue);
     } catch (err) {
       this.retryLater('reconnection', err);

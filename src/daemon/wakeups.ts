@@ -2,21 +2,47 @@
 // queue and without being woken by every change to it (herd effect).
 //
 // Only a daemon with free slots and nothing to claim arms watches, and only
-// on what a new submission changes: the queue's sequence counter (its data
-// changes on every reservation, never on completions), plus the creation of
-// the first and last numbers reserved since it last looked, because a
-// submitter reserves its number before it creates the job. A busy daemon
-// arms none, so a steady stream of jobs fires no watch at all. A slow
-// timer backs the watches up against any event lost across a reconnection.
+// on what a new submission changes. A busy daemon arms none, so a steady
+// stream of jobs fires no watch at all. Per served queue:
+//  - the queue's sequence counter: its data changes on every reservation,
+//    never on completions. With the queue deleted there is no counter, and
+//    getData leaves no watch on a missing node, so then an exists watch
+//    waits for its creation (ensureQueue creates the counter last: the
+//    queue is complete when it fires);
+//  - when numbers were reserved since the daemon last looked, the creation
+//    of their jobs (a submitter reserves its number, then creates the job):
+//    a child watch on the bucket that holds the newest number, or, while
+//    that bucket does not exist, on pending/, which changes when it is made.
+//
+// Watches fire once and can't be taken back (the binding has no
+// removeWatches), so a watch is only armed where something will change: never
+// on a job's own path, which may already be gone for good (its watch would
+// never fire, and one per job piles up in the server and in the binding for
+// the daemon's lifetime). A bucket changes whenever one of its jobs is made
+// or finishes, and is reaped once empty (a deletion fires its watch too);
+// pending/ changes whenever a bucket is made or reaped. Each path is armed at
+// most once until it fires, so a daemon holds at most a handful of watches
+// per queue whatever it has run. A slow timer backs the watches up against
+// any event lost across a reconnection.
 import type { Paths } from '../zk/paths.js';
+import { bucketOf } from '../zk/paths.js';
 import type { ZkClient } from '../zk/client.js';
+import { NoNodeError } from '../zk/errors.js';
 import { retry } from '../zk/retry.js';
+import { parseSeq } from '../job-id.js';
 
 /** Safety net when idle: rescan this often even if no watch fired. */
 const IDLE_RESCAN_MS = 5_000;
 
+/** What an arming call read, and whether it left a watch in the server (a read of a missing node may not). */
+interface Armed<T> {
+  value: T;
+  watching: boolean;
+}
+
 export class Wakeups {
   private armed = new Set<string>();
+  /** Per queue, the counter when we last looked: numbers above it may have no job yet. */
   private lastCounter = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
 
@@ -48,31 +74,95 @@ export class Wakeups {
   }
 
   private async armQueue(queue: string): Promise<void> {
-    const counter = await this.armOnce(this.paths.counter(queue), (onChange) => this.zk.watchData(this.paths.counter(queue), onChange), () => this.zk.getOrNull(this.paths.counter(queue)));
-    const last = Number(counter?.data.toString('latin1') || 0);
-    const previous = this.lastCounter.get(queue) ?? last;
-    this.lastCounter.set(queue, last);
-    let landed = false;
-    for (const seq of new Set([previous + 1, last])) {
-      if (seq < 1 || seq > last) continue;
-      const path = this.paths.pendingJob(queue, seq);
-      landed = (await this.armOnce(path, (onChange) => this.zk.watchExists(path, onChange), () => this.zk.exists(path))) !== null || landed;
+    const last = await this.armCounter(queue);
+    if (last === null) {
+      this.lastCounter.delete(queue);
+      return;
     }
+    // First look (nothing known), or a counter gone back (the queue was
+    // re-created): every number up to the counter may be a job to come.
+    const known = this.lastCounter.get(queue) ?? 0;
+    const previous = known > last ? 0 : known;
+    this.lastCounter.set(queue, last);
+    if (last === previous) return;
     // A job submitted between our scan and these watches is already there:
     // look once more now rather than at the next rescan. The next arming
     // sees no new numbers, so this cannot repeat.
-    if (landed && last > previous) setImmediate(this.wake);
+    if (await this.armCreation(queue, previous + 1, last)) setImmediate(this.wake);
   }
 
-  /** Arm a watch unless one is armed on this path already (then just read). */
-  private async armOnce<T>(path: string, watch: (onChange: () => void) => Promise<T>, read: () => Promise<T>): Promise<T> {
+  /** Watch the counter for the next reservation (or for its creation); its value, null without one. */
+  private async armCounter(queue: string): Promise<number | null> {
+    const path = this.paths.counter(queue);
+    const node = await this.armOnce(path, async (onChange) => {
+      const data = await this.zk.watchData(path, onChange);
+      if (data) return { value: data, watching: true };
+      // getData left no watch on the missing counter; exists does, and fires at its creation.
+      const stat = await this.zk.watchExists(path, onChange);
+      return { value: stat && (await this.zk.getOrNull(path)), watching: true };
+    }, () => this.zk.getOrNull(path));
+    if (!node) return null;
+    const last = Number(node.data.toString('latin1') || 0);
+    // A counter that is not a number is not ours to interpret (it is
+    // reported elsewhere): the counter watch and the rescan still wake us.
+    return Number.isSafeInteger(last) && last >= 0 ? last : null;
+  }
+
+  /**
+   * Arrange to be woken when a job numbered from..to is created: watch the
+   * buckets of both ends (one, nearly always). True when one is there already.
+   */
+  private async armCreation(queue: string, from: number, to: number): Promise<boolean> {
+    let landed = false;
+    for (const bucket of new Set([bucketOf(to), bucketOf(from)])) {
+      const path = this.paths.pendingBucket(queue, bucket);
+      const names = await this.armOnce(path, (onChange) => this.watchChildren(path, onChange), () => this.childrenOrNull(path));
+      if (names) {
+        landed ||= names.map(parseSeq).some((seq) => seq !== null && seq >= from && seq <= to);
+        continue;
+      }
+      // No bucket yet: it is made just before its first job.
+      const pending = this.paths.pending(queue);
+      const buckets = await this.armOnce(pending, (onChange) => this.watchChildren(pending, onChange), () => this.childrenOrNull(pending));
+      landed ||= buckets?.includes(bucket) ?? false;
+    }
+    return landed;
+  }
+
+  /** Children and a child watch, or null and no watch when the node is missing. */
+  private async watchChildren(path: string, onChange: () => void): Promise<Armed<string[] | null>> {
+    try {
+      return { value: await this.zk.watchChildren(path, onChange), watching: true };
+    } catch (err) {
+      if (err instanceof NoNodeError) return { value: null, watching: false };
+      throw err;
+    }
+  }
+
+  private async childrenOrNull(path: string): Promise<string[] | null> {
+    try {
+      return await this.zk.children(path);
+    } catch (err) {
+      if (err instanceof NoNodeError) return null;
+      throw err;
+    }
+  }
+
+  /**
+   * Arm a watch unless one is armed on this path already (then just read).
+   * A path stays marked armed only while the server holds a watch for it:
+   * marked but unwatched, it would never be armed again.
+   */
+  private async armOnce<T>(path: string, watch: (onChange: () => void) => Promise<Armed<T>>, read: () => Promise<T>): Promise<T> {
     if (this.armed.has(path)) return retry(read);
     this.armed.add(path);
     try {
-      return await retry(() => watch(() => {
+      const { value, watching } = await retry(() => watch(() => {
         this.armed.delete(path);
         this.wake();
       }));
+      if (!watching) this.armed.delete(path);
+      return value;
     } catch (err) {
       this.armed.delete(path);
       throw err;
@@ -81,18 +171,22 @@ export class Wakeups {
 
   /** Wake when `path` is deleted (or at once if it is gone already); armed once until it fires. */
   async armDeletion(path: string): Promise<void> {
-    const stat = await this.armOnce(path, (onChange) => this.zk.watchExists(path, onChange), () => this.zk.exists(path));
+    const stat = await this.armOnce(path, async (onChange) => ({ value: await this.zk.watchExists(path, onChange), watching: true }), () => this.zk.exists(path));
     if (!stat) setImmediate(this.wake);
   }
 
-  /** List children, arming a child watch unless one is armed already (re-armed only after it fired). */
-  async armChildren(path: string): Promise<string[]> {
+  /**
+   * List children, arming a child watch unless one is armed already
+   * (re-armed only after it fired). `onChange` (default: wake) is called
+   * when it fires, for an owner that must re-read the list.
+   */
+  async armChildren(path: string, onChange: () => void = this.wake): Promise<string[]> {
     if (this.armed.has(path)) return retry(() => this.zk.childrenOrEmpty(path));
     this.armed.add(path);
     try {
       return await retry(() => this.zk.watchChildren(path, () => {
         this.armed.delete(path);
-        this.wake();
+        onChange();
       }));
     } catch (err) {
       this.armed.delete(path);
