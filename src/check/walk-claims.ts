@@ -74,7 +74,7 @@ export async function examineClaim(ctx: QueueContext, seq: number): Promise<Find
     const byDaemon = ctx.daemons.has(was.ephemeralOwner);
     return [{
       queue: ctx.queue, kind, znode: rel(ctx, path), job: jobOf(ctx, seq), problem,
-      repair: byDaemon ? 'none: a daemon holds it; it goes when that run ends' : 'delete it (only this very znode, see fenced-delete.ts)',
+      repair: byDaemon ? 'none: a daemon holds it; it goes when that run ends' : 'delete it, if it is still the very znode examined',
       fix: byDaemon ? null : { op: 'delete-examined', path, was },
       transient: transient ? { recheck: () => recheckSame(ctx, seq, kind, was.czxid), seenAt: Date.now() } : undefined,
     }];

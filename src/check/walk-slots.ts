@@ -40,7 +40,7 @@ export async function examineSlot(ctx: QueueContext, k: number): Promise<Finding
   const byDaemon = ctx.daemons.has(was.ephemeralOwner);
   const finding = (kind: FindingKind, problem: string, transient: boolean): Finding[] => [{
     queue: ctx.queue, kind, znode: rel(ctx, path), job: null, problem,
-    repair: byDaemon ? 'none: the daemon holding it gives it back when its job ends' : 'delete it (only this very znode, see fenced-delete.ts)',
+    repair: byDaemon ? 'none: the daemon holding it gives it back when its job ends' : 'delete it, if it is still the very znode examined',
     fix: byDaemon ? null : { op: 'delete-examined', path, was },
     transient: transient ? { recheck: () => recheckSlot(ctx, k, kind, was.czxid), seenAt: Date.now() } : undefined,
   }];
