@@ -12,9 +12,18 @@ TEST_FILES = $(shell find dist/test -name '*.test.js' | sort)
 
 all: build
 
-node_modules/.installed: package.json package-lock.json patches/zookeeper+7.3.0.patch
+node_modules/.installed: package.json package-lock.json patches/zookeeper+7.3.0.patch | .openssl-ok
 	$(NPM) ci --no-audit --no-fund
 	@touch $@
+
+# The zookeeper binding's C client is built with TLS, which needs OpenSSL's
+# headers and libssl at install (its build stops without them).
+.PHONY: .openssl-ok
+.openssl-ok:
+	@if [ ! -f /usr/include/openssl/ssl.h ]; then \
+	  echo "make: installing Debian's libssl-dev (TLS to ZooKeeper)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libssl-dev >/dev/null; \
+	fi
 
 # ZooKeeper from Debian, unless one is named by ZOOKEEPER_HOME or ZOOKEEPER_CLASSPATH.
 .PHONY: .zookeeper-ok
@@ -29,6 +38,8 @@ node_modules/.installed: package.json package-lock.json patches/zookeeper+7.3.0.
 	@command -v systemd-analyze >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq systemd >/dev/null 2>&1 || true
 	@# ip and tc make the real network partition of the fencing test.
 	@{ command -v ip && command -v tc; } >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq iproute2 >/dev/null
+	@# The TLS test makes its certificates with openssl (keytool comes with the JRE).
+	@command -v openssl >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssl >/dev/null 2>&1 || true
 	@# python3 stands in for systemd's notify socket in the Type=notify test.
 	@command -v python3 >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-minimal >/dev/null 2>&1 || true
 
