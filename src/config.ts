@@ -1,7 +1,8 @@
 // zkjobd's configuration file (/etc/zkjobs/zkjobd.conf): which keys exist,
 // what their values may be, and how they become the daemon's settings.
-// Command-line flags override the file; the client tools read zk, root and
-// connect_timeout from it too (flags, then ZKJOBS_* variables, then the file).
+// Command-line flags override the file; the client tools read zk, root,
+// connect_timeout, zk_auth_file and zk_tls_* from it too (flags, then ZKJOBS_*
+// variables, then the file).
 import { existsSync, readFileSync } from 'node:fs';
 import { checkName, checkQueueName } from './job-id.js';
 import { parseDuration } from './duration.js';
@@ -14,7 +15,7 @@ export const DEFAULT_CONFIG_FILE = '/etc/zkjobs/zkjobd.conf';
 
 /** Keys of the global part, each named after the zkjobd flag it sets (underscores for dashes). */
 export const GLOBAL_KEYS = [
-  'zk', 'root', 'connect_timeout', 'zk_auth_file', 'session_timeout', 'node_id', 'slots', 'queues', 'stop_grace', 'kill_grace',
+  'zk', 'root', 'connect_timeout', 'zk_auth_file', 'zk_tls_ca', 'zk_tls_cert', 'zk_tls_key', 'session_timeout', 'node_id', 'slots', 'queues', 'stop_grace', 'kill_grace',
   'log_level', 'log_format', 'spool_dir', 'spool_max', 'http_bind', 'http_token_file',
   'smtp_host', 'smtp_port', 'smtp_tls', 'smtp_user', 'smtp_password_file', 'smtp_from',
   'allow_shell', 'wrapper', 'run_as', 'mail_to', 'retention', 'job_user',
@@ -169,12 +170,22 @@ function oneOf(key: string, value: string, choices: string[]): string {
   return value;
 }
 
+export interface ClientDefaults {
+  zk?: string;
+  root?: string;
+  connectTimeout?: number;
+  zkAuthFile?: string;
+  zkTlsCa?: string;
+  zkTlsCert?: string;
+  zkTlsKey?: string;
+}
+
 /**
  * What the client tools take from the configuration file: the connection.
  * A file the user may not read is skipped (it is the daemon's); a broken one
  * is an error, as it would be for the daemon.
  */
-export function clientDefaults(env = process.env): { zk?: string; root?: string; connectTimeout?: number; zkAuthFile?: string } {
+export function clientDefaults(env = process.env): ClientDefaults {
   const file = env.ZKJOBS_CONFIG ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : null);
   if (!file) return {};
   let text: string;
@@ -185,5 +196,14 @@ export function clientDefaults(env = process.env): { zk?: string; root?: string;
     throw new DataError(`cannot read ${file}: ${(err as Error).message}`);
   }
   const { flags } = interpret(splitConfig(text, file));
-  return { zk: flags.zk as string | undefined, root: flags.root as string | undefined, connectTimeout: flags['connect-timeout'] as number | undefined, zkAuthFile: flags['zk-auth-file'] as string | undefined };
+  const flag = (name: string) => flags[name] as string | undefined;
+  return {
+    zk: flag('zk'),
+    root: flag('root'),
+    connectTimeout: flags['connect-timeout'] as number | undefined,
+    zkAuthFile: flag('zk-auth-file'),
+    zkTlsCa: flag('zk-tls-ca'),
+    zkTlsCert: flag('zk-tls-cert'),
+    zkTlsKey: flag('zk-tls-key'),
+  };
 }

@@ -10,15 +10,16 @@ import { ZkClient } from '../zk/client.js';
 import { Paths } from '../zk/paths.js';
 import { ZkError, NoAuthError } from '../zk/errors.js';
 import { clientDefaults } from '../config.js';
+import { zkTlsFrom, type ZkTlsArgs } from '../zk-tls.js';
 
-export interface ConnectionArgs {
+export interface ConnectionArgs extends ZkTlsArgs {
   zk: string;
   root: string;
   'connect-timeout': number;
   'zk-auth-file'?: string;
 }
 
-/** The --zk, --root and --connect-timeout options, with their environment defaults. */
+/** The connection options (--zk, --root, --connect-timeout, --zk-auth-file, --zk-tls-*), with their environment defaults. */
 export function withConnectionOptions<T>(y: Argv<T>): Argv<T & ConnectionArgs> {
   // Flags win over ZKJOBS_* variables, which win over the configuration file.
   const file = clientDefaults();
@@ -42,6 +43,21 @@ export function withConnectionOptions<T>(y: Argv<T>): Argv<T & ConnectionArgs> {
       type: 'string',
       describe: 'file holding USER:PASSWORD, the ZooKeeper digest identity to act as (env ZKJOBS_ZK_AUTH holds it directly)',
       default: file.zkAuthFile,
+    })
+    .option('zk-tls-ca', {
+      type: 'string',
+      describe: "TLS to ZooKeeper: PEM file of the CA that signed the servers' certificates (env ZKJOBS_ZK_TLS_CA)",
+      default: process.env.ZKJOBS_ZK_TLS_CA || file.zkTlsCa,
+    })
+    .option('zk-tls-cert', {
+      type: 'string',
+      describe: "TLS to ZooKeeper: PEM file of this client's certificate (env ZKJOBS_ZK_TLS_CERT)",
+      default: process.env.ZKJOBS_ZK_TLS_CERT || file.zkTlsCert,
+    })
+    .option('zk-tls-key', {
+      type: 'string',
+      describe: "TLS to ZooKeeper: PEM file of that certificate's unencrypted key (env ZKJOBS_ZK_TLS_KEY)",
+      default: process.env.ZKJOBS_ZK_TLS_KEY || file.zkTlsKey,
     }) as Argv<T & ConnectionArgs>;
 }
 
@@ -65,7 +81,7 @@ export interface Session {
 /** Run one command's body with a ZooKeeper session that is always closed afterwards. */
 export async function withSession<R>(args: ConnectionArgs, body: (s: Session) => Promise<R>): Promise<R> {
   if (!args.root.startsWith('/')) throw new UsageError(`--root must be an absolute znode path, got '${args.root}'`);
-  const zk = await ZkClient.connect({ connect: args.zk, connectTimeoutMs: args['connect-timeout'], auth: zkAuth(args) });
+  const zk = await ZkClient.connect({ connect: args.zk, connectTimeoutMs: args['connect-timeout'], auth: zkAuth(args), tls: zkTlsFrom(args) });
   try {
     return await body({ zk, paths: new Paths(args.root) });
   } finally {

@@ -4,6 +4,7 @@
 // configuration file; a bad file is rejected and the old settings stay.
 import type { Argv } from 'yargs';
 import { runProgram, zkAuth } from './program.js';
+import { zkTlsFrom } from '../zk-tls.js';
 import { Daemon, type DaemonOptions } from '../daemon/daemon.js';
 import { createLogger, type LogFormat, type Logger } from '../log.js';
 import { checkName, checkQueueName } from '../job-id.js';
@@ -45,6 +46,7 @@ async function runDaemon(args: DaemonArgs, config: DaemonConfig | null): Promise
     spoolMaxBytes: parseSize(args['spool-max'], '--spool-max'),
     http: httpFromFlags(args),
     zkAuth: zkAuth(args),
+    zkTls: zkTlsFrom(args),
     queueLimits: config?.queueLimits ?? new Map(),
   };
   // Everything above is what a start checks before connecting (secret files included).

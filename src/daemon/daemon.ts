@@ -14,7 +14,7 @@
 //  - expired: every claim is gone. Running jobs are killed, nothing is
 //    recorded for them, and a new session re-registers and goes on.
 import type { Logger } from '../log.js';
-import { ZkClient } from '../zk/client.js';
+import { ZkClient, type ZkTlsFiles } from '../zk/client.js';
 import { Paths } from '../zk/paths.js';
 import { QueueClaimer, type ClaimedJob } from '../claim.js';
 import { ensureQueue } from '../queue.js';
@@ -59,6 +59,8 @@ export interface DaemonOptions {
   http: HttpOptions | null;
   /** USER:PASSWORD digest identity for ZooKeeper, if any. */
   zkAuth?: string;
+  /** TLS to ZooKeeper with this client certificate; none: plain TCP. */
+  zkTls?: ZkTlsFiles;
   /** max_running set by this node's [queue] sections, written to the queues' config znodes (null: none). */
   queueLimits: ReadonlyMap<string, number | null>;
 }
@@ -103,7 +105,7 @@ export class Daemon {
       this.log.warn('killing jobs left running by a previous zkjobd of this node', { node: o.nodeId, groups: orphans.join(',') });
       killGroups(orphans);
     }
-    this.zk = await ZkClient.connect({ connect: o.zk, sessionTimeoutMs: o.sessionTimeoutMs, connectTimeoutMs: 15_000, renew: true, auth: o.zkAuth });
+    this.zk = await ZkClient.connect({ connect: o.zk, sessionTimeoutMs: o.sessionTimeoutMs, connectTimeoutMs: 15_000, renew: true, auth: o.zkAuth, tls: o.zkTls });
     this.wakeups = new Wakeups(this.zk, this.paths, () => this.pump());
     this.findings = new Findings(this.log, o.nodeId);
     this.configs = new QueueConfigs(this.zk, this.paths, () => this.pump(), this.findings.report);

@@ -47,7 +47,22 @@ export interface ZkClientOptions {
   renew?: boolean;
   /** digest credentials "user:password" added to every session. */
   auth?: string;
+  /** TLS with a client certificate (PEM files, checked by src/zk-tls.ts); none: plain TCP. */
+  tls?: ZkTlsFiles;
 }
+
+/** What the patched binding's `ssl` option takes (patches/zookeeper+7.3.0.patch). */
+export interface ZkTlsFiles {
+  /** CA certificate(s) the server's certificate must chain to; nothing else is trusted. */
+  ca: string;
+  /** This client's certificate (chain); its subject is its x509 identity in ACLs. */
+  cert: string;
+  /** The certificate's private key, unencrypted. */
+  key: string;
+}
+
+/** The binding's return codes worth naming when no session comes up. */
+const CONNECT_FAILURES: Record<number, string> = { [-15]: 'TLS handshake failed', [-4]: 'connection refused or closed', [-7]: 'no answer' };
 
 type Callback = (rc: number, error: string, ...result: unknown[]) => void;
 type WatchCallback = (type: number, state: number, path: string) => void;
@@ -134,7 +149,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     return this.handle?.client_password ?? '';
   }
 
-  private constructor(private readonly options: Required<Omit<ZkClientOptions, 'auth'>> & { auth?: string }) {
+  private constructor(private readonly options: Required<Omit<ZkClientOptions, 'auth' | 'tls'>> & Pick<ZkClientOptions, 'auth' | 'tls'>) {
     super();
   }
 
@@ -160,12 +175,16 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       host_order_deterministic: false,
       data_as_buffer: true,
       response_counter_limit: RESPONSE_COUNTER_LIMIT,
+      ssl: this.options.tls,
     });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
+        // last_error (patched binding): why the handle's last attempt failed.
+        const code = handle.native.last_error as number;
+        const why = code === -4 && !this.options.tls ? `${CONNECT_FAILURES[code]}; a TLS port needs zk_tls_ca, zk_tls_cert and zk_tls_key` : CONNECT_FAILURES[code];
         handle.removeAllListeners();
         handle.close();
-        reject(new UnavailableError(`cannot connect to ZooKeeper at ${this.options.connect} within ${this.options.connectTimeoutMs} ms`));
+        reject(new UnavailableError(`cannot connect to ZooKeeper at ${this.options.connect} within ${this.options.connectTimeoutMs} ms${why ? ` (${why})` : ''}`));
       }, this.options.connectTimeoutMs);
       handle.once('connect', () => {
         clearTimeout(timer);
