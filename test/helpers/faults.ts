@@ -13,7 +13,7 @@
 // own connect string, so the helpers need nothing else.
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
-import { ZkClient, type ZkClientOptions } from '../../src/zk/client.js';
+import { ZkClient, type ZkClientOptions, type ZkTlsFiles } from '../../src/zk/client.js';
 import { ZkProxy } from './zk-proxy.js';
 
 export type ClientOptions = Omit<ZkClientOptions, 'connect'>;
@@ -21,12 +21,15 @@ export type ClientOptions = Omit<ZkClientOptions, 'connect'>;
 /** The servers' connect string of each client made here (the proxy's is not the server's). */
 const upstreamOf = new WeakMap<ZkClient, string>();
 const proxyOfClient = new WeakMap<ZkClient, ZkProxy>();
+/** The TLS files of a client made with them: the second handle of expireSession needs them too. */
+const tlsOfClient = new WeakMap<ZkClient, ZkTlsFiles>();
 const openProxies = new Set<ZkProxy>();
 
 /** A client straight to the servers, which expireSession knows how to reach. */
 export async function connectClient(connect: string, options: ClientOptions = {}): Promise<ZkClient> {
   const zk = await ZkClient.connect({ connectTimeoutMs: 10_000, ...options, connect });
   upstreamOf.set(zk, connect);
+  if (options.tls) tlsOfClient.set(zk, options.tls);
   return zk;
 }
 
@@ -91,7 +94,7 @@ export async function expireSession(client: ZkClient, timeoutMs = 30_000): Promi
     // close (it reconnects at once when the server drops it for us); then
     // the close ends nothing and we try again, as kazoo's harness does.
     for (;;) {
-      await takeOverAndClose(connect, id, password, client.negotiatedTimeoutMs || 10_000);
+      await takeOverAndClose(connect, id, password, client.negotiatedTimeoutMs || 10_000, tlsOfClient.get(client));
       const seen = await settlesWithin(expired, Math.min(5_000, Math.max(0, deadline - Date.now())));
       if (seen) return;
       if (Date.now() > deadline) throw new Error(`faults: session ${id} did not expire within ${timeoutMs} ms`);
@@ -102,8 +105,8 @@ export async function expireSession(client: ZkClient, timeoutMs = 30_000): Promi
 }
 
 /** Open a handle on session id, wait until it is connected (or told the session is gone), close it. */
-async function takeOverAndClose(connect: string, id: string, password: string, timeoutMs: number): Promise<void> {
-  const handle = new Binding({ connect, timeout: timeoutMs, client_id: id, client_password: password, debug_level: 0 });
+async function takeOverAndClose(connect: string, id: string, password: string, timeoutMs: number, tls?: ZkTlsFiles): Promise<void> {
+  const handle = new Binding({ connect, timeout: timeoutMs, client_id: id, client_password: password, debug_level: 0, ssl: tls });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`faults: could not open session ${id} at ${connect}`)), 10_000);
     const done = () => {

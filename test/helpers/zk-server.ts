@@ -21,6 +21,8 @@ export interface ZkMember {
   readonly port: number;
   /** The address it serves clients on: 127.0.0.1 unless the test chose another. */
   readonly host: string;
+  /** TLS client port on `host` (client certificate required), or null without TLS. */
+  readonly securePort: number | null;
   /** The member's directory: zoo.cfg, data/, zookeeper.log, zookeeper.pid. */
   readonly dir: string;
   /** (Re)start on the same port and data. A standalone server resolves once it serves; an ensemble member once it listens (its quorum may need the others). */
@@ -42,6 +44,8 @@ export interface ZkMember {
 export interface ZkCluster {
   /** "host1:p1,host2:p2,…" for ZooKeeper clients. */
   readonly connectString: string;
+  /** The same for the TLS ports; throws for a cluster started without TLS. */
+  readonly secureConnectString: string;
   readonly members: ZkMember[];
   /** The member whose mode is leader, or null (standalone servers are never leader). */
   leader(): Promise<ZkMember | null>;
@@ -139,6 +143,7 @@ class Member implements ZkMember {
     readonly dir: string,
     private readonly startArgs: string[],
     readonly host = '127.0.0.1',
+    readonly securePort: number | null = null,
   ) {}
 
   async start(): Promise<void> {
@@ -207,6 +212,11 @@ class Cluster implements ZkCluster {
     return this.members.map((m) => `${m.host}:${m.port}`).join(',');
   }
 
+  get secureConnectString(): string {
+    if (this.members.some((m) => m.securePort === null)) throw new Error('zk-server helper: this cluster was started without TLS');
+    return this.members.map((m) => `${m.host}:${m.securePort}`).join(',');
+  }
+
   async leader(): Promise<ZkMember | null> {
     // In parallel: a frozen member costs one timeout, not one per member.
     const modes = await Promise.all(this.members.map((m) => m.mode()));
@@ -247,15 +257,23 @@ export async function cleanup(): Promise<void> {
 export interface StandaloneOptions {
   /** The IPv4 address to serve clients on (an address of this host). Default 127.0.0.1. */
   host?: string;
+  /**
+   * Also serve TLS on a free port, requiring a client certificate: a
+   * directory with keystore.p12, truststore.p12 and password (see
+   * tls-certs.ts and scripts/zk-server --tls).
+   */
+  tls?: string;
 }
 
-/** A fresh standalone server: new temp dir, free port. */
+/** A fresh standalone server: new temp dir, free port (and a free TLS port with `tls`). */
 export async function startStandalone(options: StandaloneOptions = {}): Promise<ZkCluster> {
   const base = mkdtempSync(path.join(os.tmpdir(), 'zkjobs-zk-'));
   // Another process can take the free port before the JVM binds it (test
   // files run in parallel): then try another port.
   for (let attempt = 1; ; attempt++) {
-    const cluster = new Cluster([new Member(0, await freePort(), path.join(base, 'zk0'), [], options.host)], base);
+    const securePort = options.tls ? await freePort() : null;
+    const tlsArgs = options.tls ? ['--tls', options.tls, String(securePort)] : [];
+    const cluster = new Cluster([new Member(0, await freePort(), path.join(base, 'zk0'), tlsArgs, options.host, securePort)], base);
     try {
       await cluster.members[0].start();
       return cluster;
