@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startStandalone, waitFor, type ZkCluster } from '../helpers/zk-server.js';
 import { makeTlsMaterial, tlsFlags, type TlsMaterial } from '../helpers/tls-certs.js';
-import { freshRoot, ok, run, startDaemon, type DaemonProcess } from '../helpers/cli.js';
+import { DaemonProcess, freshRoot, ok, run } from '../helpers/cli.js';
 import { connectClient, expireSession } from '../helpers/faults.js';
 import { PERM, type ZkClient } from '../../src/zk/client.js';
 import { NoAuthError } from '../../src/zk/errors.js';
@@ -42,9 +42,13 @@ after(async () => {
 const serverLog = () => readFileSync(path.join(zk.members[0].dir, 'zookeeper.log'), 'utf8');
 
 async function tlsDaemon(root: string, nodeId: string, extra: string[] = []): Promise<DaemonProcess> {
-  const d = await startDaemon({ zk: zk.secureConnectString, root, nodeId, args: [...tlsFlags(tls.client(`zkjobd-${nodeId}`)), ...extra] });
+  const d = new DaemonProcess({ zk: zk.secureConnectString, root, nodeId, args: [...tlsFlags(tls.client(`zkjobd-${nodeId}`)), ...extra] });
   daemons.push(d);
-  return d;
+  try {
+    return await d.started(60_000);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${d.log}`);
+  }
 }
 
 function submitWait(root: string, files = tls.client('submitter'), argv = ['sh', '-c', 'exit 7']) {
@@ -134,7 +138,35 @@ test('session expiry over TLS: a renewed session is TLS again and works', async 
   assert.equal((await client.get(`/renewed-${process.pid}`)).data.toString(), 'ok');
 });
 
-// The C client ran its TLS handshake in a select() loop on Node's event loop
+test('zkjobd over TLS survives its session expiring and the server restarting, and runs the next job', async () => {
+  const root = freshRoot();
+  const d = await tlsDaemon(root, 'tls2', ['--session-timeout', '2s']);
+  assert.equal((await submitWait(root)).code, 7);
+
+  // Frozen past its session timeout: the server expires the session; once
+  // thawed the daemon hears so over TLS and opens a new TLS session.
+  const registered = await ok('zkjobq', ['nodes', '--zk', zk.secureConnectString, '--root', root, ...tlsFlags(tls.client('operator'))]);
+  assert.match(registered, /^tls2\s/m);
+  d.signal('SIGSTOP');
+  await waitFor('the frozen daemon to leave the node list', async () => !/^tls2\s/m.test(await ok('zkjobq', ['nodes', '--zk', zk.secureConnectString, '--root', root, ...tlsFlags(tls.client('operator'))])), 30_000, 250);
+  d.signal('SIGCONT');
+  await d.waitForLog(/session expired/, 30_000);
+  await waitFor('tls2 to register again', async () => /^tls2\s/m.test(await ok('zkjobq', ['nodes', '--zk', zk.secureConnectString, '--root', root, ...tlsFlags(tls.client('operator'))])), 30_000, 250);
+  assert.equal((await submitWait(root, tls.client('submitter'), ['sh', '-c', 'exit 8'])).code, 8, 'the daemon runs jobs after a new TLS session');
+
+  // The server restarts (same data): the daemon reconnects over TLS, to its
+  // session or, if that expired meanwhile, to a new one.
+  const before = d.log.length;
+  await zk.members[0].stop();
+  await d.waitForLog(/ZooKeeper connection lost/, 30_000);
+  await zk.members[0].start();
+  await waitFor('the daemon to be back', () => /connection back, same session|ZooKeeper session expired/.test(d.log.slice(before)), 60_000, 100);
+  const r = await submitWait(root, tls.client('submitter'), ['sh', '-c', 'exit 9']);
+  assert.equal(r.code, 9, `the next job runs after the restart: ${r.stderr}`);
+  assert.match(await ok('zkjobc', ['status', '--zk', zk.secureConnectString, '--root', root, ...tlsFlags(tls.client('submitter')), r.stdout.trim()]), /on tls2/);
+});
+
+// Last, as it freezes the server. The C client ran its TLS handshake in a select() loop on Node's event loop
 // thread until the server answered: a server that accepts the TCP connection
 // and then stays silent (a frozen JVM) stopped every timer of the process,
 // the daemon's fencing timer included. The patched binding takes one
@@ -163,32 +195,4 @@ test('connecting over TLS to a frozen server never stalls the event loop', async
   }
   assert.ok(maxGap < 1_000, `longest event-loop stall while connecting: ${maxGap} ms`);
   await zk.waitReady();
-});
-
-test('zkjobd over TLS survives its session expiring and the server restarting, and runs the next job', async () => {
-  const root = freshRoot();
-  const d = await tlsDaemon(root, 'tls2', ['--session-timeout', '2s']);
-  assert.equal((await submitWait(root)).code, 7);
-
-  // Frozen past its session timeout: the server expires the session; once
-  // thawed the daemon hears so over TLS and opens a new TLS session.
-  const registered = await ok('zkjobq', ['nodes', '--zk', zk.secureConnectString, '--root', root, ...tlsFlags(tls.client('operator'))]);
-  assert.match(registered, /^tls2\s/m);
-  d.signal('SIGSTOP');
-  await waitFor('the frozen daemon to leave the node list', async () => !/^tls2\s/m.test(await ok('zkjobq', ['nodes', '--zk', zk.secureConnectString, '--root', root, ...tlsFlags(tls.client('operator'))])), 30_000, 250);
-  d.signal('SIGCONT');
-  await d.waitForLog(/session expired/, 30_000);
-  await waitFor('tls2 to register again', async () => /^tls2\s/m.test(await ok('zkjobq', ['nodes', '--zk', zk.secureConnectString, '--root', root, ...tlsFlags(tls.client('operator'))])), 30_000, 250);
-  assert.equal((await submitWait(root, tls.client('submitter'), ['sh', '-c', 'exit 8'])).code, 8, 'the daemon runs jobs after a new TLS session');
-
-  // The server restarts (same data): the daemon reconnects over TLS, to its
-  // session or, if that expired meanwhile, to a new one.
-  const before = d.log.length;
-  await zk.members[0].stop();
-  await d.waitForLog(/ZooKeeper connection lost/, 30_000);
-  await zk.members[0].start();
-  await waitFor('the daemon to be back', () => /connection back, same session|ZooKeeper session expired/.test(d.log.slice(before)), 60_000, 100);
-  const r = await submitWait(root, tls.client('submitter'), ['sh', '-c', 'exit 9']);
-  assert.equal(r.code, 9, `the next job runs after the restart: ${r.stderr}`);
-  assert.match(await ok('zkjobc', ['status', '--zk', zk.secureConnectString, '--root', root, ...tlsFlags(tls.client('submitter')), r.stdout.trim()]), /on tls2/);
 });
