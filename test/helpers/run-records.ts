@@ -55,3 +55,34 @@ export function readMarks(file: string): Mark[] {
       return { kind, job, node, pid: Number(pid), ns: BigInt(ns), extra: extra.join(' ').trim() };
     });
 }
+
+/**
+ * The daemon log lines that say a run's claim was lost, one per lost run:
+ * killed by the fence (disconnected too long, or the session expired), or
+ * finished but its spooled result dropped because the session expired.
+ * Only these make a re-run legitimate (a job runs twice only after a lost
+ * session or a killed daemon). Not "claim lost before publishing": that is
+ * what a run says whose claim was never its own, the bug itself. Coupled
+ * to the wording in src/daemon/job-table.ts on purpose: a change there must
+ * come here too, or re-runs will look unexplained.
+ */
+const LOST_RUN = /killing job: claim lost|result discarded: the session expired/;
+
+/**
+ * Jobs that ran more often than lost claims explain, as "job: N runs, M
+ * lost claims": each run after the first needs a daemon to have logged the
+ * loss of that job's claim. For tests without killed daemons.
+ */
+export function unexplainedReruns(events: RunEvent[], daemonLogs: string[]): string[] {
+  const lost = new Map<string, number>();
+  for (const line of daemonLogs.join('\n').split('\n')) {
+    const job = / job=(\S+)/.exec(line)?.[1];
+    if (job && LOST_RUN.test(line)) lost.set(job, (lost.get(job) ?? 0) + 1);
+  }
+  const found: string[] = [];
+  for (const [job, runs] of startsPerJob(events)) {
+    const losses = lost.get(job) ?? 0;
+    if (runs - 1 > losses) found.push(`${job}: ${runs} runs, ${losses} lost claims`);
+  }
+  return found;
+}
