@@ -47,9 +47,26 @@ export interface Trap {
   sprung: Promise<Request>;
 }
 
+export interface Hold {
+  /** Resolves with the request once it is being held. */
+  held: Promise<Request>;
+  /** Forward the held request and everything the client sent after it, in order. */
+  release(): void;
+}
+
+/** A trap's internals: how a link springs it. */
+interface ArmedTrap {
+  match: (request: Request) => boolean;
+  lose: Trap['lose'] | 'hold';
+  spring: (r: Request) => void;
+  /** For a hold: the link that holds, told to let go. */
+  onRelease?: () => void;
+  released?: boolean;
+}
+
 export class ZkProxy {
   private readonly links = new Set<Link>();
-  private readonly traps: Array<Trap & { spring: (r: Request) => void }> = [];
+  private readonly traps: ArmedTrap[] = [];
   private refusing = false;
   /** The connect string's chroot suffix, kept for clients of the proxy. */
   private chroot = '';
@@ -104,9 +121,29 @@ export class ZkProxy {
   trap(match: (request: Request) => boolean, lose: Trap['lose']): Trap {
     let spring!: (r: Request) => void;
     const sprung = new Promise<Request>((resolve) => (spring = resolve));
-    const trap = { match, lose, sprung, spring };
+    this.traps.push({ match, lose, spring });
+    return { match, lose, sprung };
+  }
+
+  /**
+   * Hold the first request that matches, and everything after it on that
+   * connection, until release(): the client has decided and sent, the
+   * server has not seen it yet, and the test acts in between (a peer's move
+   * between our read and our write). The connection stays up meanwhile;
+   * hold for less than the session timeout's 2/3, or the client gives up on it.
+   */
+  hold(match: (request: Request) => boolean): Hold {
+    let spring!: (r: Request) => void;
+    const held = new Promise<Request>((resolve) => (spring = resolve));
+    const trap: ArmedTrap = { match, lose: 'hold', spring };
     this.traps.push(trap);
-    return trap;
+    const release = () => {
+      trap.released = true;
+      const i = this.traps.indexOf(trap);
+      if (i >= 0) this.traps.splice(i, 1);
+      trap.onRelease?.();
+    };
+    return { held, release };
   }
 
   async close(): Promise<void> {
@@ -125,7 +162,7 @@ export class ZkProxy {
   }
 
   /** Called by a link for each client request: the first matching trap, taken off the list. */
-  takeTrap(request: Request): (Trap & { spring: (r: Request) => void }) | undefined {
+  takeTrap(request: Request): ArmedTrap | undefined {
     const i = this.traps.findIndex((t) => t.match(request));
     return i < 0 ? undefined : this.traps.splice(i, 1)[0];
   }
@@ -137,6 +174,8 @@ class Link {
   private readonly closeHandlers: Array<() => void> = [];
   /** xid of a request whose reply must be lost, and the trap to spring then. */
   private doomed: { xid: number; request: Request; spring: (r: Request) => void } | null = null;
+  /** Client frames held back by a hold, in order; null when not holding. */
+  private heldFrames: Buffer[] | null = null;
 
   constructor(
     private readonly client: net.Socket,
@@ -170,9 +209,19 @@ class Link {
   }
 
   private fromClient(frame: Buffer): void {
+    if (this.heldFrames) {
+      this.heldFrames.push(frame);
+      return;
+    }
     const request = parseRequest(frame);
     const trap = request && this.proxy.takeTrap(request);
     if (!trap || !request) return this.forward(this.server, frame);
+    if (trap.lose === 'hold') {
+      this.heldFrames = [frame];
+      trap.onRelease = () => this.letGo();
+      trap.spring(request);
+      return;
+    }
     if (trap.lose === 'request') {
       this.destroy();
       trap.spring(request);
@@ -180,6 +229,12 @@ class Link {
     }
     this.doomed = { xid: frame.readInt32BE(4), request, spring: trap.spring };
     this.forward(this.server, frame);
+  }
+
+  private letGo(): void {
+    const frames = this.heldFrames ?? [];
+    this.heldFrames = null;
+    for (const frame of frames) this.forward(this.server, frame);
   }
 
   private fromServer(frame: Buffer): void {

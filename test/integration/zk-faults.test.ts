@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { ConnectionLossError } from '../../src/zk/errors.js';
+import { ConnectionLossError, NodeExistsError } from '../../src/zk/errors.js';
 import { ZkClient } from '../../src/zk/client.js';
 import { closeProxies, connectClient, connectThroughProxy, expireSession, loseConnection } from '../helpers/faults.js';
 import { OP } from '../helpers/zk-proxy.js';
@@ -110,4 +110,17 @@ test('a trapped request: the server never saw the create', async () => {
   // Other requests pass untouched, before and after.
   await zk.create('/lost-request', 'y');
   assert.equal(String((await zk.get('/lost-request')).data), 'y');
+});
+
+test('a held request reaches the server only when released, after what the test did meanwhile', async () => {
+  const { zk, proxy } = await connectThroughProxy(cluster.connectString);
+  keep(zk);
+  const hold = proxy.hold((r) => r.op === OP.create && r.path === '/held');
+  const create = zk.create('/held', 'late');
+  await hold.held;
+  await observer.create('/held', 'first');
+  hold.release();
+  await assert.rejects(create, NodeExistsError, 'the peer got there first');
+  assert.equal(String((await zk.get('/held')).data), 'first');
+  assert.equal(zk.state, 'connected');
 });
