@@ -1,0 +1,93 @@
+// claim.ts's crash branches, driven in process against a real ZooKeeper
+// with clients standing for daemons. Each test makes its branch happen on
+// purpose (a held request, a crashed claimer) and fails if the branch's
+// guard is taken out:
+//  - claim after completion: a peer finished the job, or it was removed,
+//    between our listing and our claim create (step 3);
+//  - a result with the spec still pending: a claimer crashed between
+//    publishing and cleanup; the next claimer only cleans up (step 4);
+//  - a claim create whose reply was lost is still ours (step 2).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatSeq } from '../../src/job-id.js';
+import { createResult, publishResult } from '../../src/complete.js';
+import { removePending } from '../../src/purge.js';
+import { isCreateOf, protocolWorld, succeeded } from '../helpers/protocol.js';
+import { waitFor } from '../helpers/zk-server.js';
+
+const world = protocolWorld();
+
+test('claim after completion: a peer ran and finished the job between our listing and our claim', async () => {
+  const q = await world.queue();
+  const [observer, b] = [await world.client(), await world.client()];
+  const id = await q.submit(observer);
+  const { zk: a, proxy } = await world.proxied();
+
+  // a has listed the queue and sent its claim create; the server has not seen it yet.
+  const hold = proxy.hold(isCreateOf(`/claims/${formatSeq(id.seq)}`));
+  const aClaims = q.claimer(a, 'a').claimNext();
+  await hold.held;
+  const job = await q.claimer(b, 'b').claimNext();
+  assert.equal(job?.id.seq, id.seq, 'b took the job');
+  assert.equal(await publishResult(b, q.paths, id, succeeded(job!, 'b')), 'published');
+  hold.release(); // a's create now succeeds: b's claim is gone
+
+  assert.equal(await aClaims, null, 'a does not run a job that has ended');
+  assert.deepEqual(await q.znodes(observer, id), { spec: false, claim: false, result: true }, 'a dropped its claim');
+  assert.equal((await q.result(observer, id))?.node, 'b');
+});
+
+test('claim after completion: the job was removed between our listing and our claim', async () => {
+  // No result to fall back on here: only the re-read of the spec (step 3)
+  // stands between a's claim and running a job that no longer exists.
+  const q = await world.queue();
+  const [observer, operator] = [await world.client(), await world.client()];
+  const id = await q.submit(observer);
+  const { zk: a, proxy } = await world.proxied();
+
+  const hold = proxy.hold(isCreateOf(`/claims/${formatSeq(id.seq)}`));
+  const aClaims = q.claimer(a, 'a').claimNext();
+  await hold.held;
+  assert.equal(await removePending(operator, q.paths, id), 'removed');
+  hold.release();
+
+  assert.equal(await aClaims, null, 'a does not run a removed job');
+  assert.deepEqual(await q.znodes(observer, id), { spec: false, claim: false, result: false });
+});
+
+test('a result with the spec still pending: the next claimer finishes the cleanup and never runs the job', async () => {
+  const q = await world.queue();
+  const observer = await world.client();
+  const id = await q.submit(observer);
+  const crashed = await world.client();
+  const job = await q.claimer(crashed, 'c').claimNext();
+  assert.equal(job?.id.seq, id.seq);
+  const version = (await observer.exists(q.paths.pendingJob(id.queue, id.seq)))!.version;
+  // complete.ts step 2 done, then the daemon dies before step 3: its claim
+  // goes with its session, its result and the spec stay.
+  assert.equal(await createResult(crashed, q.paths, id, succeeded(job!, 'c')), true);
+  crashed.close();
+  await waitFor('the crashed claimer\'s session to end', async () => !(await q.znodes(observer, id)).claim);
+  assert.deepEqual(await q.znodes(observer, id), { spec: true, claim: false, result: true });
+
+  const a = await world.client();
+  assert.equal(await q.claimer(a, 'a').claimNext(), null, 'the job is not run again');
+  assert.deepEqual(await q.znodes(observer, id), { spec: false, claim: false, result: true }, 'the cleanup is finished');
+  assert.equal((await q.result(observer, id))?.node, 'c', 'the crashed claimer\'s result stands');
+  assert.equal(version, 1, 'attempt 1 was the crashed claimer\'s: nobody bumped it since');
+});
+
+test('a claim create whose reply was lost is ours, and the job is claimed once', async () => {
+  const q = await world.queue();
+  const observer = await world.client();
+  const id = await q.submit(observer);
+  const { zk: a, proxy } = await world.proxied();
+  const trap = proxy.trap(isCreateOf(`/claims/${formatSeq(id.seq)}`), 'reply');
+
+  const job = await q.claimer(a, 'a').claimNext();
+  await trap.sprung;
+  assert.equal(job?.id.seq, id.seq, 'the retried create recognised its own claim');
+  assert.equal(job?.attempt, 1);
+  assert.equal((await observer.exists(q.paths.claim(id.queue, id.seq)))?.ephemeralOwner, a.sessionId);
+  assert.equal(await q.claimer(await world.client(), 'b').claimNext(), null, 'nobody else can claim it');
+});
