@@ -104,6 +104,17 @@ export async function expireSession(client: ZkClient, timeoutMs = 30_000): Promi
   }
 }
 
+/**
+ * End client's session in the server without waiting for the client to hear
+ * of it: for a client cut off from the server (proxy refusing), which learns
+ * of the expiry only when it reconnects, as in a partition.
+ */
+export async function endSessionInServer(client: ZkClient): Promise<void> {
+  const connect = upstreamOf.get(client);
+  if (!connect) throw new Error('faults: this client was not made by connectClient or connectThroughProxy');
+  await takeOverAndClose(connect, client.sessionId, client.sessionPassword, client.negotiatedTimeoutMs || 10_000);
+}
+
 /** Open a handle on session id, wait until it is connected (or told the session is gone), close it. */
 async function takeOverAndClose(connect: string, id: string, password: string, timeoutMs: number, tls?: ZkTlsFiles): Promise<void> {
   const handle = new Binding({ connect, timeout: timeoutMs, client_id: id, client_password: password, debug_level: 0, ssl: tls });
