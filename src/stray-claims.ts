@@ -18,7 +18,7 @@ import type { Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
 import { isEphemeral } from './zk/ephemeral.js';
 import { retry } from './zk/retry.js';
-import { formatSeq, parseSeq, type JobId } from './job-id.js';
+import { formatSeq, isSeqName, parseSeq, type JobId } from './job-id.js';
 import type { FindingSink } from './finding.js';
 
 /** Delete the claim of `id` if it is a persistent node; true when it was one. */
@@ -53,6 +53,8 @@ export class StrayClaims {
    * looks at. Removes from `claimed` the strays found and deleted.
    */
   async sweep(claimed: Set<string>, head: readonly number[]): Promise<void> {
+    // A name that is not a job's blocks nothing (picks look up exact names): say so once, leave it.
+    for (const name of claimed) if (!isSeqName(name)) this.report({ path: `${this.paths.claims(this.queue)}/${name}`, problem: 'not a claim name', action: 'ignored' });
     for (const name of this.live) if (!claimed.has(name)) this.live.delete(name);
     const blocking = new Set(head.map(formatSeq).filter((name) => claimed.has(name)));
     const suspects = [...blocking].filter((name) => this.blocking.has(name) && !this.live.has(name));

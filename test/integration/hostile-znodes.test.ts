@@ -67,6 +67,9 @@ test('alias names beside a job (1, 01) never run it again: one run, attempt 1, e
     const spec = (await q.zk.get(q.paths.pendingJob('default', seq))).data;
     const bucket = q.paths.pendingBucket('default', bucketOf(seq));
     const aliases = [await createIn(q.zk, bucket, String(seq), spec), await createIn(q.zk, bucket, `0${seq}`, spec)];
+    // An alias claim blocks nothing, and is only reported.
+    const aliasClaim = `${q.paths.claims('default')}/${seq}`;
+    await q.zk.create(aliasClaim, 'x', 'persistent');
     await ok('zkjobq', ['resume', ...q.conn, 'default']);
     // Two more jobs make the daemon list the head bucket again: findings must not be logged again.
     const more = [await submitRecorded(q, record), await submitRecorded(q, record)];
@@ -77,7 +80,7 @@ test('alias names beside a job (1, 01) never run it again: one run, attempt 1, e
     const job = jobs.find((j) => j.id === id)!;
     assert.equal(job.state, 'succeeded');
     assert.equal(job.result?.attempt, 1, 'no attempts counted by aliases');
-    for (const alias of aliases) assert.equal(findingLines(q.daemon, alias).length, 1, `${alias} logged once:\n${q.daemon.log}`);
+    for (const alias of [...aliases, aliasClaim]) assert.equal(findingLines(q.daemon, alias).length, 1, `${alias} logged once:\n${q.daemon.log}`);
     const listed = JSON.parse(`[${(await ok('zkjobq', ['list', ...q.conn, '--json'])).trim().split('\n').join(',')}]`) as { id: string }[];
     assert.deepEqual(listed.map((j) => j.id).sort(), [id, ...more].sort(), 'aliases are not listed as jobs');
   } finally {
