@@ -9,7 +9,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startStandalone, waitFor, type ZkCluster } from '../helpers/zk-server.js';
+import { freePort, startStandalone, waitFor, type ZkCluster } from '../helpers/zk-server.js';
+import net from 'node:net';
 import { makeTlsMaterial, tlsFlags, type TlsMaterial } from '../helpers/tls-certs.js';
 import { DaemonProcess, freshRoot, ok, run } from '../helpers/cli.js';
 import { connectClient, expireSession } from '../helpers/faults.js';
@@ -112,6 +113,27 @@ test('bad TLS files or flags are refused before connecting, with one line', asyn
   }
   const d = await run('zkjobd', ['--check-config', '--zk', zk.secureConnectString, ...tlsFlags({ ...good, key: other.key })]);
   assert.equal(d.code, 65, `zkjobd checks the files at --check-config: ${d.stderr}`);
+});
+
+// Every node holds a certificate of the fleet's CA; none of them may pose as
+// a ZooKeeper server. Client certificates say extendedKeyUsage=clientAuth,
+// and the client requires a server certificate (OpenSSL's ssl_server
+// purpose). The impostor is openssl s_server with a node's certificate.
+test("a node's client certificate cannot pose as a ZooKeeper server", async () => {
+  const node = tls.client('zkjobd-impostor');
+  const port = await freePort();
+  const impostor = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', node.cert, '-key', node.key, '-quiet'], { stdio: 'ignore' });
+  try {
+    await waitFor('the impostor to listen', () => new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => socket.end(() => resolve(true)));
+      socket.on('error', () => resolve(false));
+    }), 10_000, 100);
+    const r = await run('zkjobq', ['list', '--zk', `127.0.0.1:${port}`, '--connect-timeout', '3000', ...tlsFlags(tls.client('operator'))]);
+    assert.equal(r.code, 69, r.stderr);
+    assert.match(r.stderr, /^zkjobq: cannot connect to ZooKeeper at \S+ within 3000 ms \(TLS handshake failed\)\n$/);
+  } finally {
+    impostor.kill();
+  }
 });
 
 test('the certificate is an x509 identity in ZooKeeper ACLs', async () => {
