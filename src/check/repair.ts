@@ -27,7 +27,8 @@ export interface RepairOptions {
   counterQuietMs: number;
 }
 
-const ORDER: Fix['op'][] = ['create-parent', 'rewrite-config', 'finish-cleanup', 'delete-examined', 'delete-tree', 'set-counter'];
+// A stranger's claim goes before the cleanup of its job: the cleanup takes the job's claim.
+const ORDER: Fix['op'][] = ['create-parent', 'rewrite-config', 'delete-examined', 'finish-cleanup', 'delete-tree', 'set-counter'];
 
 export function repairOrder(findings: Finding[]): Finding[] {
   const rank = (f: Finding) => (f.fix ? ORDER.indexOf(f.fix.op) + (f.fix.op === 'delete-tree' && f.fix.onlyIfEmpty ? 0.5 : 0) : ORDER.length);

@@ -79,6 +79,7 @@ test('hostile job records are found, repaired, and every job still runs exactly 
       [`claims/${formatSeq(seqOf(strangerHeld))}`, encodeJson({ node: 'stranger', since: 'x' }), 'ephemeral'],
       [`claims/${formatSeq(empty)}`, encodeJson({ node: 'stranger', since: 'x' }), 'ephemeral'],
       [`pending/0000000000/${formatSeq(seqOf(finished))}`, spec],
+      [`claims/${formatSeq(seqOf(finished))}`, encodeJson({ node: 'stranger', since: 'x' }), 'ephemeral'],
       [`results/0000000000/${formatSeq(seqOf(neverStarted))}`, '{garbage'],
       [`cancels/${formatSeq(seqOf(finished))}`, '{}'],
     ];
@@ -93,6 +94,7 @@ test('hostile job records are found, repaired, and every job still runs exactly 
       `cancel-stale cancels/${job(seqOf(finished))}`,
       `claim-not-daemon claims/${job(seqOf(strangerHeld))}`,
       `claim-persistent claims/${job(seqOf(blocked))}`,
+      `claim-with-result claims/${job(seqOf(finished))}`,
       `claim-without-spec claims/${job(empty)}`,
       'counter-behind seq',
       `misplaced pending/0000010000/${job(a)}`, `misplaced pending/0000010000/${job(misplaced)}`,

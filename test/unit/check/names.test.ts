@@ -43,11 +43,11 @@ test('a config is salvaged to safe values: unreadable means paused, a bad limit 
   assert.deepEqual(salvageConfig(Buffer.from('{"maxRunning":-3}')), { paused: true, maxRunning: null });
 });
 
-test('cleanups and fenced deletes before plain deletes, buckets after what was in them, the counter last', () => {
+test('fenced deletes before the cleanups that need the claim, plain deletes after, buckets after what was in them, the counter last', () => {
   const f = (fix: Finding['fix']): Finding => ({ queue: 'q', kind: 'bad-name', znode: '', job: null, problem: '', repair: '', fix });
   const order = repairOrder([
     f({ op: 'set-counter', to: 1, lower: false }), f({ op: 'delete-tree', path: '/b', onlyIfEmpty: true }), f(null),
-    f({ op: 'delete-tree', path: '/a' }), f({ op: 'finish-cleanup', seq: 1 }),
+    f({ op: 'delete-tree', path: '/a' }), f({ op: 'finish-cleanup', seq: 1 }), f({ op: 'delete-examined', path: '/c', was: { czxid: 1, version: 0, ephemeralOwner: '0' } }),
   ]).map((x) => x.fix!.op + (x.fix!.op === 'delete-tree' && x.fix!.onlyIfEmpty ? '-if-empty' : ''));
-  assert.deepEqual(order, ['finish-cleanup', 'delete-tree', 'delete-tree-if-empty', 'set-counter']);
+  assert.deepEqual(order, ['delete-examined', 'finish-cleanup', 'delete-tree', 'delete-tree-if-empty', 'set-counter']);
 });
