@@ -15,6 +15,7 @@ import { encodeJobSpec } from './job-spec.js';
 import { DataError } from './errors.js';
 import { checkArgv, parseJobSpec, type JobSpec } from './job-spec.js';
 import type { JobId } from './job-id.js';
+import type { SpecSigner } from './submitter-key.js';
 import { decodeJsonObject, stringArray } from './record.js';
 
 /** Submissions in flight at once. */
@@ -33,7 +34,7 @@ export function parseBatchLine(line: string, submitter: string): JobSpec {
     return { argv, ...base };
   }
   const fields = decodeJsonObject(Buffer.from(trimmed), 'line', 512 * 1024);
-  if ('submittedAt' in fields || 'submitter' in fields) throw new DataError('line may not set submittedAt or submitter');
+  if ('submittedAt' in fields || 'submitter' in fields || 'signature' in fields) throw new DataError('line may not set submittedAt, submitter or signature');
   return parseJobSpec(Buffer.from(JSON.stringify({ ...fields, ...base })));
 }
 
@@ -44,6 +45,7 @@ export async function submitBatch(
   lines: AsyncIterable<string>,
   onSubmitted: (id: JobId) => void,
   submitter: string,
+  sign?: SpecSigner,
 ): Promise<number> {
   const inFlight: Promise<JobId>[] = [];
   const numbers = new NumberBlocks(zk, paths, queue);
@@ -63,8 +65,9 @@ export async function submitBatch(
       } catch (err) {
         throw new DataError(`line ${lineNo}: ${(err as Error).message}; nothing from this line on was submitted`);
       }
-      const data = encodeJobSpec(spec);
+      const unsigned = encodeJobSpec(spec); // checked before it takes a number
       const id = { queue, seq: await numbers.next() };
+      const data = sign ? encodeJobSpec(sign(id, spec)) : unsigned;
       const submission = createJobSpec(zk, paths, id, data).then(() => id);
       submission.catch(() => undefined); // awaited in order below
       inFlight.push(submission);

@@ -4,6 +4,7 @@
 import { DataError } from './errors.js';
 import { checkJobEnv } from './refused-env.js';
 import { decodeJsonObject, encodeJson, intField, optionalString, rejectUnknownFields, stringArray, stringField, type Fields } from './record.js';
+import { signatureField, type Signature } from './signature.js';
 
 export interface JobSpec {
   /** Program and arguments of the first (or only) stage, run without a shell. */
@@ -30,15 +31,17 @@ export interface JobSpec {
   submittedAt: string;
   /** Optional human name. */
   name?: string;
-  /** "user@host" of the submitter. */
+  /** "user@host" of the submitter, as the submitter says: a label, not a proof. */
   submitter?: string;
+  /** The submitter's Ed25519 signature over this spec and its job id: the proof (signature.ts). */
+  signature?: Signature;
 }
 
 /** Largest spec accepted, well under ZooKeeper's 1 MB jute.maxbuffer. */
 export const MAX_SPEC_BYTES = 512 * 1024;
 /** Largest standard input a job may carry (it travels inside the spec). */
 export const MAX_STDIN_BYTES = 256 * 1024;
-const FIELDS = ['argv', 'pipeline', 'shell', 'env', 'cwd', 'stdin', 'timeoutMs', 'retries', 'retryDelayMs', 'mailTo', 'submittedAt', 'name', 'submitter'] as const;
+const FIELDS = ['argv', 'pipeline', 'shell', 'env', 'cwd', 'stdin', 'timeoutMs', 'retries', 'retryDelayMs', 'mailTo', 'submittedAt', 'name', 'submitter', 'signature'] as const;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function checkArgv(argv: readonly string[]): void {
@@ -79,6 +82,8 @@ export function parseJobSpec(data: Buffer): JobSpec {
     spec[key] = value;
   }
   if (fields.env !== undefined) spec.env = envField(fields, what);
+  const signature = signatureField(fields, what);
+  if (signature) spec.signature = signature;
   checkSpec(spec);
   return spec;
 }

@@ -27,11 +27,14 @@ import type { ZkClient } from './zk/client.js';
 import { encodeJobSpec, type JobSpec } from './job-spec.js';
 import { checkQueueName, formatJobId, MAX_SEQ, type JobId } from './job-id.js';
 import { noSuchQueue } from './queue.js';
+import type { SpecSigner } from './submitter-key.js';
 
-export async function submitJob(zk: ZkClient, paths: Paths, queue: string, spec: JobSpec): Promise<JobId> {
+export async function submitJob(zk: ZkClient, paths: Paths, queue: string, spec: JobSpec, sign?: SpecSigner): Promise<JobId> {
   checkQueueName(queue);
-  const data = encodeJobSpec(spec);
+  const unsigned = encodeJobSpec(spec); // a bad or oversized spec takes no number
   const seq = await reserveSequences(zk, paths, queue, 1);
+  // Signed only now: the job number is part of what is signed.
+  const data = sign ? encodeJobSpec(sign({ queue, seq }, spec)) : unsigned;
   await createJobSpec(zk, paths, { queue, seq }, data);
   return { queue, seq };
 }

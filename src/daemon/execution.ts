@@ -10,6 +10,7 @@ import type { QueuePolicy } from './queue-policy.js';
 import { resolveIdentity, type Identity } from './identity.js';
 import { decideRunAs, type RunAsDecision } from './run-as.js';
 import { cleanEnvironment } from './clean-env.js';
+import { verifySubmitter } from '../authorized-submitters.js';
 
 /** Thrown when policy forbids a job: it fails with this reason, without running. */
 export class RefusedJob extends Error {}
@@ -38,7 +39,7 @@ export function jobEnvironment(job: ClaimedJob, nodeId: string): Record<string, 
 export function runRequestFor(job: ClaimedJob, policy: QueuePolicy, nodeId: string, killGraceMs: number, daemonUid = process.getuid?.() ?? -1): RunRequest {
   const spec = job.spec!;
   if (spec.shell !== undefined && !policy.allowShell) throw new RefusedJob('shell jobs are not allowed on this queue');
-  const identity = identityFor(decideRunAs({ policy, daemonUid }));
+  const identity = identityFor(decideRunAs({ policy, daemonUid, submitter: provenSubmitter(job, policy) }));
   const fixed = jobEnvironment(job, nodeId);
   const own = Object.fromEntries(Object.entries(spec.env ?? {}).filter(([name]) => !(name in fixed)));
   const base = { ...cleanEnvironment(process.env, identity === null), ...(identity ? { USER: identity.user, LOGNAME: identity.user, HOME: identity.home } : {}) };
@@ -50,6 +51,18 @@ export function runRequestFor(job: ClaimedJob, policy: QueuePolicy, nodeId: stri
   return request;
 }
 
+/**
+ * With an authorized_submitters file, only a job signed by a listed key runs,
+ * and it runs as that key's user; without one, signatures are not looked at.
+ * Checked before anything else about the job is trusted.
+ */
+function provenSubmitter(job: ClaimedJob, policy: QueuePolicy): string | undefined {
+  if (!policy.submitters) return undefined;
+  const verdict = verifySubmitter(job.specData, job.id, policy.submitters);
+  if ('refused' in verdict) throw new RefusedJob(verdict.refused);
+  return verdict.user;
+}
+
 /** The uid and gid the decision names; null: the daemon's own. Refuses rather than fall back to root. */
 function identityFor(decision: RunAsDecision): Identity | null {
   if (decision.kind === 'daemon') return null;
@@ -59,9 +72,11 @@ function identityFor(decision: RunAsDecision): Identity | null {
     identity = resolveIdentity(decision.runAs);
   } catch (err) {
     if (decision.kind === 'run_as') throw new RefusedJob((err as Error).message);
+    if (decision.kind === 'submitter') throw new RefusedJob(`the signing key maps to '${user}', which is not an account on this node`);
     throw new RefusedJob(`no run_as for this queue and the job account '${user}' does not exist (useradd --system ${user}, or set run_as); jobs never fall back to root`);
   }
   if (decision.kind === 'job_user' && identity.uid === 0) throw new RefusedJob(`the job account '${user}' is root; only run_as = root runs jobs as root`);
+  if (decision.kind === 'submitter' && identity.uid === 0) throw new RefusedJob(`the signing key maps to root ('${user}'); jobs run as root only on queues with run_as = root`);
   return identity;
 }
 

@@ -3,6 +3,8 @@
 // daemon asks for a queue's policy each time it starts a job, so a reload
 // (SIGHUP) takes effect for the next job without touching running ones.
 
+import type { AuthorizedSubmitters } from '../authorized-submitters.js';
+
 /** The account a root daemon runs jobs as when their queue sets no run_as; `make install` creates it. */
 export const DEFAULT_JOB_USER = 'zkjobs';
 
@@ -27,6 +29,11 @@ export interface QueuePolicy {
   mailTo: string | null;
   /** Keep a finished job's spooled output this long. Default 7 days. */
   retentionMs: number;
+  /**
+   * Keys whose signed jobs run here, each as its user (authorized_submitters).
+   * Default null: no file, jobs are not checked for a signature (run-as.ts).
+   */
+  submitters: AuthorizedSubmitters | null;
 }
 
 export const DEFAULT_POLICY: QueuePolicy = {
@@ -36,6 +43,7 @@ export const DEFAULT_POLICY: QueuePolicy = {
   jobUser: DEFAULT_JOB_USER,
   mailTo: null,
   retentionMs: 7 * 24 * 3_600_000,
+  submitters: null,
 };
 
 export type PolicySource = (queue: string) => QueuePolicy;

@@ -33,7 +33,10 @@ export async function reportQueues(zk: ZkClient, paths: Paths, queues: readonly 
   for (const queue of queues) {
     const policy = policies(queue);
     const decision = decideRunAs({ policy, daemonUid });
-    const fields = { node: nodeId, queue, submitters: await submitters(zk, paths, queue), runAs: describeRunAs(decision, daemonUser), shell: policy.allowShell ? 'allowed' : 'refused' };
+    const fields = {
+      node: nodeId, queue, submitters: await submitters(zk, paths, queue), runAs: describeRunAs(decision, daemonUser), shell: policy.allowShell ? 'allowed' : 'refused',
+      signedBy: policy.submitters ? `only jobs signed by one of the ${policy.submitters.users.size} keys of ${policy.submitters.file}, each as its account unless run_as is set` : 'not checked (no authorized_submitters file): anyone who can write the queue in ZooKeeper runs jobs as the account above',
+    };
     if (decision.kind === 'daemon') {
       log.info('queue access', fields);
       continue;

@@ -14,6 +14,8 @@ export interface RunAsInput {
   policy: QueuePolicy;
   /** The daemon's own uid (process.getuid()). */
   daemonUid: number;
+  /** The local user of the key that signed the job, verified (authorized-submitters.ts). */
+  submitter?: string;
 }
 
 export type RunAsDecision =
@@ -22,11 +24,19 @@ export type RunAsDecision =
   /** The queue's run_as, as written (root only when written so). */
   | { kind: 'run_as'; runAs: RunAs }
   /** A root daemon's default: the unprivileged job account, never root. */
-  | { kind: 'job_user'; runAs: RunAs };
+  | { kind: 'job_user'; runAs: RunAs }
+  /** The proven submitter's account (never root: that takes run_as = root). */
+  | { kind: 'submitter'; runAs: RunAs };
 
-export function decideRunAs({ policy, daemonUid }: RunAsInput): RunAsDecision {
+/**
+ * The queue's run_as wins (a queue of a service account); else a verified
+ * submitter runs as their own account, as Slurm runs a job as its munge-proven
+ * owner; else a root daemon's job account.
+ */
+export function decideRunAs({ policy, daemonUid, submitter }: RunAsInput): RunAsDecision {
   if (policy.runAs) return { kind: 'run_as', runAs: policy.runAs };
   if (daemonUid !== 0) return { kind: 'daemon' };
+  if (submitter !== undefined) return { kind: 'submitter', runAs: { user: submitter } };
   return { kind: 'job_user', runAs: { user: policy.jobUser } };
 }
 
@@ -34,5 +44,6 @@ export function decideRunAs({ policy, daemonUid }: RunAsInput): RunAsDecision {
 export function describeRunAs(decision: RunAsDecision, daemonUser: string): string {
   if (decision.kind === 'daemon') return `${daemonUser} (the daemon's own user; it is not root)`;
   const who = decision.runAs.group ? `${decision.runAs.user}:${decision.runAs.group}` : decision.runAs.user;
+  if (decision.kind === 'submitter') return 'the account each signing key maps to in authorized_submitters';
   return decision.kind === 'run_as' ? `${who} (run_as)` : `${who} (the job account: no run_as, and root only by run_as = root)`;
 }

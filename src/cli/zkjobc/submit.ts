@@ -15,6 +15,7 @@ import { exitStatusOf } from './status.js';
 import { MAX_STDIN_BYTES, type JobSpec } from '../../job-spec.js';
 import { splitPipeline } from '../../pipeline-args.js';
 import { parseDuration } from '../../duration.js';
+import { loadSubmitterKey, specSigner, type SpecSigner } from '../../submitter-key.js';
 
 interface SubmitArgs extends ConnectionArgs {
   queue: string;
@@ -30,6 +31,7 @@ interface SubmitArgs extends ConnectionArgs {
   'retry-delay'?: string;
   'mail-to'?: string;
   'pipe-token': string;
+  key?: string;
   command?: string[];
   '--'?: string[];
 }
@@ -50,6 +52,7 @@ function options(y: Argv): Argv<SubmitArgs> {
     .option('mail-to', { type: 'string', describe: "mail a report to ADDR if the job fails" })
     .option('pipe-token', { type: 'string', default: '|', describe: "the argument that separates pipeline stages" })
     .option('batch', { type: 'string', describe: 'submit one job per line of FILE (- for stdin): a JSON argv array or a JSON spec object' })
+    .option('key', { type: 'string', default: process.env.ZKJOBS_KEY, describe: 'sign jobs with this private key (env ZKJOBS_KEY; default ~/.config/zkjobs/id_ed25519 when it exists, see zkjobc keygen)' })
     .positional('command', { type: 'string', array: true }) as unknown as Argv<SubmitArgs>;
 }
 
@@ -61,8 +64,9 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
     const words = [...(args.command ?? []), ...(args['--'] ?? [])].map(String);
     if (args.batch !== undefined) return submitBatchFrom(args, words);
     const spec = buildSpec(args, words);
+    const sign = signerFor(args);
     await withSession(args, async ({ zk, paths }) => {
-      const id = await submitJob(zk, paths, args.queue, spec);
+      const id = await submitJob(zk, paths, args.queue, spec, sign);
       out(formatJobId(id));
       if (args.wait) process.exitCode = exitStatusOf(await waitForResult(zk, paths, id));
     });
@@ -115,6 +119,12 @@ function readStdinOption(source: string): string {
   return data.toString('base64');
 }
 
+/** Sign with the user's key when there is one: daemons with an authorized_submitters file run only signed jobs. */
+function signerFor(args: SubmitArgs): SpecSigner | undefined {
+  const key = loadSubmitterKey(args.key || undefined);
+  return key ? specSigner(key) : undefined;
+}
+
 function submitter(): string {
   return `${os.userInfo().username}@${os.hostname()}`;
 }
@@ -126,11 +136,12 @@ async function submitBatchFrom(args: SubmitArgs, words: string[]): Promise<void>
   const fromStdin = args.batch === '-' || args.batch === '';
   if (!fromStdin) await access(args.batch!, constants.R_OK).catch((err: Error) => Promise.reject(new DataError(`cannot read ${args.batch}: ${err.message}`)));
   const input = fromStdin ? process.stdin : createReadStream(args.batch!);
+  const sign = signerFor(args);
   await withSession(args, async ({ zk, paths }) => {
     const lines = readline.createInterface({ input, crlfDelay: Infinity });
     const ids = new LineBuffer();
     try {
-      await submitBatch(zk, paths, args.queue, lines, (id) => ids.push(formatJobId(id)), submitter());
+      await submitBatch(zk, paths, args.queue, lines, (id) => ids.push(formatJobId(id)), submitter(), sign);
     } finally {
       ids.flush();
     }

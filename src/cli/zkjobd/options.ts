@@ -1,7 +1,7 @@
 // zkjobd's options: the flags, their defaults from the configuration file,
 // and how they become the daemon's settings.
 import os from 'node:os';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { withConnectionOptions, type ConnectionArgs } from '../program.js';
 import { ConfigError, DataError, UsageError } from '../../errors.js';
@@ -9,6 +9,7 @@ import { defaultFrom, type SmtpOptions } from '../../daemon/mailer.js';
 import type { HttpOptions } from '../../daemon/http-endpoint.js';
 import { DEFAULT_JOB_USER, DEFAULT_POLICY, type PolicySource, type QueuePolicy } from '../../daemon/queue-policy.js';
 import { checkJobUser, type DaemonConfig } from '../../config.js';
+import { DEFAULT_AUTHORIZED_SUBMITTERS, loadAuthorizedSubmitters, type AuthorizedSubmitters } from '../../authorized-submitters.js';
 
 export interface DaemonArgs extends ConnectionArgs {
   'check-config': boolean;
@@ -24,6 +25,7 @@ export interface DaemonArgs extends ConnectionArgs {
   wrapper?: string;
   'run-as'?: string;
   'job-user': string;
+  'authorized-submitters'?: string;
   'mail-to'?: string;
   'smtp-host'?: string;
   'smtp-port'?: number;
@@ -53,6 +55,7 @@ export function daemonOptions(y: Argv, config: DaemonConfig | null): Argv<Daemon
     .option('wrapper', { type: 'string', describe: 'run every job (every pipeline stage) as WRAPPER ARGV…' })
     .option('run-as', { type: 'string', describe: 'run jobs as USER[:GROUP] (the daemon must be root); root only when this says root' })
     .option('job-user', { type: 'string', default: DEFAULT_JOB_USER, describe: 'unprivileged account a root daemon runs jobs as when no run-as is set' })
+    .option('authorized-submitters', { type: 'string', describe: `run only jobs signed by a key in FILE, each as the user it names (default ${DEFAULT_AUTHORIZED_SUBMITTERS} when it exists; 'none': no signature check)` })
     .option('mail-to', { type: 'string', describe: "mail failed jobs' reports here unless the job names a recipient" })
     .option('smtp-host', { type: 'string', describe: 'SMTP server for failure reports (no mail without it)' })
     .option('smtp-port', { type: 'number', describe: 'SMTP port (default 25, or 465 with --smtp-tls)' })
@@ -137,7 +140,15 @@ export function policiesFrom(args: DaemonArgs, config: DaemonConfig | null): Pol
     if (!user) throw new UsageError(`--run-as takes USER[:GROUP], got '${args['run-as']}'`);
     flags.runAs = group ? { user, group } : { user };
   }
+  flags.submitters = authorizedSubmitters(args['authorized-submitters']);
   const policies = config?.policies ?? new Map<string, QueuePolicy>();
   return (queue) => ({ ...(policies.get(queue) ?? policies.get('*') ?? DEFAULT_POLICY), ...flags });
 }
 
+
+/** The authorized_submitters file named, else the default one when it exists; re-read on every reload. */
+function authorizedSubmitters(file: string | undefined): AuthorizedSubmitters | null {
+  if (file === 'none') return null;
+  if (file === undefined && !existsSync(DEFAULT_AUTHORIZED_SUBMITTERS)) return null;
+  return loadAuthorizedSubmitters(file ?? DEFAULT_AUTHORIZED_SUBMITTERS);
+}
