@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { splitConfig } from '../../src/config-file.js';
-import { configFileFromArgv, loadConfig } from '../../src/config.js';
+import { clientDefaults, configFileFromArgv, loadConfig } from '../../src/config.js';
 import { DataError } from '../../src/errors.js';
 
 function file(text: string): string {
@@ -59,4 +59,13 @@ test('max_running is a [queue] section key: a number or none, kept apart from th
 test('job_user names an unprivileged account: root is only ever asked for by run_as = root', () => {
   assert.equal(loadConfig(file('job_user = batchjobs\n')).flags['job-user'], 'batchjobs');
   assert.throws(() => loadConfig(file('slots = 1\njob_user = root\n')), /:2: 'job_user' must be an unprivileged account; to run jobs as root, say run_as = root/);
+});
+
+test('zk_tls_* keys set the --zk-tls-* flags of the daemon and of the client tools', () => {
+  const f = file('zk = a:2281\nzk_tls_ca = /etc/zkjobs/tls/ca.crt\nzk_tls_cert = /etc/zkjobs/tls/n1.crt\nzk_tls_key = /etc/zkjobs/tls/n1.key\n');
+  const config = loadConfig(f);
+  assert.deepEqual([config.flags['zk-tls-ca'], config.flags['zk-tls-cert'], config.flags['zk-tls-key']], ['/etc/zkjobs/tls/ca.crt', '/etc/zkjobs/tls/n1.crt', '/etc/zkjobs/tls/n1.key']);
+  const client = clientDefaults({ ZKJOBS_CONFIG: f });
+  assert.deepEqual([client.zk, client.zkTlsCa, client.zkTlsCert, client.zkTlsKey], ['a:2281', '/etc/zkjobs/tls/ca.crt', '/etc/zkjobs/tls/n1.crt', '/etc/zkjobs/tls/n1.key']);
+  assert.throws(() => loadConfig(file('zk_tls_key =\n')), /:1: 'zk_tls_key' needs a value/);
 });
