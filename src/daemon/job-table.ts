@@ -58,8 +58,6 @@ export class JobTable {
   private spool: { id: JobId; result: JobResult }[] = [];
   /** Claims of jobs we gave up while disconnected: release them once back. */
   private abandoned: JobId[] = [];
-  /** The catch-up pass under way, if any (see catchUp). */
-  private catchingUp: Promise<void> = Promise.resolve();
 
   constructor(private readonly ctx: JobTableContext) {}
 
@@ -243,31 +241,34 @@ export class JobTable {
 
   /**
    * Once connected again: release what we gave up, publish what waited.
-   * One pass at a time (a reconnection and a fence may both ask): two passes
-   * would both work on, and both shift, the head of the same lists.
+   * A reconnection and a fence may both ask at once, so each pass takes an
+   * item off the list before working on it (and puts it back if that
+   * fails): two passes never work on, nor drop, the same item.
    */
-  catchUp(): Promise<void> {
-    const pass = this.catchingUp.catch(() => undefined).then(() => this.catchUpOnce());
-    this.catchingUp = pass;
-    return pass;
-  }
-
-  private async catchUpOnce(): Promise<void> {
+  async catchUp(): Promise<void> {
     const zk = this.ctx.zk();
-    while (this.abandoned.length > 0) {
-      const id = this.abandoned[0];
-      // A killed job may still be inside its kill grace (TERM, then KILL).
-      // Its claim and run slot go only once it has exited: a peer must not
-      // start the job again, nor the queue count one run fewer, while it runs.
-      await this.running.get(formatJobId(id))?.finished;
-      await retry(() => deleteIfOwned(zk, this.ctx.paths.claim(id.queue, id.seq)));
-      this.abandoned.shift();
-      this.ctx.claimEnded(id);
+    for (let id = this.abandoned.shift(); id; id = this.abandoned.shift()) {
+      const taken = id;
+      try {
+        // A killed job may still be inside its kill grace (TERM, then KILL).
+        // Its claim and run slot go only once it has exited: a peer must not
+        // start the job again, nor the queue count one run fewer, while it runs.
+        await this.running.get(formatJobId(taken))?.finished;
+        await retry(() => deleteIfOwned(zk, this.ctx.paths.claim(taken.queue, taken.seq)));
+      } catch (err) {
+        this.abandoned.unshift(taken);
+        throw err;
+      }
+      this.ctx.claimEnded(taken);
     }
     while (this.spool.length > 0 && zk.state === 'connected') {
-      const { id, result } = this.spool[0];
-      await this.publish(id, result);
-      this.spool.shift();
+      const item = this.spool.shift()!;
+      try {
+        await this.publish(item.id, item.result);
+      } catch (err) {
+        this.spool.unshift(item);
+        throw err;
+      }
     }
   }
 }
