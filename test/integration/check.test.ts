@@ -44,9 +44,18 @@ async function submitRecorded(queue: string, record: string): Promise<string> {
 
 const seqOf = (id: string) => parseJobId(id).seq;
 
+// Node 20 does not order top-level before hooks: set up once, from the tests.
+let setUp: Promise<void> | undefined;
+function daemonsRunning(): Promise<void> {
+  setUp ??= (async () => {
+    fixture.daemons.push(await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 'n1', slots: 2, queues: ['q', 'lq'] }));
+    fixture.daemons.push(await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 'n2', slots: 2, queues: ['q', 'lq'] }));
+  })();
+  return setUp;
+}
+
 test('a clean tree checks clean, as table and as JSON', async () => {
-  fixture.daemons.push(await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 'n1', slots: 2, queues: ['q', 'lq'] }));
-  fixture.daemons.push(await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 'n2', slots: 2, queues: ['q', 'lq'] }));
+  await daemonsRunning();
   await ok('zkjobc', ['submit', ...conn(), '-q', 'q', '--wait', '--', 'true']);
   const r = await run('zkjobq', ['check', ...conn()]);
   assert.equal(r.code, 0, r.stderr);
@@ -55,6 +64,7 @@ test('a clean tree checks clean, as table and as JSON', async () => {
 });
 
 test('hostile job records are found, repaired, and every job still runs exactly once', async () => {
+  await daemonsRunning();
   const record = recordFile('check');
   await ok('zkjobq', ['pause', ...conn(), 'q']);
   const finished = await submitRecorded('q', record);
@@ -129,6 +139,7 @@ test('hostile job records are found, repaired, and every job still runs exactly 
 });
 
 test('foreign run slots that starve a limited queue are found and repaired; its jobs then run', async () => {
+  await daemonsRunning();
   await ok('zkjobq', ['limit', ...conn(), 'lq', '2']);
   const { zk, paths } = await connectTo(fixture.zk().connectString, root);
   try {
@@ -151,6 +162,7 @@ test('foreign run slots that starve a limited queue are found and repaired; its 
 });
 
 test('unreadable configs and counters, and missing parents, are repaired to safe values', async () => {
+  await daemonsRunning();
   for (const q of ['cfg', 'far', 'bad', 'parts']) await ok('zkjobq', ['create', ...conn(), q]);
   const { zk, paths } = await connectTo(fixture.zk().connectString, root);
   try {
@@ -179,6 +191,7 @@ test('unreadable configs and counters, and missing parents, are repaired to safe
 });
 
 test('bad arguments exit 64 or 65, a missing queue 1, no ZooKeeper 69, a repair without rights 77', async () => {
+  await daemonsRunning();
   const cases: [string[], number, RegExp][] = [
     [['--settle', 'soon'], 64, /invalid --settle 'soon'/],
     [['../x'], 65, /invalid queue name/],
