@@ -83,12 +83,15 @@ export class Wakeups {
     // re-created): every number up to the counter may be a job to come.
     const known = this.lastCounter.get(queue) ?? 0;
     const previous = known > last ? 0 : known;
-    this.lastCounter.set(queue, last);
     if (last === previous) return;
+    const landed = await this.armCreation(queue, previous + 1, last);
+    // Only once the creation watch is armed: if arming failed, the next
+    // pass tries again for the same numbers.
+    this.lastCounter.set(queue, last);
     // A job submitted between our scan and these watches is already there:
     // look once more now rather than at the next rescan. The next arming
     // sees no new numbers, so this cannot repeat.
-    if (await this.armCreation(queue, previous + 1, last)) setImmediate(this.wake);
+    if (landed) setImmediate(this.wake);
   }
 
   /** Watch the counter for the next reservation (or for its creation); its value, null without one. */
