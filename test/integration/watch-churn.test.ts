@@ -59,7 +59,7 @@ test('after restarts, expiry, queue re-creation and peer churn, an idle daemon i
   const a = await start('a');
   a.exited.then(({ code, signal }) => {
     // Said at once: a daemon that dies mid-churn fails a later wait with its log only.
-    if (!a.log.includes('zkjobd stopped')) console.error(`zkjobd a died: exit ${code} signal ${signal}`);
+    if (!a.log.includes('zkjobd stopped')) console.error(`zkjobd a died: exit ${code} signal ${signal}\n${a.log.split('\n').slice(-15).join('\n')}`);
   });
   const fresh = await probe(3);
 
