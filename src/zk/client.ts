@@ -180,8 +180,9 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         // last_error (patched binding): why the handle's last attempt failed.
-        const code = handle.native.last_error as number;
-        const why = code === -4 && !this.options.tls ? `${CONNECT_FAILURES[code]}; a TLS port needs zk_tls_ca, zk_tls_cert and zk_tls_key` : CONNECT_FAILURES[code];
+        // Over plain TCP a refused connection is most often a server that is
+        // down; only a TLS client gets the reason, where it tells more.
+        const why = this.options.tls ? CONNECT_FAILURES[handle.native.last_error as number] : undefined;
         handle.removeAllListeners();
         handle.close();
         reject(new UnavailableError(`cannot connect to ZooKeeper at ${this.options.connect} within ${this.options.connectTimeoutMs} ms${why ? ` (${why})` : ''}`));
