@@ -105,6 +105,11 @@ export class DaemonProcess {
     return this.child.pid!;
   }
 
+  /** Not exited and not killed: exitCode alone stays null for a death by signal. */
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   async started(timeoutMs = 20_000): Promise<this> {
     await this.waitForLog(/zkjobd started/, timeoutMs);
     return this;

@@ -50,7 +50,6 @@ test('leader and follower loss under load: every job runs to one result, again o
   assert.deepEqual(unsucceeded, [], 'every job succeeded');
   const starts = startsPerJob(readRunEvents(record));
   assert.deepEqual(ids.filter((id) => !starts.has(id)), [], 'every job ran');
-  // exitCode stays null for a death by signal: check both.
-  for (const d of daemons) assert.deepEqual([d.child.exitCode, d.child.signalCode], [null, null], `${d.options.nodeId} still runs`);
+  for (const d of daemons) assert.ok(d.alive, `${d.options.nodeId} still runs: ${d.child.exitCode ?? d.child.signalCode}`);
   assert.deepEqual(unexplainedReruns(readRunEvents(record), daemons.map((d) => d.log)), [], 'a job ran again only after a daemon logged losing its claim');
 });

@@ -77,5 +77,5 @@ test('an unreachable SMTP server neither fails nor delays the result', async () 
   assert.equal(r.code, 1);
   assert.ok(Date.now() - started < 10_000, 'the result was not held up by the mail');
   await d.waitForLog(/cannot mail failure report/);
-  assert.equal(d.child.exitCode, null);
+  assert.ok(d.alive);
 });
