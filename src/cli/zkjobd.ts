@@ -27,6 +27,11 @@ function checkSlots(slots: unknown): number {
   return slots as number;
 }
 
+function checkConnectTimeout(ms: unknown): number {
+  if (!Number.isInteger(ms) || (ms as number) < 1) throw new UsageError(`--connect-timeout must be a whole number of milliseconds, got '${ms}'`);
+  return ms as number;
+}
+
 async function runDaemon(args: DaemonArgs, config: DaemonConfig | null): Promise<void> {
   const logger = createLogger(args['log-level'], args['log-format'] as LogFormat);
   let policies = policiesFrom(args, config);
@@ -36,6 +41,7 @@ async function runDaemon(args: DaemonArgs, config: DaemonConfig | null): Promise
     queues: queuesOf(args),
     slots: checkSlots(args.slots),
     nodeId: checkName('node', args['node-id']),
+    connectTimeoutMs: checkConnectTimeout(args['connect-timeout']),
     sessionTimeoutMs: parseDuration(args['session-timeout'], '--session-timeout'),
     stopGraceMs: parseDuration(args['stop-grace'], '--stop-grace'),
     killGraceMs: parseDuration(args['kill-grace'], '--kill-grace'),

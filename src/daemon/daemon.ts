@@ -40,6 +40,8 @@ export interface DaemonOptions {
   queues: string[];
   slots: number;
   nodeId: string;
+  /** How long the first connection to ZooKeeper may take before start fails (exit 69). Default 15000 ms. */
+  connectTimeoutMs: number;
   /** Requested ZooKeeper session timeout. Default 10000 ms. */
   sessionTimeoutMs: number;
   /** On SIGTERM, how long running jobs may go on before they are killed and released. */
@@ -105,7 +107,7 @@ export class Daemon {
       this.log.warn('killing jobs left running by a previous zkjobd of this node', { node: o.nodeId, groups: orphans.join(',') });
       killGroups(orphans);
     }
-    this.zk = await ZkClient.connect({ connect: o.zk, sessionTimeoutMs: o.sessionTimeoutMs, connectTimeoutMs: 15_000, renew: true, auth: o.zkAuth, tls: o.zkTls });
+    this.zk = await ZkClient.connect({ connect: o.zk, sessionTimeoutMs: o.sessionTimeoutMs, connectTimeoutMs: o.connectTimeoutMs, renew: true, auth: o.zkAuth, tls: o.zkTls });
     this.wakeups = new Wakeups(this.zk, this.paths, () => this.pump());
     this.findings = new Findings(this.log, o.nodeId);
     this.configs = new QueueConfigs(this.zk, this.paths, () => this.pump(), this.findings.report);

@@ -39,6 +39,9 @@ export interface DaemonArgs extends ConnectionArgs {
   'http-token-file'?: string;
 }
 
+/** zkjobd's --connect-timeout unless ZKJOBS_CONNECT_TIMEOUT or the file says otherwise (the client tools' is 5000). */
+const DAEMON_CONNECT_TIMEOUT_MS = 15_000;
+
 export function daemonOptions(y: Argv, config: DaemonConfig | null): Argv<DaemonArgs> {
   const withFlags = withConnectionOptions(y)
     .option('config', { type: 'string', describe: 'configuration file (default /etc/zkjobs/zkjobd.conf if it exists; env ZKJOBS_CONFIG)' })
@@ -66,7 +69,9 @@ export function daemonOptions(y: Argv, config: DaemonConfig | null): Argv<Daemon
     .option('spool-dir', { type: 'string', default: '/var/spool/zkjobs', describe: "directory of jobs' full output" })
     .option('spool-max', { type: 'string', default: '64M', describe: "cap of each job's spooled stdout and of its stderr (K, M, G suffixes)" })
     .option('http-bind', { type: 'string', default: '127.0.0.1:0', describe: "HOST:PORT serving jobs' output to zkjobc logs/output (port 0: any free one; 'none': off)" })
-    .option('http-token-file', { type: 'string', describe: 'file holding the token that output requests must carry' });
+    .option('http-token-file', { type: 'string', describe: 'file holding the token that output requests must carry' })
+    // A daemon starting with its host may wait longer for ZooKeeper than an interactive command does.
+    .default('connect-timeout', Number(process.env.ZKJOBS_CONNECT_TIMEOUT ?? DAEMON_CONNECT_TIMEOUT_MS));
   // The file's values are the flags' defaults, so a flag given on the command line wins.
   const withFile = Object.entries(config?.flags ?? {}).reduce((y2, [flag, value]) => y2.default(flag === 'queues' ? 'queue' : flag, value), withFlags);
   return withFile as unknown as Argv<DaemonArgs>;

@@ -1,0 +1,34 @@
+// zkjobd's start-up failures end promptly with the documented exit code:
+// --connect-timeout is honoured, and a node id held by another live daemon
+// is exit 69 within seconds, not a silent wait that never exits.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { freePort } from '../helpers/zk-server.js';
+import { DaemonProcess, freshRoot, startDaemon } from '../helpers/cli.js';
+import { standaloneFixture } from '../helpers/fixture.js';
+
+const fixture = standaloneFixture();
+
+/** Resolve with the daemon's exit, or null if it has not exited within ms. */
+async function exitWithin(d: DaemonProcess, ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null } | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((r) => (timer = setTimeout(() => r(null), ms)));
+  try {
+    return await Promise.race([d.exited, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+test('zkjobd --connect-timeout bounds the wait for an unreachable ZooKeeper', async () => {
+  const zk = `127.0.0.1:${await freePort()}`; // nothing listens there
+  const started = performance.now();
+  const d = new DaemonProcess({ zk, root: freshRoot(), nodeId: 'unreachable', args: ['--connect-timeout', '1000'] });
+  fixture.daemons.push(d);
+  const exit = await exitWithin(d, 12_000);
+  const ms = Math.round(performance.now() - started);
+  assert.notEqual(exit, null, `still running after 12 s, --connect-timeout 1000 ignored:\n${d.log}`);
+  assert.equal(exit!.code, 69, d.log);
+  assert.match(d.log, new RegExp(`cannot connect to ZooKeeper at ${zk} within 1000 ms`));
+  assert.ok(ms < 12_000, `exited after ${ms} ms`);
+});
