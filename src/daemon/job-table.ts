@@ -95,7 +95,7 @@ export class JobTable {
     request.stdoutSink = spoolSink(this.ctx.spoolDir, job.id, 'stdout', this.ctx.spoolMaxBytes, owner);
     request.stderrSink = spoolSink(this.ctx.spoolDir, job.id, 'stderr', this.ctx.spoolMaxBytes, owner);
     const process = startProcess(request);
-    this.ctx.log.info('job started', { ...fields, pids: process.pids.join(','), argv: job.spec.argv });
+    this.ctx.log.info('job started', { ...fields, pids: process.pids.join(','), uid: request.uid ?? globalThis.process.getuid?.(), argv: job.spec.argv });
     const entry: RunningJob = { job, process, lost: false, cancelled: false, finished: Promise.resolve() };
     entry.finished = process.done
       .then(async (outcome) => {

@@ -43,7 +43,7 @@ function options(y: Argv): Argv<SubmitArgs> {
     .option('wait', { alias: 'w', type: 'boolean', default: false, describe: "wait for the job to end and exit with its exit code (128+N if killed by signal N)" })
     .option('name', { type: 'string', describe: 'a name for the job, shown by zkjobq list' })
     .option('shell', { type: 'string', describe: 'run STRING with /bin/sh -c (only on queues that allow shell jobs)' })
-    .option('env', { type: 'string', array: true, default: [], describe: 'set K=V in the job environment (repeatable)' })
+    .option('env', { type: 'string', array: true, default: [], describe: 'set K=V in the job environment (repeatable); BASH_ENV, LD_* and the like are refused (exit 65)' })
     .option('cwd', { type: 'string', describe: 'absolute working directory of the job' })
     .option('stdin', { type: 'string', describe: `file (or - for this input) fed to the job's standard input, at most ${MAX_STDIN_BYTES / 1024} KiB` })
     .option('timeout', { type: 'string', describe: 'kill the job after DURATION (TERM, then KILL); it fails with reason timeout' })
