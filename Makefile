@@ -88,6 +88,8 @@ install: build
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/zkjobs
 	cp -a dist/src package.json package-lock.json $(DESTDIR)$(LIBDIR)/
 	mkdir -p $(DESTDIR)$(LIBDIR)/dist && rm -rf $(DESTDIR)$(LIBDIR)/dist/src && mv $(DESTDIR)$(LIBDIR)/src $(DESTDIR)$(LIBDIR)/dist/src
+	# The status page's HTML, CSS and JavaScript are served as they are: no build step.
+	cp -a src/status/page $(DESTDIR)$(LIBDIR)/dist/src/status/page
 	# The patched, compiled binding comes along; development packages do not.
 	cp -a node_modules $(DESTDIR)$(LIBDIR)/
 	cd $(DESTDIR)$(LIBDIR) && $(NPM) prune --omit=dev --ignore-scripts --no-audit --no-fund >/dev/null

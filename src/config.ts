@@ -16,7 +16,7 @@ export const DEFAULT_CONFIG_FILE = '/etc/zkjobs/zkjobd.conf';
 /** Keys of the global part, each named after the zkjobd flag it sets (underscores for dashes). */
 export const GLOBAL_KEYS = [
   'zk', 'root', 'connect_timeout', 'zk_auth_file', 'zk_tls_ca', 'zk_tls_cert', 'zk_tls_key', 'session_timeout', 'node_id', 'slots', 'queues', 'stop_grace', 'kill_grace',
-  'log_level', 'log_format', 'spool_dir', 'spool_max', 'http_bind', 'http_token_file',
+  'log_level', 'log_format', 'spool_dir', 'spool_max', 'http_bind', 'http_token_file', 'status_bind', 'status_token_file',
   'smtp_host', 'smtp_port', 'smtp_tls', 'smtp_user', 'smtp_password_file', 'smtp_from',
   'allow_shell', 'wrapper', 'run_as', 'mail_to', 'retention', 'job_user', 'authorized_submitters',
 ] as const;

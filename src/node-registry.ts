@@ -12,11 +12,14 @@ import { retry } from './zk/retry.js';
 import { createEphemeralOnce } from './zk/ephemeral.js';
 import { encodeNodeRecord, parseNodeRecord, type NodeRecord } from './node-record.js';
 import { UnavailableError } from './errors.js';
+import type { Hardware } from './hardware.js';
+import type { Activity } from './activity.js';
 
 export const VERSION = '0.1.0';
 
-export function describeThisNode(slots: number, queues: string[], running: string[], startedAt: string, http: string | null = null): NodeRecord {
-  return {
+/** This daemon's record; the last hardware sample, when there is one, replaces the quick load and memory figures. */
+export function describeThisNode(slots: number, queues: string[], running: string[], startedAt: string, http: string | null = null, hardware?: Hardware, activity?: Activity): NodeRecord {
+  const quick: NodeRecord = {
     host: os.hostname(),
     pid: process.pid,
     slots,
@@ -29,6 +32,7 @@ export function describeThisNode(slots: number, queues: string[], running: strin
     memTotal: os.totalmem(),
     http,
   };
+  return { ...quick, ...hardware, ...(activity ? { activity } : {}) };
 }
 
 /** Create our ephemeral record, waiting up to waitMs for a stale one of a dead session to expire. */

@@ -14,6 +14,7 @@ import { configFileFromArgv, loadConfig, type DaemonConfig } from '../config.js'
 import { daemonOptions, httpFromFlags, parseSize, policiesFrom, smtpFromFlags, type DaemonArgs } from './zkjobd/options.js';
 import type { QueuePolicy } from '../daemon/queue-policy.js';
 import { claimNotifySocket, notifySystemd } from '../daemon/systemd-notify.js';
+import { parseStatusBind } from '../status/status-bind.js';
 
 const argv = process.argv.slice(2);
 let configFile: string | null = null;
@@ -54,6 +55,7 @@ async function runDaemon(args: DaemonArgs, config: DaemonConfig | null): Promise
     zkAuth: zkAuth(args),
     zkTls: zkTlsFrom(args),
     queueLimits: config?.queueLimits ?? new Map(),
+    status: parseStatusBind(args['status-bind'], args['status-token-file'], '--status-bind'),
   };
   // Everything above is what a start checks before connecting (secret files included).
   if (args['check-config']) {

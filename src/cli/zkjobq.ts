@@ -8,8 +8,9 @@ import { deleteQueueCommand, limitQueueCommand, pauseQueueCommand, resumeQueueCo
 import { requeueCommand, rmCommand, showCommand } from './zkjobq/job-admin.js';
 import { statCommand } from './zkjobq/stat.js';
 import { checkCommand } from './zkjobq/check.js';
+import { serveCommand } from './zkjobq/serve.js';
 
-await runProgram('zkjobq', 'zkjobq create|delete|list|show|stat|pause|resume|limit|requeue|rm|purge|nodes|check|digest [options] … (see zkjobq --help)', (y) =>
+await runProgram('zkjobq', 'zkjobq create|delete|list|show|stat|pause|resume|limit|requeue|rm|purge|nodes|check|serve|digest [options] … (see zkjobq --help)', (y) =>
   y.command(createCommand).command(deleteQueueCommand).command(listCommand).command(showCommand).command(statCommand)
-    .command(pauseQueueCommand).command(resumeQueueCommand).command(limitQueueCommand).command(requeueCommand).command(rmCommand).command(purgeCommand).command(nodesCommand).command(checkCommand).command(digestCommand).demandCommand(1, 'no command given'),
+    .command(pauseQueueCommand).command(resumeQueueCommand).command(limitQueueCommand).command(requeueCommand).command(rmCommand).command(purgeCommand).command(nodesCommand).command(checkCommand).command(serveCommand).command(digestCommand).demandCommand(1, 'no command given'),
 );

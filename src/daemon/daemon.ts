@@ -33,6 +33,10 @@ import type { PolicySource } from './queue-policy.js';
 import { QueueLimits, publishConfiguredLimits } from './queue-limits.js';
 import { Fence, fenceWindow } from './fence.js';
 import { reportQueues } from './queue-report.js';
+import { HardwareMonitor } from './hardware-monitor.js';
+import { NodeMetrics } from './node-metrics.js';
+import { startStatusServer } from '../status/start.js';
+import type { StatusOptions, StatusServer } from '../status/status-server.js';
 
 export interface DaemonOptions {
   zk: string;
@@ -65,6 +69,8 @@ export interface DaemonOptions {
   zkTls?: ZkTlsFiles;
   /** max_running set by this node's [queue] sections, written to the queues' config znodes (null: none). */
   queueLimits: ReadonlyMap<string, number | null>;
+  /** The status page and /metrics (status_bind); null: none. */
+  status: StatusOptions | null;
 }
 
 const NODE_UPDATE_MS = 1_000;
@@ -94,6 +100,14 @@ export class Daemon {
   private endpoint: HttpEndpoint | null = null;
   private httpAddress: string | null = null;
   private pruneTimer: NodeJS.Timeout | null = null;
+  private status: StatusServer | null = null;
+  private hardware!: HardwareMonitor;
+  readonly metrics = new NodeMetrics({
+    running: () => this.jobs?.size ?? 0,
+    slots: () => this.options.slots,
+    connected: () => this.zk?.state === 'connected',
+    claims: () => this.claimers.map((c) => ({ queue: c.queue, won: c.stats.won, lost: c.stats.lost })),
+  });
 
   constructor(private readonly options: DaemonOptions) {
     this.paths = new Paths(options.root);
@@ -107,6 +121,8 @@ export class Daemon {
       this.log.warn('killing jobs left running by a previous zkjobd of this node', { node: o.nodeId, groups: orphans.join(',') });
       killGroups(orphans);
     }
+    this.hardware = new HardwareMonitor(o.spoolDir, () => this.scheduleNodeUpdate());
+    await this.hardware.sample();
     this.zk = await ZkClient.connect({ connect: o.zk, sessionTimeoutMs: o.sessionTimeoutMs, connectTimeoutMs: o.connectTimeoutMs, renew: true, auth: o.zkAuth, tls: o.zkTls });
     this.wakeups = new Wakeups(this.zk, this.paths, () => this.pump());
     this.findings = new Findings(this.log, o.nodeId);
@@ -129,6 +145,7 @@ export class Daemon {
         this.pump();
       },
       claimEnded: (id) => this.limits.release(id),
+      metrics: this.metrics,
     });
     this.fence = new Fence({
       zk: () => this.zk,
@@ -143,6 +160,8 @@ export class Daemon {
     await publishConfiguredLimits(this.zk, this.paths, o.queueLimits, o.queues, this.log, o.nodeId);
     await reportQueues(this.zk, this.paths, o.queues, o.policies, this.log, o.nodeId);
     await this.startHttp();
+    this.status = await startStatusServer(o.status, () => this.zk, this.paths, o.http?.token ?? null, this.metrics.registry, this.log, o.nodeId);
+    this.hardware.start();
     this.startSpoolPruning();
     this.zk.on('disconnected', () => this.onDisconnected());
     this.zk.on('reconnected', () => void this.onReconnected());
@@ -203,6 +222,7 @@ export class Daemon {
   /** The fence fired: our claims may be expiring. If the connection is in fact up, nothing else would release them. */
   private onFenced(graceMs: number, silentMs: number): void {
     this.log.warn('no answer from ZooKeeper for too long; killing running jobs before the session can expire', { node: this.options.nodeId, silentMs, graceMs });
+    this.metrics.fenced(this.jobs.size);
     this.jobs.abandonAll(`no answer from ZooKeeper for ${silentMs} ms`, graceMs);
     void this.jobs
       .allFinished()
@@ -232,6 +252,8 @@ export class Daemon {
 
   private onExpired(): void {
     this.log.warn('ZooKeeper session expired; claims lost, killing their jobs', { node: this.options.nodeId, jobs: this.jobs.size });
+    this.metrics.sessionExpired();
+    this.metrics.fenced(this.jobs.size);
     this.jobs.abandonAll('session expired');
     this.jobs.forgetClaims();
   }
@@ -303,7 +325,7 @@ export class Daemon {
   }
 
   private nodeRecord() {
-    return describeThisNode(this.options.slots, this.options.queues, this.jobs.ids(), this.startedAt, this.httpAddress);
+    return describeThisNode(this.options.slots, this.options.queues, this.jobs.ids(), this.startedAt, this.httpAddress, this.hardware.forRecord(), this.metrics.activity.snapshot());
   }
 
   /** At most one node-record write per second, however fast jobs turn over. */
@@ -364,6 +386,8 @@ export class Daemon {
     this.fence.stop();
     for (const t of [this.retryTimer, this.nodeTimer, this.pruneTimer]) if (t) clearTimeout(t);
     this.endpoint?.stop();
+    this.status?.stop();
+    this.hardware.stop();
     for (const c of this.claimers) this.log.info('claim stats', { node: this.options.nodeId, queue: c.queue, ...c.stats });
     this.zk.close();
     this.log.info('zkjobd stopped', { node: this.options.nodeId });

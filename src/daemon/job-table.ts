@@ -21,6 +21,7 @@ import { startProcess, type RunningProcess } from './runner.js';
 import type { PolicySource } from './queue-policy.js';
 import { shouldMail, type Mailer } from './mailer.js';
 import { spoolSink } from './output-spool.js';
+import type { NodeMetrics } from './node-metrics.js';
 
 export interface JobTableContext {
   zk: () => ZkClient;
@@ -38,6 +39,8 @@ export interface JobTableContext {
   /** Full output of each job goes here (see output-spool.ts). */
   spoolDir: string;
   spoolMaxBytes: number;
+  /** Counts starts and results for /metrics and the node record's activity. */
+  metrics?: NodeMetrics;
 }
 
 interface RunningJob {
@@ -104,6 +107,7 @@ export class JobTable {
       })
       .then((outcome) => this.finish(entry, resultOfRun(outcome, this.ctx.nodeId, job, entry.cancelled)));
     this.running.set(formatJobId(job.id), entry);
+    this.ctx.metrics?.jobStarted(job.id.queue);
     this.ctx.changed();
   }
 
@@ -226,6 +230,7 @@ export class JobTable {
     this.ctx.claimEnded(id);
     const fields = { ...this.fields(id), state: result.state, exit: result.exitCode, signal: result.signal };
     if (outcome === 'published') {
+      this.ctx.metrics?.jobFinished(id.queue, result.state, result.startedAt, result.finishedAt);
       this.ctx.log.info('job finished', fields);
       this.mailIfFailed(id, result);
     } else this.ctx.log.warn(outcome === 'duplicate' ? 'another attempt recorded a result first; ours discarded' : 'claim lost before publishing; result discarded', fields);

@@ -94,7 +94,10 @@ export class DaemonProcess {
     for (const q of options.queues ?? ['default']) args.push('--queue', q);
     const runAs = options.runAs === undefined ? (process.getuid?.() === 0 ? 'root' : null) : options.runAs;
     if (runAs !== null && !options.args?.includes('--run-as')) args.push('--run-as', runAs);
-    const argv = [...(options.prefix ?? []), bin('zkjobd'), ...(options.raw ?? [...args, ...(options.args ?? [])])];
+    // The status page's default port (22581) is the same for every daemon: tests that want the page name a free port.
+    const daemonArgs = options.raw ?? [...args, ...(options.args ?? [])];
+    if (!daemonArgs.includes('--status-bind')) daemonArgs.push('--status-bind', 'none');
+    const argv = [...(options.prefix ?? []), bin('zkjobd'), ...daemonArgs];
     this.child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     this.child.stdout!.on('data', (c) => (this.log += c));
     this.child.stderr!.on('data', (c) => (this.log += c));

@@ -33,7 +33,7 @@ test('the man pages say the same as --help: every option is documented', async (
   const checks: [string, 'zkjobd' | 'zkjobc' | 'zkjobq', string[][]][] = [
     ['zkjobd.8', 'zkjobd', [[]]],
     ['zkjobc.1', 'zkjobc', [['submit'], ['status'], ['wait'], ['cancel'], ['logs'], ['output']]],
-    ['zkjobq.8', 'zkjobq', [['list'], ['show'], ['stat'], ['nodes'], ['create'], ['delete'], ['pause'], ['resume'], ['limit'], ['requeue'], ['rm'], ['purge'], ['check'], ['digest']]],
+    ['zkjobq.8', 'zkjobq', [['list'], ['show'], ['stat'], ['nodes'], ['create'], ['delete'], ['pause'], ['resume'], ['limit'], ['requeue'], ['rm'], ['purge'], ['check'], ['serve'], ['digest']]],
   ];
   for (const [name, program, commands] of checks) {
     const text = page(name);
@@ -64,7 +64,7 @@ test('make install DESTDIR PREFIX=/usr puts every file in place; uninstall remov
   execFileSync('make', ['-s', 'install', `DESTDIR=${dest}`, 'PREFIX=/usr'], { cwd: REPO, stdio: 'pipe' });
   const expected = [
     'usr/bin/zkjobd', 'usr/bin/zkjobc', 'usr/bin/zkjobq',
-    'usr/lib/zkjobs/dist/src/cli/zkjobd.js', 'usr/lib/zkjobs/node_modules/zookeeper/build/Release/zookeeper.node',
+    'usr/lib/zkjobs/dist/src/cli/zkjobd.js', 'usr/lib/zkjobs/dist/src/status/page/index.html', 'usr/lib/zkjobs/dist/src/status/page/app.js', 'usr/lib/zkjobs/node_modules/zookeeper/build/Release/zookeeper.node',
     'usr/share/man/man1/zkjobc.1', 'usr/share/man/man5/zkjobd.conf.5', 'usr/share/man/man8/zkjobd.8', 'usr/share/man/man8/zkjobq.8',
     'usr/lib/systemd/system/zkjobd.service', 'etc/zkjobs/zkjobd.conf.example',
   ];

@@ -10,6 +10,7 @@ import type { HttpOptions } from '../../daemon/http-endpoint.js';
 import { DEFAULT_JOB_USER, DEFAULT_POLICY, type PolicySource, type QueuePolicy } from '../../daemon/queue-policy.js';
 import { checkJobUser, type DaemonConfig } from '../../config.js';
 import { DEFAULT_AUTHORIZED_SUBMITTERS, loadAuthorizedSubmitters, type AuthorizedSubmitters } from '../../authorized-submitters.js';
+import { DEFAULT_STATUS_BIND } from '../../status/status-bind.js';
 
 export interface DaemonArgs extends ConnectionArgs {
   'check-config': boolean;
@@ -37,6 +38,8 @@ export interface DaemonArgs extends ConnectionArgs {
   'spool-max': string;
   'http-bind': string;
   'http-token-file'?: string;
+  'status-bind': string;
+  'status-token-file'?: string;
 }
 
 /** zkjobd's --connect-timeout unless ZKJOBS_CONNECT_TIMEOUT or the file says otherwise (the client tools' is 5000). */
@@ -70,6 +73,9 @@ export function daemonOptions(y: Argv, config: DaemonConfig | null): Argv<Daemon
     .option('spool-max', { type: 'string', default: '64M', describe: "cap of each job's spooled stdout and of its stderr (K, M, G suffixes)" })
     .option('http-bind', { type: 'string', default: '127.0.0.1:0', describe: "HOST:PORT serving jobs' output to zkjobc logs/output (port 0: any free one; 'none': off)" })
     .option('http-token-file', { type: 'string', describe: 'file holding the token that output requests must carry' })
+    .option('status-bind', { type: 'string', default: DEFAULT_STATUS_BIND, describe: "HOST:PORT of the status page and /metrics ('none': off; taken: go on without)" })
+    .option('status-token-file', { type: 'string', describe: 'file holding the token the status page asks for (required unless bound to loopback)' })
+
     // A daemon starting with its host may wait longer for ZooKeeper than an interactive command does.
     .default('connect-timeout', Number(process.env.ZKJOBS_CONNECT_TIMEOUT ?? DAEMON_CONNECT_TIMEOUT_MS));
   // The file's values are the flags' defaults, so a flag given on the command line wins.

@@ -1,15 +1,31 @@
-// zkjobq nodes: the live daemons and what they run. The table shows free and
-// total memory and the daemon's uptime; --json has the raw record.
+// zkjobq nodes: the live daemons and what they run. The table shows the
+// useful part of each node's hardware (CPUs, load, free/total memory and
+// spool disk, GPUs) and the daemon's uptime; --json has the whole record.
 import type { Argv, CommandModule } from 'yargs';
 import { withConnectionOptions, withSession, out, type ConnectionArgs } from '../program.js';
 import { listNodes } from '../../node-registry.js';
 import { formatTable } from './table.js';
 import { shortAge } from './list.js';
+import type { NodeRecord } from '../../node-record.js';
 
 /** Free and total memory, "3.2/15.6G". */
 export function memoryColumn(free: number, total: number): string {
   const gib = (n: number) => (n / 2 ** 30).toFixed(1);
   return `${gib(free)}/${gib(total)}G`;
+}
+
+/** Free and total bytes of the spool disk, "120/460G"; "-" when the node does not say. */
+export function diskColumn(free: number | undefined, total: number | undefined): string {
+  if (free === undefined || total === undefined) return '-';
+  return `${Math.round(free / 2 ** 30)}/${Math.round(total / 2 ** 30)}G`;
+}
+
+/** "2xNVIDIA-A100-SXM4-80GB" (one word, for column tools), "3xGPU" for a mix, "0", or "-" without nvidia-smi. */
+export function gpuColumn(gpus: NodeRecord['gpus']): string {
+  if (!gpus) return '-';
+  if (gpus.length === 0) return '0';
+  const names = new Set(gpus.map((g) => g.name));
+  return `${gpus.length}x${names.size === 1 ? [...names][0].replace(/\s+/g, '-') : 'GPU'}`;
 }
 
 interface NodesArgs extends ConnectionArgs {
@@ -29,10 +45,11 @@ export const nodesCommand: CommandModule<object, NodesArgs> = {
       }
       const now = Date.now();
       const rows = nodes.map(({ id, record: r, error }) => r
-        ? [id, r.host, String(r.slots), String(r.running.length), r.load.map((l) => l.toFixed(2)).join(' '), memoryColumn(r.memFree, r.memTotal),
+        ? [id, r.host, String(r.slots), String(r.running.length), r.cpus === undefined ? '-' : String(r.cpus), r.load.map((l) => l.toFixed(2)).join(' '),
+          memoryColumn(r.memFree, r.memTotal), diskColumn(r.diskFree, r.diskTotal), gpuColumn(r.gpus),
           r.queues.join(','), r.version, shortAge(Math.max(0, (now - Date.parse(r.startedAt)) / 1000))]
-        : [id, `(${error})`, '', '', '', '', '', '', '']);
-      out(formatTable(['NODE', 'HOST', 'SLOTS', 'RUNNING', 'LOAD', 'MEM', 'QUEUES', 'VERSION', 'UPTIME'], rows));
+        : [id, `(${error})`, '', '', '', '', '', '', '', '', '', '']);
+      out(formatTable(['NODE', 'HOST', 'SLOTS', 'RUNNING', 'CPUS', 'LOAD', 'MEM', 'DISK', 'GPUS', 'QUEUES', 'VERSION', 'UPTIME'], rows));
     });
   },
 };
