@@ -43,7 +43,15 @@ node_modules/.installed: package.json package-lock.json patches/zookeeper+7.3.0.
 	@# python3 stands in for systemd's notify socket in the Type=notify test.
 	@command -v python3 >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-minimal >/dev/null 2>&1 || true
 
-deps: node_modules/.installed .zookeeper-ok
+# Debian's chromium for the status page's browser test (driven by playwright-core; never a downloaded browser).
+.PHONY: .chromium-ok
+.chromium-ok:
+	@if ! command -v chromium >/dev/null; then \
+	  echo "make: installing Debian's chromium package"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+deps: node_modules/.installed .zookeeper-ok .chromium-ok
 
 build: node_modules/.installed
 	$(NPM) exec -- tsc -p tsconfig.json

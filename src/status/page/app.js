@@ -64,10 +64,18 @@ function card(label, value, sub, cls) {
   return h('div', { class: `card ${cls || ''}` }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value), h('div', { class: 'sub' }, sub || '\u00a0'));
 }
 
+/** Jobs running per node: the claims, which are current; a node record lags by up to a second. */
+function runningPerNode(s) {
+  const counts = new Map();
+  for (const j of s.running) counts.set(j.node, (counts.get(j.node) || 0) + 1);
+  return (n) => Math.max(counts.get(n.id) || 0, n.record ? n.record.running.length : 0);
+}
+
 function renderCards(s) {
   const records = s.nodes.map((n) => n.record).filter(Boolean);
   const slots = records.reduce((a, r) => a + r.slots, 0);
-  const used = records.reduce((a, r) => a + r.running.length, 0);
+  const busy = runningPerNode(s);
+  const used = s.nodes.reduce((a, n) => a + busy(n), 0);
   const pending = s.queues.reduce((a, q) => a + q.pending, 0);
   const running = s.queues.reduce((a, q) => a + q.running, 0);
   const finishedHour = s.activity.finished.reduce((a, b) => a + b, 0);
@@ -83,13 +91,13 @@ function renderCards(s) {
 }
 
 function renderChart(activity) {
-  const W = 600, H = 120, pad = 18, n = activity.started.length || 60;
+  // Drawn at the chart's real width, so that text and bars are not stretched.
+  const W = Math.max(300, $('chart').clientWidth), H = 120, pad = 18, n = activity.started.length || 60;
   const max = Math.max(1, ...activity.started, ...activity.finished);
   const step = (W - 30) / n;
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
-  svg.setAttribute('preserveAspectRatio', 'none');
   svg.setAttribute('role', 'img');
   svg.setAttribute('aria-label', 'jobs started and finished per minute over the last hour');
   const add = (tag, attrs, text) => {
@@ -136,6 +144,7 @@ function gpuCell(r) {
 
 function renderNodes(s) {
   $('nodes-count').textContent = `${s.nodes.length} live`;
+  const busy = runningPerNode(s);
   table($('nodes'), [
     { title: 'Node' }, { title: 'Slots', num: true }, { title: 'CPUs', num: true }, { title: 'Load', num: true }, { title: 'Memory free' },
     { title: 'Disk free', narrow: true }, { title: 'GPUs' }, { title: 'Version', narrow: true }, { title: 'Up', num: true },
@@ -146,7 +155,7 @@ function renderNodes(s) {
       attrs: { 'data-node': n.id },
       cells: [
         h('span', { title: `${r.host} · ${r.os || ''} ${r.kernel || ''} ${r.arch || ''}\nqueues: ${r.queues.join(', ')}${r.cpuModel ? `\n${r.cpuModel}` : ''}` }, h('span', { class: 'pill live' }, 'live'), ' ', h('strong', {}, n.id)),
-        h('span', {}, meter(r.running.length, r.slots), `${r.running.length} / ${r.slots}`),
+        h('span', {}, meter(busy(n), r.slots), `${busy(n)} / ${r.slots}`),
         r.cpus ?? '–', r.load.map((l) => l.toFixed(2)).join(' '),
         h('span', {}, meter(r.memTotal - r.memFree, r.memTotal), `${fmt.bytes(r.memFree)} / ${fmt.bytes(r.memTotal)}`),
         r.diskTotal ? `${fmt.bytes(r.diskFree)} / ${fmt.bytes(r.diskTotal)}` : '–', gpuCell(r), r.version, fmt.since(r.startedAt),
