@@ -2,8 +2,9 @@
 // figures, each the median of BENCH_RUNS runs (default 3). Sizes can be cut
 // for a quick look: BENCH_DEPTHS, BENCH_PURGE_MAX, BENCH_RSS_JOBS; BENCH_ONLY
 // names the sections to run (comma-separated: limits, throughput, latency,
-// batch, herd, queue-limit, memory, depths, check), all by default.
-// BENCH_CHECK_DEPTH sizes the check section (default 100000).
+// batch, herd, queue-limit, memory, depths, status, check), all by default.
+// BENCH_CHECK_DEPTH sizes the check section (default 100000), BENCH_STATUS_DEPTHS
+// the status page's (default 1000,1000000).
 import { startStandalone } from '../test/helpers/zk-server.js';
 import { log, printTable } from './lib.js';
 import { measureLimits } from './limits.js';
@@ -12,6 +13,7 @@ import { measureBatch, measureDepths } from './depth.js';
 import { measureHerd } from './herd.js';
 import { measureMemory } from './memory.js';
 import { measureQueueLimit } from './queue-limit.js';
+import { measureStatus } from './status.js';
 import { measureCheck } from './check.js';
 
 process.env.ZK_HEAP ??= '3g'; // a million znodes do not fit the tests' default heap
@@ -32,6 +34,7 @@ try {
   if (wanted('queue-limit')) await measureQueueLimit(connect, port);
   if (wanted('memory')) await measureMemory(connect);
   if (wanted('depths')) await measureDepths(connect);
+  if (wanted('status')) await measureStatus(connect);
   if (wanted('check')) await measureCheck(connect);
 } finally {
   await zk.stop();

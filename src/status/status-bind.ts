@@ -1,9 +1,9 @@
 // Where the status page listens: status_bind / --status-bind / zkjobq serve
 // --bind. HOST:PORT, or `none`. A page reachable from other hosts shows
 // the cluster's commands and output, so a bind that is not loopback needs a
-// token, as the output endpoint's does.
+// token, as the output endpoint's does: without one, exit 78 (unsafe configuration).
 import { readFileSync } from 'node:fs';
-import { DataError, UsageError } from '../errors.js';
+import { ConfigError, DataError, UsageError } from '../errors.js';
 import type { StatusOptions } from './status-server.js';
 
 /** The port of the node cluster this project grows from; on loopback by default. */
@@ -27,6 +27,6 @@ export function parseStatusBind(bind: string, tokenFile: string | undefined, fla
     }
     if (token === '') throw new DataError(`${tokenFile} is empty: the status page's token must not be`);
   }
-  if (!token && !isLoopback(match[1])) throw new UsageError(`${flag} ${bind} is reachable from other hosts: give a token file (status_token_file, --status-token-file) or bind to 127.0.0.1`);
+  if (!token && !isLoopback(match[1])) throw new ConfigError(`${flag} ${bind} is reachable from other hosts: give a token file (status_token_file, --status-token-file) or bind to 127.0.0.1`);
   return { host: match[1], port: Number(match[2]), token };
 }

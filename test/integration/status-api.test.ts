@@ -81,9 +81,9 @@ test('a daemon that finds the status port taken says so once and runs', async ()
 
 test('a status bind beyond loopback needs a token; with one, requests must carry it', async () => {
   const r = await run('zkjobd', [...conn(), '--status-bind', '0.0.0.0:0', '--node-id', 'open']);
-  assert.equal(r.code, 64);
+  assert.equal(r.code, 78);
   assert.match(r.stderr, /^zkjobd: --status-bind 0\.0\.0\.0:0 is reachable from other hosts: give a token file/);
-  assert.equal((await run('zkjobq', ['serve', ...conn(), '--bind', '0.0.0.0:0'])).code, 64);
+  assert.equal((await run('zkjobq', ['serve', ...conn(), '--bind', '0.0.0.0:0'])).code, 78);
   const tokenFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'zkjobs-status-token-')), 'token');
   writeFileSync(tokenFile, 's3cret\n');
   const serve = new ServeProcess([...conn(), '--token-file', tokenFile]);
