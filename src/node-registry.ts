@@ -6,6 +6,7 @@
 // owned by the dead session until it expires: it waits for that, rather
 // than taking over a name that another live daemon may be using.
 import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import type { Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
 import { retry } from './zk/retry.js';
@@ -35,17 +36,64 @@ export function describeThisNode(slots: number, queues: string[], running: strin
   return { ...quick, ...hardware, ...(activity ? { activity } : {}) };
 }
 
-/** Create our ephemeral record, waiting up to waitMs for a stale one of a dead session to expire. */
-export async function registerNode(zk: ZkClient, paths: Paths, nodeId: string, record: NodeRecord, waitMs: number): Promise<void> {
+/**
+ * How long a record held by another live zkjobd is given to go away (it may
+ * be stopping) before start fails: a duplicate node id is a configuration
+ * error (cloned hosts), better said at once than after a session timeout.
+ */
+const LIVE_HOLDER_GRACE_MS = 3_000;
+
+/**
+ * Create our ephemeral record. A record already there is waited out for up
+ * to staleWaitMs when it may belong to a dead session of ours (this host,
+ * and its pid is no live zkjobd: a daemon killed and restarted before its
+ * session expired); held by anyone else, start fails within a few seconds.
+ */
+export async function registerNode(zk: ZkClient, paths: Paths, nodeId: string, record: NodeRecord, staleWaitMs: number): Promise<void> {
   await retry(() => zk.mkdirp(paths.nodes()));
   // The record's startedAt and load make its bytes this call's own, as createEphemeralOnce needs.
   const data = encodeNodeRecord(record);
-  const deadline = Date.now() + waitMs;
+  const started = Date.now();
+  let holder: Holder | null = null;
   while (!(await retry(() => createEphemeralOnce(zk, paths.node(nodeId), data)))) {
-    if (Date.now() > deadline) {
-      throw new UnavailableError(`node id '${nodeId}' is registered by another live session; is another zkjobd running with this --node-id?`);
+    holder ??= await holderOf(zk, paths, nodeId);
+    const waitMs = holder.maybeOurs ? staleWaitMs : LIVE_HOLDER_GRACE_MS;
+    if (Date.now() - started > waitMs) {
+      throw new UnavailableError(holder.maybeOurs
+        ? `node id '${nodeId}' is still registered after ${Math.round(waitMs / 1000)} s by a session that is not ours (${holder.what}); is another zkjobd running with this --node-id?`
+        : `node id '${nodeId}' is registered by another live zkjobd (${holder.what}); give each daemon its own --node-id`);
     }
     await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+interface Holder {
+  /** Could be a session of an earlier zkjobd of this host that died: worth waiting for its expiry. */
+  maybeOurs: boolean;
+  what: string;
+}
+
+async function holderOf(zk: ZkClient, paths: Paths, nodeId: string): Promise<Holder> {
+  const node = await retry(() => zk.getOrNull(paths.node(nodeId)));
+  if (!node) return { maybeOurs: true, what: 'gone since' };
+  let holder: NodeRecord;
+  try {
+    holder = parseNodeRecord(node.data);
+  } catch {
+    // Not a record we can read: we cannot tell whose it is, so wait it out as before.
+    return { maybeOurs: true, what: 'an unreadable record' };
+  }
+  const what = `host ${holder.host}, pid ${holder.pid}, since ${holder.startedAt}`;
+  return { maybeOurs: holder.host === os.hostname() && !isOtherLiveZkjobd(holder.pid), what };
+}
+
+/** A process of this host other than us that runs zkjobd (a pid reused by something else does not count). */
+function isOtherLiveZkjobd(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('zkjobd');
+  } catch {
+    return false; // no such process (or no /proc): nothing proves it alive, so wait as for our own
   }
 }
 

@@ -64,7 +64,10 @@ async function runDaemon(args: DaemonArgs, config: DaemonConfig | null): Promise
   }
   claimNotifySocket();
   const daemon = new Daemon(options);
-  await daemon.start();
+  await daemon.start().catch((err) => {
+    daemon.abort();
+    throw err;
+  });
   notifySystemd('READY=1', logger);
   process.on('SIGHUP', () => void reload(daemon, logger, args, (p) => (policies = p)));
   await new Promise<void>((resolve) => {

@@ -365,6 +365,15 @@ export class Daemon {
     this.pump();
   }
 
+  /** A failed start: let go of what start() opened, so that the process exits with its code. */
+  abort(): void {
+    this.stopping = true;
+    this.fence?.stop();
+    for (const t of [this.retryTimer, this.nodeTimer, this.pruneTimer]) if (t) clearTimeout(t);
+    this.endpoint?.stop();
+    this.zk?.close();
+  }
+
   /**
    * Graceful stop: claim nothing more, let running jobs finish within the
    * grace period, then kill what is left and delete its claims at once, so

@@ -56,7 +56,7 @@ test('the systemd unit passes systemd-analyze verify', { skip: !has('systemd-ana
   const r = spawnSync('systemd-analyze', ['verify', unit], { encoding: 'utf8', env: { ...process.env, MANPATH: path.join(dir, 'man') } });
   assert.equal(r.status, 0, r.stderr);
   const text = readFileSync(unit, 'utf8');
-  for (const line of ['Type=notify', 'ExecReload=/bin/kill -HUP $MAINPID', 'KillMode=mixed', 'Restart=on-failure']) assert.ok(text.includes(line), line);
+  for (const line of ['Type=notify', 'ExecReload=/bin/kill -HUP $MAINPID', 'KillMode=mixed', 'Restart=on-failure', 'RestartPreventExitStatus=64 65 78']) assert.ok(text.includes(line), line);
 });
 
 test('make install DESTDIR PREFIX=/usr puts every file in place; uninstall removes them', () => {

@@ -32,3 +32,20 @@ test('zkjobd --connect-timeout bounds the wait for an unreachable ZooKeeper', as
   assert.match(d.log, new RegExp(`cannot connect to ZooKeeper at ${zk} within 1000 ms`));
   assert.ok(ms < 12_000, `exited after ${ms} ms`);
 });
+test('a second zkjobd with a node id in use exits 69 within seconds', async () => {
+  const root = freshRoot();
+  const first = await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 'twin' });
+  fixture.daemons.push(first);
+  const started = performance.now();
+  const second = new DaemonProcess({ zk: fixture.zk().connectString, root, nodeId: 'twin' });
+  fixture.daemons.push(second);
+  // A few seconds of grace plus a loaded machine's start-up; far below the session-timeout wait (2 × 4 s + 5 s).
+  const exit = await exitWithin(second, 12_000);
+  const ms = Math.round(performance.now() - started);
+  assert.notEqual(exit, null, `the second daemon did not exit within 12 s:\n${second.log}`);
+  assert.equal(exit!.code, 69, second.log);
+  assert.match(second.log, /node id 'twin' is registered by another live zkjobd/);
+  assert.doesNotMatch(second.log, /zkjobd started/);
+  assert.ok(first.child.exitCode === null, 'the first daemon runs on');
+  console.log(`# second zkjobd exited 69 after ${ms} ms`);
+});
