@@ -47,7 +47,7 @@ export async function measureLatency(connect: string): Promise<void> {
     for (let i = 0; i < 60; i++) {
       const id = await submitJob(zk, paths, 'default', { argv: ['date', '+%s%N'], submittedAt: new Date().toISOString() });
       const returnedAt = performance.timeOrigin + performance.now();
-      const result = await waitForResult(zk, paths, id);
+      const { result } = await waitForResult(zk, paths, id);
       latencies.push(Number(BigInt(result.stdoutTail.trim()) / 1000n) / 1000 - returnedAt);
       await new Promise((r) => setTimeout(r, 20)); // let the daemon go idle again
     }

@@ -18,7 +18,7 @@ export const GLOBAL_KEYS = [
   'zk', 'root', 'connect_timeout', 'zk_auth_file', 'zk_tls_ca', 'zk_tls_cert', 'zk_tls_key', 'session_timeout', 'node_id', 'slots', 'queues', 'stop_grace', 'kill_grace',
   'log_level', 'log_format', 'spool_dir', 'spool_max', 'http_bind', 'http_token_file', 'status_bind', 'status_token_file',
   'smtp_host', 'smtp_port', 'smtp_tls', 'smtp_user', 'smtp_password_file', 'smtp_from',
-  'allow_shell', 'wrapper', 'run_as', 'mail_to', 'retention', 'job_user', 'authorized_submitters',
+  'allow_shell', 'wrapper', 'run_as', 'mail_to', 'retention', 'job_user', 'authorized_submitters', 'node_key',
 ] as const;
 /** Policy keys: global, or in a [queue NAME] section overriding the global one for that queue. */
 export const QUEUE_KEYS = ['allow_shell', 'wrapper', 'run_as', 'mail_to', 'retention'] as const;

@@ -4,6 +4,7 @@ import os from 'node:os';
 import { DataError } from './errors.js';
 import { decodeJsonObject, encodeJson, intField, nullableInt, nullableString, rejectUnknownFields, stringField, type Fields } from './record.js';
 import { parseJobSpec, type JobSpec } from './job-spec.js';
+import { signatureField, type Signature } from './signature.js';
 
 export type TerminalState = 'succeeded' | 'failed' | 'cancelled';
 export const TERMINAL_STATES: readonly TerminalState[] = ['succeeded', 'failed', 'cancelled'];
@@ -22,6 +23,8 @@ export interface JobResult {
   stderrTail: string;
   /** The spec the job ran with (null when it could not be parsed): the command for listings, and what a requeue resubmits. */
   spec: JobSpec | null;
+  /** The node key's signature of the daemon that wrote it (node-key.ts); clients check it (result-trust.ts). */
+  signature?: Signature;
 }
 
 /** What every result must say; the rest defaults to "no process ran" (no exit code, no output, finished now). */
@@ -47,7 +50,7 @@ export function makeResult(f: ResultFields): JobResult {
 /** Bytes of stdout and of stderr kept in the result record. */
 export const TAIL_BYTES = 64 * 1024;
 const MAX_RESULT_BYTES = 900 * 1024;
-const FIELDS = ['state', 'exitCode', 'signal', 'reason', 'node', 'attempt', 'startedAt', 'finishedAt', 'stdoutTail', 'stderrTail', 'spec'] as const;
+const FIELDS = ['state', 'exitCode', 'signal', 'reason', 'node', 'attempt', 'startedAt', 'finishedAt', 'stdoutTail', 'stderrTail', 'spec', 'signature'] as const;
 
 export function parseResult(data: Buffer): JobResult {
   const what = 'job result';
@@ -55,6 +58,7 @@ export function parseResult(data: Buffer): JobResult {
   rejectUnknownFields(fields, FIELDS, what);
   const state = stringField(fields, 'state', what);
   if (!TERMINAL_STATES.includes(state as TerminalState)) throw new DataError(`${what}: unknown state ${JSON.stringify(state)}`);
+  const signature = signatureField(fields, what);
   return {
     state: state as TerminalState,
     exitCode: nullableInt(fields, 'exitCode', what),
@@ -67,6 +71,7 @@ export function parseResult(data: Buffer): JobResult {
     stdoutTail: stringField(fields, 'stdoutTail', what),
     stderrTail: stringField(fields, 'stderrTail', what),
     spec: specField(fields, what),
+    ...(signature ? { signature } : {}),
   };
 }
 

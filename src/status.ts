@@ -12,8 +12,10 @@ import { formatJobId, type JobId } from './job-id.js';
 import { parseResult, type JobResult, type TerminalState } from './result.js';
 import { parseClaimRecord, type ClaimRecord } from './claim.js';
 import { parseJobSpec, type JobSpec } from './job-spec.js';
+import { clientTrust, distrustOf } from './authorized-daemons.js';
 
-export type JobState = 'pending' | 'running' | TerminalState;
+/** `forged?`: a result no daemon listed in authorized_daemons wrote; its claims are shown, never believed. */
+export type JobState = 'pending' | 'running' | TerminalState | 'forged?';
 
 export interface JobStatus {
   id: string;
@@ -29,6 +31,8 @@ export interface JobStatus {
   createdAt: Date | null;
   /** Why a record could not be read, if one could not. */
   problem: string | null;
+  /** Why the result is not believed (authorized-daemons.ts); null when it is, or when there is no trust file. */
+  unverified: string | null;
 }
 
 export function jobStatus(zk: ZkClient, paths: Paths, id: JobId): Promise<JobStatus | null> {
@@ -50,9 +54,11 @@ async function readStatus(zk: ZkClient, paths: Paths, id: JobId): Promise<JobSta
 
 export function finishedStatus(id: JobId, data: Buffer): JobStatus {
   const status = emptyStatus(id);
+  const trust = clientTrust(); // an unreadable trust file fails the command, not this one job
   try {
     const result = parseResult(data);
-    return { ...status, state: result.state, node: result.node, attempt: result.attempt, spec: result.spec, result };
+    const unverified = distrustOf(data, id, result, trust);
+    return { ...status, state: unverified ? 'forged?' : result.state, node: result.node, attempt: result.attempt, spec: result.spec, result, unverified };
   } catch (err) {
     return { ...status, state: 'failed', problem: (err as Error).message };
   }
@@ -79,5 +85,5 @@ export function unfinishedStatus(id: JobId, spec: Buffer, version: number, ctime
 }
 
 function emptyStatus(id: JobId): JobStatus {
-  return { id: formatJobId(id), state: 'pending', node: null, attempt: 0, spec: null, result: null, claim: null, createdAt: null, problem: null };
+  return { id: formatJobId(id), state: 'pending', node: null, attempt: 0, spec: null, result: null, claim: null, createdAt: null, problem: null, unverified: null };
 }

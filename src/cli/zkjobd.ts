@@ -3,6 +3,7 @@
 // period, release what is left to peers, exit 0. SIGHUP: re-read the
 // configuration file; a bad file is rejected and the old settings stay.
 import type { Argv } from 'yargs';
+import { existsSync } from 'node:fs';
 import { runProgram, zkAuth } from './program.js';
 import { zkTlsFrom } from '../zk-tls.js';
 import { Daemon, type DaemonOptions } from '../daemon/daemon.js';
@@ -15,6 +16,7 @@ import { daemonOptions, httpFromFlags, parseSize, policiesFrom, smtpFromFlags, t
 import type { QueuePolicy } from '../daemon/queue-policy.js';
 import { claimNotifySocket, notifySystemd } from '../daemon/systemd-notify.js';
 import { parseStatusBind } from '../status/status-bind.js';
+import { loadOrCreateNodeKey, nodeKeyLine, resultSigner } from '../node-key.js';
 
 const argv = process.argv.slice(2);
 let configFile: string | null = null;
@@ -36,12 +38,13 @@ function checkConnectTimeout(ms: unknown): number {
 async function runDaemon(args: DaemonArgs, config: DaemonConfig | null): Promise<void> {
   const logger = createLogger(args['log-level'], args['log-format'] as LogFormat);
   let policies = policiesFrom(args, config);
+  const nodeId = checkName('node', args['node-id']);
   const options: DaemonOptions = {
     zk: args.zk,
     root: args.root,
     queues: queuesOf(args),
     slots: checkSlots(args.slots),
-    nodeId: checkName('node', args['node-id']),
+    nodeId,
     connectTimeoutMs: checkConnectTimeout(args['connect-timeout']),
     sessionTimeoutMs: parseDuration(args['session-timeout'], '--session-timeout'),
     stopGraceMs: parseDuration(args['stop-grace'], '--stop-grace'),
@@ -56,18 +59,31 @@ async function runDaemon(args: DaemonArgs, config: DaemonConfig | null): Promise
     zkTls: zkTlsFrom(args),
     queueLimits: config?.queueLimits ?? new Map(),
     status: parseStatusBind(args['status-bind'], args['status-token-file'], '--status-bind'),
+    signResult: () => {
+      throw new Error('node key not loaded');
+    },
   };
-  // Everything above is what a start checks before connecting (secret files included).
+  // Everything above is what a start checks before connecting (secret files
+  // included). --check-config reads an existing node key but makes none: a
+  // check changes nothing.
   if (args['check-config']) {
+    if (existsSync(args['node-key'])) loadOrCreateNodeKey(args['node-key'], nodeId);
     process.stdout.write(`zkjobd: ${configFile ?? 'flags'}: OK\n`);
     return;
   }
+  const nodeKey = loadOrCreateNodeKey(args['node-key'], nodeId);
+  if (args['print-node-key']) {
+    process.stdout.write(`${nodeKeyLine(nodeId, nodeKey)}\n`);
+    return;
+  }
+  options.signResult = resultSigner(nodeKey);
   claimNotifySocket();
   const daemon = new Daemon(options);
   await daemon.start().catch((err) => {
     daemon.abort();
     throw err;
   });
+  logger.info('results signed with node key', { file: args['node-key'], key: nodeKeyLine(nodeId, nodeKey) });
   notifySystemd('READY=1', logger);
   process.on('SIGHUP', () => void reload(daemon, logger, args, (p) => (policies = p)));
   await new Promise<void>((resolve) => {

@@ -37,6 +37,7 @@ import { HardwareMonitor } from './hardware-monitor.js';
 import { NodeMetrics } from './node-metrics.js';
 import { startStatusServer } from '../status/start.js';
 import type { StatusOptions, StatusServer } from '../status/status-server.js';
+import type { ResultSigner } from '../node-key.js';
 
 export interface DaemonOptions {
   zk: string;
@@ -71,6 +72,8 @@ export interface DaemonOptions {
   queueLimits: ReadonlyMap<string, number | null>;
   /** The status page and /metrics (status_bind); null: none. */
   status: StatusOptions | null;
+  /** Signs every result this node publishes with its node key (node-key.ts). */
+  signResult: ResultSigner;
 }
 
 const NODE_UPDATE_MS = 1_000;
@@ -139,6 +142,7 @@ export class Daemon {
       mailer: o.smtp ? new Mailer(o.smtp, this.log) : null,
       spoolDir: o.spoolDir,
       spoolMaxBytes: o.spoolMaxBytes,
+      sign: o.signResult,
       changed: () => {
         this.fence.update();
         this.scheduleNodeUpdate();

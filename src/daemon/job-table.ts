@@ -22,6 +22,7 @@ import type { PolicySource } from './queue-policy.js';
 import { shouldMail, type Mailer } from './mailer.js';
 import { spoolSink } from './output-spool.js';
 import type { NodeMetrics } from './node-metrics.js';
+import type { ResultSigner } from '../node-key.js';
 
 export interface JobTableContext {
   zk: () => ZkClient;
@@ -41,6 +42,8 @@ export interface JobTableContext {
   spoolMaxBytes: number;
   /** Counts starts and results for /metrics and the node record's activity. */
   metrics?: NodeMetrics;
+  /** Signs each result with the node key, so that clients can tell ours from forged ones. */
+  sign: ResultSigner;
 }
 
 interface RunningJob {
@@ -210,7 +213,13 @@ export class JobTable {
     void this.publishOrSpool(id, result);
   }
 
-  private async publishOrSpool(id: JobId, result: JobResult): Promise<void> {
+  /**
+   * Every result enters here, and is signed here, once, before it is spooled
+   * or published: every publish attempt then writes the same bytes, which is
+   * how a retried create recognises its own earlier one (complete.ts).
+   */
+  private async publishOrSpool(id: JobId, unsigned: JobResult): Promise<void> {
+    const result = this.ctx.sign(id, unsigned);
     if (this.ctx.zk().state !== 'connected') {
       this.ctx.log.info('job ended while disconnected; result spooled', { ...this.fields(id), state: result.state });
       this.spool.push({ id, result });

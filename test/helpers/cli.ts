@@ -35,7 +35,9 @@ export interface RunOptions {
 /** Run a program to its end and collect its output. */
 export function run(program: 'zkjobc' | 'zkjobq' | 'zkjobd', args: string[], options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin(program), args, { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    // A daemon run here makes its node key in the test's own directory, never in /etc.
+    const nodeKey = program === 'zkjobd' ? { ZKJOBS_NODE_KEY: path.join(os.tmpdir(), `zkjobs-node-key-${process.pid}`, 'node_ed25519') } : {};
+    const child = spawn(bin(program), args, { env: { ...process.env, ...nodeKey, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -97,8 +99,10 @@ export class DaemonProcess {
     // The status page's default port (22581) is the same for every daemon: tests that want the page name a free port.
     const daemonArgs = options.raw ?? [...args, ...(options.args ?? [])];
     if (!daemonArgs.includes('--status-bind')) daemonArgs.push('--status-bind', 'none');
+    // Each daemon its own node key, made at its first start, never one in /etc.
+    const nodeKey = path.join(spool, 'node_ed25519');
     const argv = [...(options.prefix ?? []), bin('zkjobd'), ...daemonArgs];
-    this.child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+    this.child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ZKJOBS_NODE_KEY: nodeKey, ...options.env } });
     this.child.stdout!.on('data', (c) => (this.log += c));
     this.child.stderr!.on('data', (c) => (this.log += c));
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));

@@ -41,11 +41,12 @@ export const cancelCommand: CommandModule<object, CancelArgs> = {
 async function cancelOne({ zk, paths }: Session, id: JobId, patienceMs: number): Promise<string> {
   if ((await cancelJob(zk, paths, id)) === 'cancelled') return 'cancelled';
   try {
-    const result = await Promise.race([
+    const { result, unverified } = await Promise.race([
       waitForResult(zk, paths, id),
       new Promise<never>((_, reject) => setTimeout(() => reject(new TempFailError(`job ${formatJobId(id)} was not stopped within ${patienceMs} ms; the request stays`)), patienceMs).unref()),
     ]);
     await withdrawRequest(zk, paths, id);
+    if (unverified) return `already forged? (${unverified})`;
     return result.state === 'cancelled' ? 'cancelled' : `already ${result.state}`;
   } catch (err) {
     if (!(err instanceof TempFailError)) await withdrawRequest(zk, paths, id);

@@ -3,7 +3,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { withConnectionOptions, withSession, out, type ConnectionArgs } from '../program.js';
 import { parseJobId } from '../../job-id.js';
 import { jobStatus, type JobStatus } from '../../status.js';
-import { shellStatus, type JobResult } from '../../result.js';
+import { shellStatus } from '../../result.js';
+import type { CheckedResult } from '../../wait.js';
 import { EXIT } from '../../errors.js';
 
 interface StatusArgs extends ConnectionArgs {
@@ -11,8 +12,16 @@ interface StatusArgs extends ConnectionArgs {
   json: boolean;
 }
 
-/** The exit code `--wait` reports for a job: its own code, 128+N for signal N. */
-export function exitStatusOf(result: JobResult): number {
+/**
+ * The exit code `--wait` reports for a job: its own code, 128+N for signal N;
+ * 77 for a result no authorized daemon signed (never 0, whatever it claims),
+ * after one line on stderr.
+ */
+export function exitStatusOf({ result, unverified }: CheckedResult, id: string): number {
+  if (unverified) {
+    process.stderr.write(`zkjobc: ${id}: result not believed, it says ${result.state} but ${unverified}\n`);
+    return EXIT.NOPERM;
+  }
   if (result.state === 'cancelled') return result.exitCode ?? 128 + 15;
   if (result.state === 'failed' && result.exitCode === 0) return EXIT.FAILURE;
   return result.state === 'succeeded' ? 0 : shellStatus(result.exitCode, result.signal);
@@ -27,6 +36,7 @@ export function describeStatus(s: JobStatus): string {
     parts.push(`on ${s.result.node}`);
     if (s.result.reason) parts.push(`(${s.result.reason})`);
   }
+  if (s.unverified) parts.push(`(claims ${s.result?.state}; ${s.unverified})`);
   if (s.problem) parts.push(`(${s.problem})`);
   return parts.join(' ');
 }

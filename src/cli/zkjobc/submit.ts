@@ -68,7 +68,7 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
     await withSession(args, async ({ zk, paths }) => {
       const id = await submitJob(zk, paths, args.queue, spec, sign);
       out(formatJobId(id));
-      if (args.wait) process.exitCode = exitStatusOf(await waitForResult(zk, paths, id));
+      if (args.wait) process.exitCode = exitStatusOf(await waitForResult(zk, paths, id), formatJobId(id));
     });
   },
 };

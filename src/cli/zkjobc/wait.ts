@@ -1,10 +1,10 @@
 // zkjobc wait JOB…: block until every job has ended. Exit 0 if all
 // succeeded, else the exit status of the first (in argument order) that did
-// not. With --json, each job's final status as status --json prints it.
+// not (77 for a result no authorized daemon signed: see authorized-daemons.ts). With --json, each job's final status as status --json prints it.
 import type { Argv, CommandModule } from 'yargs';
 import { withConnectionOptions, withSession, out, type ConnectionArgs } from '../program.js';
 import { jobStatus } from '../../status.js';
-import { parseJobId } from '../../job-id.js';
+import { formatJobId, parseJobId } from '../../job-id.js';
 import { waitForResult } from '../../wait.js';
 import { exitStatusOf } from './status.js';
 
@@ -24,7 +24,7 @@ export const waitCommand: CommandModule<object, WaitArgs> = {
     await withSession(args, async ({ zk, paths }) => {
       let first = 0;
       for (const id of ids) {
-        const code = exitStatusOf(await waitForResult(zk, paths, id));
+        const code = exitStatusOf(await waitForResult(zk, paths, id), formatJobId(id));
         if (first === 0) first = code;
         if (args.json) out(JSON.stringify(await jobStatus(zk, paths, id)));
       }

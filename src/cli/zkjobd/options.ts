@@ -9,6 +9,7 @@ import { defaultFrom, type SmtpOptions } from '../../daemon/mailer.js';
 import type { HttpOptions } from '../../daemon/http-endpoint.js';
 import { DEFAULT_JOB_USER, DEFAULT_POLICY, type PolicySource, type QueuePolicy } from '../../daemon/queue-policy.js';
 import { checkJobUser, type DaemonConfig } from '../../config.js';
+import { defaultNodeKeyFile } from '../../node-key.js';
 import { DEFAULT_AUTHORIZED_SUBMITTERS, loadAuthorizedSubmitters, type AuthorizedSubmitters } from '../../authorized-submitters.js';
 import { DEFAULT_STATUS_BIND } from '../../status/status-bind.js';
 
@@ -27,6 +28,8 @@ export interface DaemonArgs extends ConnectionArgs {
   'run-as'?: string;
   'job-user': string;
   'authorized-submitters'?: string;
+  'node-key': string;
+  'print-node-key': boolean;
   'mail-to'?: string;
   'smtp-host'?: string;
   'smtp-port'?: number;
@@ -62,6 +65,8 @@ export function daemonOptions(y: Argv, config: DaemonConfig | null): Argv<Daemon
     .option('run-as', { type: 'string', describe: 'run jobs as USER[:GROUP] (the daemon must be root); root only when this says root' })
     .option('job-user', { type: 'string', default: DEFAULT_JOB_USER, describe: 'unprivileged account a root daemon runs jobs as when no run-as is set' })
     .option('authorized-submitters', { type: 'string', describe: `run only jobs signed by a key in FILE, each as the user it names (default ${DEFAULT_AUTHORIZED_SUBMITTERS} when it exists; 'none': no signature check)` })
+    .option('node-key', { type: 'string', default: defaultNodeKeyFile(), describe: 'private key this node signs its results with, made (mode 0600, public key in FILE.pub) when missing (env ZKJOBS_NODE_KEY; default /etc/zkjobs/node_ed25519 for root, else ~/.config/zkjobs/node_ed25519)' })
+    .option('print-node-key', { type: 'boolean', default: false, describe: "print this node's line for clients' authorized_daemons (making the key if missing) and exit" })
     .option('mail-to', { type: 'string', describe: "mail failed jobs' reports here unless the job names a recipient" })
     .option('smtp-host', { type: 'string', describe: 'SMTP server for failure reports (no mail without it)' })
     .option('smtp-port', { type: 'number', describe: 'SMTP port (default 25, or 465 with --smtp-tls)' })
