@@ -1,14 +1,16 @@
 // zkjobq purge QUEUE [--state S] [--older-than D] [--dry-run] [--yes]:
-// remove pending and finished jobs, never running ones. On a terminal it
-// asks first, unless --yes.
+// remove pending and finished jobs, never running ones. It counts first and
+// asks on a terminal, unless --yes; removing pending jobs (work not done yet)
+// without --yes is refused when nobody can answer (a pipe, cron): `echo n |`
+// must never purge.
 import readline from 'node:readline/promises';
 import type { Argv, CommandModule } from 'yargs';
-import { withConnectionOptions, withSession, out, type ConnectionArgs } from '../program.js';
+import { withConnectionOptions, withSession, out, type ConnectionArgs, type Session } from '../program.js';
 import { requireQueue } from '../../queue.js';
 import { purgeQueue, type PurgeFilter } from '../../purge.js';
 import { parseDuration } from '../../duration.js';
 import { TERMINAL_STATES } from '../../result.js';
-import { ZkjobsError } from '../../errors.js';
+import { UsageError, ZkjobsError } from '../../errors.js';
 
 interface PurgeArgs extends ConnectionArgs {
   queue: string;
@@ -39,6 +41,21 @@ async function confirmed(question: string): Promise<boolean> {
   }
 }
 
+/** Say what will go, and go on only on a terminal's yes; pending jobs are never removed unasked. */
+async function confirmPurge(zk: Session['zk'], paths: Session['paths'], args: PurgeArgs, filter: PurgeFilter): Promise<void> {
+  const counts = await purgeQueue(zk, paths, args.queue, { ...filter, dryRun: true });
+  const total = counts.pending + counts.finished;
+  if (total === 0) return;
+  const what = `${total} jobs: ${counts.pending} pending, ${counts.finished} finished`;
+  if (!process.stdin.isTTY) {
+    if (counts.pending > 0) throw new UsageError(`purge would remove ${what} from ${args.queue}; pending jobs are removed only with --yes or a yes on a terminal`);
+    return;
+  }
+  if (!(await confirmed(`Remove ${what}${args['older-than'] ? ` older than ${args['older-than']}` : ''} from ${args.queue}?`))) {
+    throw new ZkjobsError('purge not confirmed; nothing removed');
+  }
+}
+
 export const purgeCommand: CommandModule<object, PurgeArgs> = {
   command: 'purge <queue>',
   describe: 'remove pending and finished jobs of a queue (running jobs are left alone)',
@@ -47,15 +64,13 @@ export const purgeCommand: CommandModule<object, PurgeArgs> = {
     .option('state', { type: 'string', choices: STATES, default: 'all', describe: 'which jobs: pending, finished, one terminal state, or all' })
     .option('older-than', { type: 'string', describe: 'only jobs submitted (pending) or finished more than DURATION ago' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'count what would be removed, remove nothing' })
-    .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask for confirmation on a terminal' })
+    .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask; needed to remove pending jobs when not on a terminal' })
     .option('json', { type: 'boolean', default: false }) as unknown as Argv<PurgeArgs>,
   handler: async (args) => {
     const filter = purgeFilter(args.state, args['older-than'], args['dry-run']);
     await withSession(args, async ({ zk, paths }) => {
       await requireQueue(zk, paths, args.queue);
-      if (!filter.dryRun && !args.yes && process.stdin.isTTY && !(await confirmed(`Remove ${args.state} jobs${args['older-than'] ? ` older than ${args['older-than']}` : ''} from ${args.queue}?`))) {
-        throw new ZkjobsError('purge not confirmed; nothing removed');
-      }
+      if (!filter.dryRun && !args.yes) await confirmPurge(zk, paths, args, filter);
       const counts = await purgeQueue(zk, paths, args.queue, filter);
       const total = counts.pending + counts.finished;
       const verb = filter.dryRun ? 'would purge' : 'purged';
