@@ -57,7 +57,11 @@ test('job counters, durations, claims and gauges move as jobs run', async () => 
   // Per-queue gauges come from ZooKeeper: a paused queue with waiting jobs.
   await ok('zkjobq', ['pause', ...conn(), 'default']);
   for (let i = 0; i < 2; i++) await ok('zkjobc', ['submit', ...conn(), '--', 'true']);
-  const paused = await scrape(url);
+  // The gauges come from the shared snapshot, refreshed every 2 s: wait for one taken after the submits.
+  const paused = await waitFor('a snapshot with the two pending jobs', async () => {
+    const families = await scrape(url);
+    return value(families, 'zkjobs_queue_pending_jobs', { queue: 'default' }) === 2 ? families : null;
+  }, 10_000, 200);
   assert.equal(value(paused, 'zkjobs_queue_pending_jobs', { queue: 'default' }), 2);
   assert.equal(value(paused, 'zkjobs_queue_running_jobs', { queue: 'default' }), 0);
   assert.equal(value(paused, 'zkjobs_queue_paused', { queue: 'default' }), 1);
