@@ -18,7 +18,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { DataError } from './errors.js';
 import type { JobId } from './job-id.js';
 import { decodeJsonObject } from './record.js';
-import { KEY_TYPE, publicKeyFromRaw, signatureField, verifyFields } from './signature.js';
+import { parseKeyLines, signatureField, verifyFields } from './signature.js';
 import type { JobResult } from './result.js';
 
 export const DEFAULT_AUTHORIZED_DAEMONS = '/etc/zkjobs/authorized_daemons';
@@ -31,21 +31,7 @@ export interface AuthorizedDaemons {
 }
 
 export function parseAuthorizedDaemons(text: string, file: string): AuthorizedDaemons {
-  const nodes = new Map<string, string>();
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
-    const [node, type, key] = line.split(/\s+/);
-    const where = `${file}:${i + 1}`;
-    if (!key || type !== KEY_TYPE) throw new DataError(`${where}: expected 'NODE ${KEY_TYPE} KEY [comment]'`);
-    try {
-      publicKeyFromRaw(key);
-    } catch {
-      throw new DataError(`${where}: not an Ed25519 public key`);
-    }
-    nodes.set(key, node);
-  });
-  return { file, nodes };
+  return { file, nodes: parseKeyLines(text, file, 'NODE') };
 }
 
 let cached: { file: string; trust: AuthorizedDaemons | null } | undefined;

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { DataError } from './errors.js';
 import type { JobId } from './job-id.js';
 import { decodeJsonObject } from './record.js';
-import { KEY_TYPE, publicKeyFromRaw, signatureField, verifyFields } from './signature.js';
+import { parseKeyLines, signatureField, verifyFields } from './signature.js';
 import { MAX_SPEC_BYTES } from './job-spec.js';
 
 export const DEFAULT_AUTHORIZED_SUBMITTERS = '/etc/zkjobs/authorized_submitters';
@@ -33,22 +33,8 @@ export function loadAuthorizedSubmitters(file: string): AuthorizedSubmitters {
 }
 
 export function parseAuthorizedSubmitters(text: string, file: string): AuthorizedSubmitters {
-  const users = new Map<string, string>();
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
-    const [user, type, key] = line.split(/\s+/);
-    const where = `${file}:${i + 1}`;
-    if (!key || type !== KEY_TYPE) throw new DataError(`${where}: expected 'USER ${KEY_TYPE} KEY [comment]'`);
-    if (!/^[a-z_][a-z0-9_-]*\$?$/i.test(user)) throw new DataError(`${where}: '${user}' is not an account name`);
-    try {
-      publicKeyFromRaw(key);
-    } catch {
-      throw new DataError(`${where}: not an Ed25519 public key`);
-    }
-    users.set(key, user);
-  });
-  return { file, users };
+  const account = (user: string) => (/^[a-z_][a-z0-9_-]*\$?$/i.test(user) ? null : `'${user}' is not an account name`);
+  return { file, users: parseKeyLines(text, file, 'USER', account) };
 }
 
 /**

@@ -92,3 +92,28 @@ export function privateKeyFromPem(pem: string, file: string): KeyObject {
   if (key.asymmetricKeyType !== 'ed25519') throw new DataError(`${file} is not an Ed25519 key`);
   return key;
 }
+
+/**
+ * The lines of a trusted-keys file (authorized_submitters, authorized_daemons):
+ * `NAME zkjobs-ed25519 BASE64 [comment]`, blank lines and # comments skipped.
+ * Returns base64 key → NAME; a bad line is a DataError naming file:line.
+ */
+export function parseKeyLines(text: string, file: string, label: string, checkName: (name: string) => string | null = () => null): Map<string, string> {
+  const names = new Map<string, string>();
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const [name, type, key] = line.split(/\s+/);
+    const where = `${file}:${i + 1}`;
+    if (!key || type !== KEY_TYPE) throw new DataError(`${where}: expected '${label} ${KEY_TYPE} KEY [comment]'`);
+    const bad = checkName(name);
+    if (bad) throw new DataError(`${where}: ${bad}`);
+    try {
+      publicKeyFromRaw(key);
+    } catch {
+      throw new DataError(`${where}: not an Ed25519 public key`);
+    }
+    names.set(key, name);
+  });
+  return names;
+}
