@@ -41,13 +41,17 @@ import { StrayClaims } from './stray-claims.js';
 import { parseResult } from './result.js';
 import { parseJobSpec, type JobSpec } from './job-spec.js';
 import { finishCleanupOnce } from './complete.js';
-import { decodeJsonObject, encodeJson, stringField } from './record.js';
+import { decodeJsonObject, encodeJson, optionalString, stringField } from './record.js';
 
 export interface ClaimRecord {
   node: string;
   since: string;
   /** Unique to the create that wrote it: how a retried create knows its own claim. */
   token?: string;
+  /** While a failed attempt waits to run again (daemon/job-table.ts): until when, ISO. */
+  retryAt?: string;
+  /** How that attempt ended ("exit 1", "signal KILL", "timeout"), for the pending reason. */
+  lastExit?: string;
 }
 
 /** A fresh claim record for `node`: unique, so that createEphemeralOnce can tell it apart. */
@@ -66,8 +70,14 @@ export interface ClaimedJob {
 }
 
 export function parseClaimRecord(data: Buffer): ClaimRecord {
-  const fields = decodeJsonObject(data, 'claim record', 64 * 1024);
-  return { node: stringField(fields, 'node', 'claim record'), since: stringField(fields, 'since', 'claim record') };
+  const what = 'claim record';
+  const fields = decodeJsonObject(data, what, 64 * 1024);
+  const record: ClaimRecord = { node: stringField(fields, 'node', what), since: stringField(fields, 'since', what) };
+  const retryAt = optionalString(fields, 'retryAt', what);
+  const lastExit = optionalString(fields, 'lastExit', what);
+  if (retryAt !== undefined) record.retryAt = retryAt;
+  if (lastExit !== undefined) record.lastExit = lastExit.slice(0, 200);
+  return record;
 }
 
 /** skipped: a peer holds it; gone: it has ended (others are ahead of our cached listing). */

@@ -9,12 +9,13 @@ import { retry } from './zk/retry.js';
 import { formatJobId, formatSeq, type JobId } from './job-id.js';
 import { jobStatus, type JobStatus } from './status.js';
 import { parseNodeRecord } from './node-record.js';
+import { withReason } from './queue-situation.js';
 import { NotAuthorizedError, NotFoundError, UnavailableError, ZkjobsError } from './errors.js';
 
 export type OutputStream = 'stdout' | 'stderr';
 
 export async function requireStatus(zk: ZkClient, paths: Paths, id: JobId): Promise<JobStatus> {
-  const status = await jobStatus(zk, paths, id);
+  const status = await withReason(zk, paths, await jobStatus(zk, paths, id));
   if (!status) throw new NotFoundError(`no such job ${formatJobId(id)}`);
   return status;
 }

@@ -21,10 +21,12 @@ export interface NodeRecord extends Partial<Omit<Hardware, 'load' | 'memFree' | 
   http: string | null;
   /** Jobs started and finished per minute (activity.ts); absent from older daemons. */
   activity?: Activity;
+  /** Told to claim nothing new (zkjobq drain); absent when not. */
+  draining?: boolean;
 }
 
 const FIELDS = ['host', 'pid', 'slots', 'running', 'queues', 'version', 'startedAt', 'load', 'memFree', 'memTotal', 'http',
-  'cpus', 'cpuModel', 'diskFree', 'diskTotal', 'gpus', 'os', 'kernel', 'arch', 'hostUptime', 'activity'] as const;
+  'cpus', 'cpuModel', 'diskFree', 'diskTotal', 'gpus', 'os', 'kernel', 'arch', 'hostUptime', 'activity', 'draining'] as const;
 
 function numberArray(fields: Fields, key: string, what: string): number[] {
   const value = fields[key];
@@ -103,6 +105,7 @@ export function parseNodeRecord(data: Buffer): NodeRecord {
     memTotal: intField(fields, 'memTotal', what),
     http: nullableString(fields, 'http', what),
     ...hardwareFields(fields, what),
+    ...(fields.draining === true ? { draining: true } : {}),
   };
 }
 

@@ -88,6 +88,14 @@ export function encodeResult(result: JobResult): Buffer {
   return encodeJson(result);
 }
 
+/** How a run ended, in a few words: "exit 1", "signal KILL", "timeout", or the reason. */
+export function endedHow(r: Pick<JobResult, 'exitCode' | 'signal' | 'reason'>): string {
+  if (r.reason === 'timeout' || r.reason?.startsWith('timed out')) return 'timeout';
+  if (r.signal) return `signal ${r.signal.replace(/^SIG/, '')}`;
+  if (r.exitCode !== null) return `exit ${r.exitCode}`;
+  return r.reason ?? 'ended';
+}
+
 /** Exit status as a shell reports it: the code, or 128 + the signal number. */
 export function shellStatus(exitCode: number | null, signal: string | null): number {
   if (exitCode !== null) return exitCode;

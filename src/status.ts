@@ -33,6 +33,10 @@ export interface JobStatus {
   problem: string | null;
   /** Why the result is not believed (authorized-daemons.ts); null when it is, or when there is no trust file. */
   unverified: string | null;
+  /** Why a pending job has not started (pending-reason.ts); null for other states, or when not worked out. */
+  reason: string | null;
+  /** Held by an operator (zkjobq hold): no daemon claims it until released. */
+  held: boolean;
 }
 
 export function jobStatus(zk: ZkClient, paths: Paths, id: JobId): Promise<JobStatus | null> {
@@ -64,7 +68,7 @@ export function finishedStatus(id: JobId, data: Buffer): JobStatus {
   }
 }
 
-export function unfinishedStatus(id: JobId, spec: Buffer, version: number, ctime: Date, claim: { data: Buffer; stat: Stat } | null): JobStatus {
+export function unfinishedStatus(id: JobId, spec: Buffer, version: number, ctime: Date, claim: { data: Buffer; stat: Stat } | null, now = new Date()): JobStatus {
   const status: JobStatus = { ...emptyStatus(id), attempt: version, createdAt: ctime };
   try {
     status.spec = parseJobSpec(spec);
@@ -77,6 +81,8 @@ export function unfinishedStatus(id: JobId, spec: Buffer, version: number, ctime
     try {
       status.claim = parseClaimRecord(claim.data);
       status.node = status.claim.node;
+      // A failed attempt waiting to run again keeps its claim, but nothing runs (daemon/job-table.ts).
+      if (inBackoff(status.claim, now)) status.state = 'pending';
     } catch (err) {
       status.problem = (err as Error).message;
     }
@@ -84,6 +90,10 @@ export function unfinishedStatus(id: JobId, spec: Buffer, version: number, ctime
   return status;
 }
 
+function inBackoff(claim: ClaimRecord, now: Date): boolean {
+  return claim.retryAt !== undefined && Date.parse(claim.retryAt) > now.getTime();
+}
+
 function emptyStatus(id: JobId): JobStatus {
-  return { id: formatJobId(id), state: 'pending', node: null, attempt: 0, spec: null, result: null, claim: null, createdAt: null, problem: null, unverified: null };
+  return { id: formatJobId(id), state: 'pending', node: null, attempt: 0, spec: null, result: null, claim: null, createdAt: null, problem: null, unverified: null, reason: null, held: false };
 }

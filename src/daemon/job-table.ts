@@ -11,11 +11,12 @@ import type { Logger } from '../log.js';
 import type { ZkClient } from '../zk/client.js';
 import type { Paths } from '../zk/paths.js';
 import { retry } from '../zk/retry.js';
-import { deleteIfOwned } from '../zk/ephemeral.js';
-import { bumpAttempt, type ClaimedJob } from '../claim.js';
+import { deleteIfOwned, setIfOwned } from '../zk/ephemeral.js';
+import { encodeJson } from '../record.js';
+import { bumpAttempt, type ClaimedJob, type ClaimRecord } from '../claim.js';
 import { publishResult } from '../complete.js';
 import { formatJobId, type JobId } from '../job-id.js';
-import type { JobResult } from '../result.js';
+import { endedHow, type JobResult } from '../result.js';
 import { failedWithoutRun, RefusedJob, resultOfRun, retryDelay, runRequestFor } from './execution.js';
 import { startProcess, type RunningProcess } from './runner.js';
 import type { PolicySource } from './queue-policy.js';
@@ -131,6 +132,17 @@ export class JobTable {
     this.ctx.log.info('job failed; will retry', { ...this.fields(job.id), attempt: job.attempt, exit: result.exitCode, signal: result.signal, reason: result.reason, delayMs });
     const timer = setTimeout(() => void this.readyToRetry(job), delayMs);
     this.retrying.set(formatJobId(job.id), { job, timer });
+    // Said on the claim, so that status and list show the wait instead of "running".
+    const retryAt = new Date(Date.now() + delayMs).toISOString();
+    void this.rewriteClaim(job, { retryAt, lastExit: endedHow(result) });
+  }
+
+  /** Best effort: the claim record is only what readers show; failing to rewrite it changes nothing else. */
+  private async rewriteClaim(job: ClaimedJob, extra: Partial<ClaimRecord>): Promise<void> {
+    const zk = this.ctx.zk();
+    const record = encodeJson({ node: this.ctx.nodeId, since: new Date().toISOString(), ...extra } satisfies ClaimRecord);
+    await retry(() => setIfOwned(zk, this.ctx.paths.claim(job.id.queue, job.id.seq), record)).catch((err) =>
+      this.ctx.log.warn('cannot update the claim record', { ...this.fields(job.id), error: (err as Error).message }));
   }
 
   private async readyToRetry(job: ClaimedJob): Promise<void> {
@@ -144,6 +156,7 @@ export class JobTable {
         this.ctx.claimEnded(job.id);
         return;
       }
+      await this.rewriteClaim(job, {});
       this.ready.push({ ...job, attempt });
     } catch (err) {
       this.ctx.log.warn('cannot retry yet; releasing the job to peers', { ...this.fields(job.id), error: (err as Error).message });

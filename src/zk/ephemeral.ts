@@ -18,7 +18,7 @@
 // taken by a peer since; delete it only while it is still ours.
 import { randomUUID } from 'node:crypto';
 import type { Acl, Stat, ZkClient } from './client.js';
-import { NodeExistsError } from './errors.js';
+import { BadVersionError, NodeExistsError, NoNodeError } from './errors.js';
 
 /** A token that makes a record unique to one create call. */
 export function protectionToken(): string {
@@ -57,4 +57,21 @@ export async function deleteIfOwned(zk: ZkClient, path: string, session = zk.ses
 /** True for a node that dies with a session; a persistent node (owner 0) written where an ephemeral one belongs is not. */
 export function isEphemeral(stat: Stat): boolean {
   return !/^(0x)?0*$/i.test(stat.ephemeralOwner);
+}
+
+/**
+ * Rewrite the data of an ephemeral node while `session` owns it; false when
+ * it is not ours (any more). The set is made at the version just read, so a
+ * node that changed hands in between is left alone. Safe under `retry`.
+ */
+export async function setIfOwned(zk: ZkClient, path: string, data: Buffer, session = zk.sessionId): Promise<boolean> {
+  const stat = await zk.exists(path);
+  if (stat === null || stat.ephemeralOwner !== session) return false;
+  try {
+    await zk.set(path, data, stat.version);
+    return true;
+  } catch (err) {
+    if (err instanceof BadVersionError || err instanceof NoNodeError) return ownsEphemeral(zk, path, session);
+    throw err;
+  }
 }

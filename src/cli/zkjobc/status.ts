@@ -3,6 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { withConnectionOptions, withSession, out, type ConnectionArgs } from '../program.js';
 import { parseJobId } from '../../job-id.js';
 import { jobStatus, type JobStatus } from '../../status.js';
+import { withReason } from '../../queue-situation.js';
 import { shellStatus } from '../../result.js';
 import type { CheckedResult } from '../../wait.js';
 import { EXIT } from '../../errors.js';
@@ -30,6 +31,7 @@ export function exitStatusOf({ result, unverified }: CheckedResult, id: string):
 export function describeStatus(s: JobStatus): string {
   const parts = [s.id, s.state];
   if (s.state === 'running') parts.push(`on ${s.node}`);
+  if (s.reason) parts.push(`(${s.reason})`);
   if (s.result) {
     if (s.result.signal) parts.push(`signal ${s.result.signal}`);
     else if (s.result.exitCode !== null) parts.push(`exit ${s.result.exitCode}`);
@@ -51,7 +53,7 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
     const ids = args.jobs.map(String).map(parseJobId);
     await withSession(args, async ({ zk, paths }) => {
       for (const id of ids) {
-        const status = await jobStatus(zk, paths, id);
+        const status = await withReason(zk, paths, await jobStatus(zk, paths, id));
         if (!status) {
           process.stderr.write(`zkjobc: no such job ${args.jobs[ids.indexOf(id)]}\n`);
           process.exitCode = EXIT.FAILURE;

@@ -28,7 +28,7 @@ export function describeJob(s: JobStatus): string[] {
     ['Started', r?.startedAt ?? s.claim?.since],
     ['Finished', r?.finishedAt],
     ['Exit', r ? (r.signal ?? (r.exitCode === null ? '-' : String(r.exitCode))) : null],
-    ['Reason', r?.reason],
+    ['Reason', r?.reason ?? s.reason],
     ['Problem', s.problem],
   ];
   return lines.filter(([, v]) => v !== null && v !== undefined && v !== '').map(([k, v]) => `${`${k}:`.padEnd(11)}${v}`);

@@ -11,6 +11,8 @@ import { describeCommand } from '../../job-spec.js';
 import { UsageError } from '../../errors.js';
 import { checkName, checkQueueName, formatJobId, parseJobId } from '../../job-id.js';
 import { formatTable } from './table.js';
+import { readNodes, readSituation } from '../../queue-situation.js';
+import { explainPending } from '../../pending-reason.js';
 
 interface ListArgs extends ConnectionArgs {
   queues: string[];
@@ -49,11 +51,12 @@ const COLUMNS: Record<string, (s: JobStatus, now: number) => string> = {
   NODE: (s) => s.node ?? '',
   TIME: timeColumn,
   ATTEMPT: (s) => String(s.attempt),
+  REASON: (s) => s.reason ?? '',
   EXIT: (s) => (s.result ? (s.result.signal ?? (s.result.exitCode === null ? '-' : String(s.result.exitCode))) : ''),
   NAME: (s) => s.spec?.name ?? '',
   COMMAND: (s) => (s.spec ? describeCommand(s.spec) : s.problem ? `(${s.problem})` : ''),
 };
-const DEFAULT_FORMAT = 'JOB,STATE,NODE,TIME,ATTEMPT,COMMAND';
+const DEFAULT_FORMAT = 'JOB,STATE,NODE,TIME,ATTEMPT,REASON,COMMAND';
 
 export function matchesState(s: JobStatus, state: string | undefined): boolean {
   if (!state) return true;
@@ -90,9 +93,12 @@ export const listCommand: CommandModule<object, ListArgs> = {
       const wantUnfinished = !args.state || ['pending', 'running'].includes(args.state);
       const filter = (j: JobStatus) => matchesState(j, args.state) && (!args.node || j.node === args.node);
       const rows: JobStatus[] = [];
+      const nodes = wantUnfinished ? await readNodes(zk, paths) : [];
       for (const queue of queues) {
         await requireQueue(zk, paths, queue);
         const jobs = await listJobs(zk, paths, queue, { unfinished: wantUnfinished, finished: wantFinished, limit, filter, after: after?.seq });
+        // Jobs ahead are counted only from the head of the queue: a page after --after does not see them.
+        if (jobs.some((j) => j.state === 'pending')) explainPending(jobs, await readSituation(zk, paths, queue, nodes), new Date(), after === undefined);
         rows.push(...jobs);
         // A hint, not data: on stderr, and only for people reading the table.
         if (jobs.length === limit && !args.json && !args.parsable) process.stderr.write(`zkjobq: ${queue}: stopped at --limit ${limit}; continue with --after ${jobs[jobs.length - 1].id}\n`);
