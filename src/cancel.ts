@@ -40,7 +40,7 @@ export async function cancelJob(zk: ZkClient, paths: Paths, id: JobId): Promise<
   const take = () => retry(() => createEphemeralOnce(zk, claim, me));
   // A persistent node in the claim's place is no claim (stray-claims.ts): it goes, and the claim is ours.
   if (!(await take()) && !((await clearStray(zk, paths, id)) && (await take()))) {
-    await retry(() => zk.createIfAbsent(paths.cancel(id.queue, id.seq), me));
+    await requestCancel(zk, paths, id, me);
     return 'requested';
   }
   const spec = await retry(() => zk.getOrNull(paths.pendingJob(id.queue, id.seq)));
@@ -53,6 +53,11 @@ export async function cancelJob(zk: ZkClient, paths: Paths, id: JobId): Promise<
   await unlessNotAllowed(finishCleanup(zk, paths, id));
   if (!created) await refuseIfFinished(zk, paths, id);
   return 'cancelled';
+}
+
+/** Ask the daemon that runs a job to cancel it (the request znode it watches). */
+export async function requestCancel(zk: ZkClient, paths: Paths, id: JobId, who: Buffer = newClaimRecord(`zkjobq@${os.hostname()}`)): Promise<void> {
+  await retry(() => zk.createIfAbsent(paths.cancel(id.queue, id.seq), who));
 }
 
 /** Remove our request once the job has ended, whoever ended it (the daemon does when it cancelled it). */

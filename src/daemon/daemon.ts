@@ -129,7 +129,7 @@ export class Daemon {
     this.zk = await ZkClient.connect({ connect: o.zk, sessionTimeoutMs: o.sessionTimeoutMs, connectTimeoutMs: o.connectTimeoutMs, renew: true, auth: o.zkAuth, tls: o.zkTls });
     this.wakeups = new Wakeups(this.zk, this.paths, () => this.pump());
     this.findings = new Findings(this.log, o.nodeId);
-    this.configs = new QueueConfigs(this.zk, this.paths, () => this.pump(), this.findings.report);
+    this.configs = new QueueConfigs(this.zk, this.paths, () => this.pump(), this.findings.report, (queue, exists) => this.onQueuePresence(queue, exists));
     this.limits = new QueueLimits(() => this.zk, this.paths, o.nodeId, () => this.pump());
     this.claimers = o.queues.map((q) => new QueueClaimer(this.zk, this.paths, q, o.nodeId, () => this.peers, this.findings.report));
     this.jobs = new JobTable({
@@ -311,11 +311,23 @@ export class Daemon {
     for (let i = 0; i < this.claimers.length && jobs.length < wanted; i++) {
       const claimer = this.claimers[(this.nextQueue + i) % this.claimers.length];
       const config = await this.configs.get(claimer.queue);
-      if (config.paused) continue;
+      if (config.paused || !config.exists) continue;
       jobs.push(...(await this.limits.claim(claimer, config.maxRunning, wanted - jobs.length)));
     }
     this.nextQueue = (this.nextQueue + 1) % Math.max(1, this.claimers.length);
     return jobs;
+  }
+
+  /** A served queue was deleted (not served until it exists again), or exists again. */
+  private onQueuePresence(queue: string, exists: boolean): void {
+    const node = this.options.nodeId;
+    if (!exists) {
+      this.log.warn(`queue ${queue} was deleted; not serving it until it is created again`, { node, queue });
+      return;
+    }
+    this.log.info(`queue ${queue} exists again; serving it`, { node, queue });
+    // Job numbers start again from 1 in a re-created queue: forget the old listing.
+    for (const c of this.claimers) if (c.queue === queue) c.reset();
   }
 
   private retryLater(what: string, err: unknown): void {

@@ -121,7 +121,7 @@ test('purge by state with a dry run first, and --older-than', async () => {
 test('delete removes a queue and all its jobs; later submits are refused', async () => {
   await ok('zkjobq', ['create', ...conn(), 'scratch']);
   await ok('zkjobc', ['submit', ...conn(), '-q', 'scratch', '--', 'true']);
-  assert.match(await zkjobq('delete', 'scratch'), /^scratch: deleted with 1 jobs/);
+  assert.match(await zkjobq('delete', 'scratch', '--yes'), /^scratch: deleted with 1 jobs/);
   const r = await run('zkjobc', ['submit', ...conn(), '-q', 'scratch', '--', 'true']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /no such queue 'scratch'/);

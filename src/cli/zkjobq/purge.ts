@@ -3,14 +3,13 @@
 // asks on a terminal, unless --yes; removing pending jobs (work not done yet)
 // without --yes is refused when nobody can answer (a pipe, cron): `echo n |`
 // must never purge.
-import readline from 'node:readline/promises';
 import type { Argv, CommandModule } from 'yargs';
 import { withConnectionOptions, withSession, out, type ConnectionArgs, type Session } from '../program.js';
 import { requireQueue } from '../../queue.js';
 import { purgeQueue, type PurgeFilter } from '../../purge.js';
 import { parseDuration } from '../../duration.js';
 import { TERMINAL_STATES } from '../../result.js';
-import { UsageError, ZkjobsError } from '../../errors.js';
+import { confirmRemoval, describeJobs } from './confirm.js';
 
 interface PurgeArgs extends ConnectionArgs {
   queue: string;
@@ -32,28 +31,13 @@ export function purgeFilter(state: string, olderThan: string | undefined, dryRun
   };
 }
 
-async function confirmed(question: string): Promise<boolean> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
-}
-
 /** Say what will go, and go on only on a terminal's yes; pending jobs are never removed unasked. */
 async function confirmPurge(zk: Session['zk'], paths: Session['paths'], args: PurgeArgs, filter: PurgeFilter): Promise<void> {
   const counts = await purgeQueue(zk, paths, args.queue, { ...filter, dryRun: true });
-  const total = counts.pending + counts.finished;
-  if (total === 0) return;
-  const what = `${total} jobs: ${counts.pending} pending, ${counts.finished} finished`;
-  if (!process.stdin.isTTY) {
-    if (counts.pending > 0) throw new UsageError(`purge would remove ${what} from ${args.queue}; pending jobs are removed only with --yes or a yes on a terminal`);
-    return;
-  }
-  if (!(await confirmed(`Remove ${what}${args['older-than'] ? ` older than ${args['older-than']}` : ''} from ${args.queue}?`))) {
-    throw new ZkjobsError('purge not confirmed; nothing removed');
-  }
+  if (counts.pending + counts.finished === 0) return;
+  const what = describeJobs(counts);
+  const older = args['older-than'] ? ` older than ${args['older-than']}` : '';
+  await confirmRemoval(counts, `purge would remove ${what} from ${args.queue}`, `Remove ${what}${older} from ${args.queue}?`, 'purge');
 }
 
 export const purgeCommand: CommandModule<object, PurgeArgs> = {

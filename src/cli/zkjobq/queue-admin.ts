@@ -3,12 +3,19 @@ import type { Argv, CommandModule } from 'yargs';
 import { withConnectionOptions, withSession, out, warn, type ConnectionArgs } from '../program.js';
 import { MAX_RUNNING_LIMIT, readQueueConfig, repairedConfigWarning, requireQueue, setMaxRunning, setPaused } from '../../queue.js';
 import { UsageError } from '../../errors.js';
-import { deleteQueue } from '../../queue-delete.js';
+import { deleteQueue, runningJobs, type DeleteCounts } from '../../queue-delete.js';
+import { purgeQueue, PURGE_ALL } from '../../purge.js';
+import { noSuchQueue } from '../../queue.js';
+import { ZkjobsError } from '../../errors.js';
+import { confirmRemoval, describeJobs } from './confirm.js';
+import type { Session } from '../program.js';
+import { retry } from '../../zk/retry.js';
 import { checkQueueName } from '../../job-id.js';
 
 interface QueueArgs extends ConnectionArgs {
   queue: string;
   force?: boolean;
+  yes?: boolean;
 }
 
 const queueArg = (y: Argv) => withConnectionOptions(y).positional('queue', { type: 'string', demandOption: true });
@@ -67,13 +74,30 @@ export const limitQueueCommand: CommandModule<object, LimitArgs> = {
 
 export const deleteQueueCommand: CommandModule<object, QueueArgs> = {
   command: 'delete <queue>',
-  describe: 'delete a queue and all its jobs (refused while jobs run, unless --force)',
-  builder: (y) => queueArg(y).option('force', { type: 'boolean', default: false, describe: 'delete even while jobs run' }) as unknown as Argv<QueueArgs>,
+  describe: 'delete a queue and all its jobs (refused while jobs run, unless --force; pending jobs need --yes off a terminal)',
+  builder: (y) => queueArg(y)
+    .option('force', { type: 'boolean', default: false, describe: 'cancel running jobs first (waits up to 60 s for them to end)' })
+    .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask; needed to delete pending jobs when not on a terminal' }) as unknown as Argv<QueueArgs>,
   handler: async (args) => {
     const queue = checkQueueName(String(args.queue));
-    await withSession(args, async ({ zk, paths }) => {
-      const removed = await deleteQueue(zk, paths, queue, args.force ?? false);
-      out(`${queue}: deleted with ${removed} jobs`);
+    await withSession(args, async (session) => {
+      if (!args.yes) await confirmDelete(session, queue, args.force ?? false);
+      const counts = await deleteQueue(session.zk, session.paths, queue, { force: args.force ?? false });
+      out(`${queue}: deleted with ${counts.pending + counts.finished} jobs${cancelledNote(counts)}`);
     });
   },
 };
+
+function cancelledNote(counts: DeleteCounts): string {
+  return counts.cancelled > 0 ? ` (${counts.cancelled} running cancelled)` : '';
+}
+
+/** Count what would go and ask, as purge does (confirm.ts); running jobs without --force refuse first. */
+async function confirmDelete({ zk, paths }: Session, queue: string, force: boolean): Promise<void> {
+  if (!(await retry(() => zk.exists(paths.queue(queue))))) throw noSuchQueue(queue);
+  const running = (await runningJobs(zk, paths, queue)).length;
+  if (running > 0 && !force) throw new ZkjobsError(`queue ${queue} has ${running} running jobs; cancel them or use --force`);
+  const counts = await purgeQueue(zk, paths, queue, { ...PURGE_ALL, dryRun: true });
+  const what = `queue ${queue} with ${describeJobs(counts)}${running > 0 ? ` and ${running} running to cancel` : ''}`;
+  await confirmRemoval(counts, `delete would remove ${what}`, `Delete ${what}?`, 'delete');
+}
