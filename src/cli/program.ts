@@ -3,7 +3,7 @@
 // documented exit code (64 usage, 65 bad data, 69 unavailable, 75 retry).
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { DataError, EXIT, UsageError, ZkjobsError } from '../errors.js';
+import { DataError, EXIT, UnavailableError, UsageError, ZkjobsError } from '../errors.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ZkClient } from '../zk/client.js';
@@ -11,6 +11,8 @@ import { Paths } from '../zk/paths.js';
 import { ZkError, NoAuthError } from '../zk/errors.js';
 import { clientDefaults } from '../config.js';
 import { zkTlsFrom, type ZkTlsArgs } from '../zk-tls.js';
+import { deniedMessage } from './denied.js';
+import { clearUsageMessage, notANumber, type DeclaredCommand } from './usage-message.js';
 
 export interface ConnectionArgs extends ZkTlsArgs {
   zk: string;
@@ -25,36 +27,43 @@ export function withConnectionOptions<T>(y: Argv<T>): Argv<T & ConnectionArgs> {
   const file = clientDefaults();
   return y
     .option('zk', {
+      requiresArg: true,
       type: 'string',
       describe: 'ZooKeeper connect string host:port[,host:port…] (env ZKJOBS_ZK)',
       default: process.env.ZKJOBS_ZK ?? file.zk ?? '127.0.0.1:2181',
     })
     .option('root', {
+      requiresArg: true,
       type: 'string',
       describe: 'root znode of this zkjobs installation (env ZKJOBS_ROOT)',
       default: process.env.ZKJOBS_ROOT ?? file.root ?? '/zkjobs',
     })
     .option('connect-timeout', {
+      requiresArg: true,
       type: 'number',
       describe: 'milliseconds to wait for ZooKeeper before giving up with exit 69',
       default: Number(process.env.ZKJOBS_CONNECT_TIMEOUT ?? file.connectTimeout ?? 5000),
     })
     .option('zk-auth-file', {
+      requiresArg: true,
       type: 'string',
       describe: 'file holding USER:PASSWORD, the ZooKeeper digest identity to act as (env ZKJOBS_ZK_AUTH holds it directly)',
       default: file.zkAuthFile,
     })
     .option('zk-tls-ca', {
+      requiresArg: true,
       type: 'string',
       describe: "TLS to ZooKeeper: PEM file of the CA that signed the servers' certificates (env ZKJOBS_ZK_TLS_CA)",
       default: process.env.ZKJOBS_ZK_TLS_CA || file.zkTlsCa,
     })
     .option('zk-tls-cert', {
+      requiresArg: true,
       type: 'string',
       describe: "TLS to ZooKeeper: PEM file of this client's certificate (env ZKJOBS_ZK_TLS_CERT)",
       default: process.env.ZKJOBS_ZK_TLS_CERT || file.zkTlsCert,
     })
     .option('zk-tls-key', {
+      requiresArg: true,
       type: 'string',
       describe: "TLS to ZooKeeper: PEM file of that certificate's unencrypted key (env ZKJOBS_ZK_TLS_KEY)",
       default: process.env.ZKJOBS_ZK_TLS_KEY || file.zkTlsKey,
@@ -82,11 +91,50 @@ export interface Session {
 export async function withSession<R>(args: ConnectionArgs, body: (s: Session) => Promise<R>): Promise<R> {
   if (!args.root.startsWith('/')) throw new UsageError(`--root must be an absolute znode path, got '${args.root}'`);
   const zk = await ZkClient.connect({ connect: args.zk, connectTimeoutMs: args['connect-timeout'], auth: zkAuth(args), tls: zkTlsFrom(args) });
+  const lost = connectionWatchdog(zk, args);
   try {
-    return await body({ zk, paths: new Paths(args.root) });
+    const running = body({ zk, paths: new Paths(args.root) });
+    // Given up on: whatever it still tries fails once the session is closed.
+    running.catch(() => undefined);
+    return await Promise.race([running, lost.promise]);
   } finally {
+    lost.stop();
     zk.close();
   }
+}
+
+/**
+ * A command whose connection drops waits for it as long as it would wait
+ * for a first connection (--connect-timeout), then gives up with exit 69
+ * and says so, instead of retrying in silence. A blip shorter than that
+ * goes unnoticed (the retry policy sees it through).
+ */
+function connectionWatchdog(zk: ZkClient, args: ConnectionArgs): { promise: Promise<never>; stop(): void } {
+  let timer: NodeJS.Timeout | null = null;
+  let fail: (err: Error) => void = () => undefined;
+  const promise = new Promise<never>((_, reject) => (fail = reject));
+  promise.catch(() => undefined);
+  const ms = args['connect-timeout'];
+  const onDisconnected = () => {
+    timer ??= setTimeout(() => fail(new UnavailableError(`lost the connection to ZooKeeper at ${args.zk} and it did not come back within ${ms} ms`)), ms);
+  };
+  const onReconnected = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+  };
+  const onExpired = () => fail(new UnavailableError(`the ZooKeeper session with ${args.zk} expired; nothing more was done`));
+  zk.on('disconnected', onDisconnected);
+  zk.on('reconnected', onReconnected);
+  zk.on('expired', onExpired);
+  return {
+    promise,
+    stop: () => {
+      onReconnected();
+      zk.off('disconnected', onDisconnected);
+      zk.off('reconnected', onReconnected);
+      zk.off('expired', onExpired);
+    },
+  };
 }
 
 /** Build a program's parser with the shared failure handling, run it, exit with its code. */
@@ -114,14 +162,38 @@ function buildParser(name: string, usage: string, build: (y: Argv) => Argv): Arg
     .version(false)
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((message, err) => {
-      if (err) throw err;
-      // yargs spreads some messages over lines ("Invalid values:\n  Argument: …"): one line each.
-      throw new UsageError(message.replace(/:?\s*\n\s*/g, ': '));
+      // yargs's own parse errors (YError) are usage errors too; ours pass through.
+      if (err && err.name !== 'YError') throw err;
+      throw new UsageError(clearUsageMessage(err?.message ?? message, hideBin(process.argv), commands));
     });
+  const commands = declaredCommands(parser);
   // A repeated option: the last one wins, as with every Unix tool; array options still collect.
-  const declared = parser as unknown as { getOptions(): { array: string[] } };
-  parser.middleware((argv) => lastOneWins(argv, new Set(declared.getOptions().array)), true);
+  const declared = parser as unknown as { getOptions(): YargsOptions };
+  parser.middleware((argv) => {
+    const options = declared.getOptions();
+    lastOneWins(argv, new Set(options.array));
+    rejectNaN(argv, options);
+  }, true);
   return parser;
+}
+
+interface YargsOptions {
+  array: string[];
+  number: string[];
+  alias: Record<string, string[]>;
+}
+
+/** The commands as declared ('purge <queue>'), for messages that name a missing argument. */
+function declaredCommands(parser: Argv): DeclaredCommand[] {
+  const internal = parser as unknown as { getInternalMethods(): { getCommandInstance(): { getCommandHandlers(): Record<string, { demanded: { cmd: string[] }[] }> } } };
+  return Object.entries(internal.getInternalMethods().getCommandInstance().getCommandHandlers()).map(([name, h]) => ({ name, demanded: h.demanded.map((d) => d.cmd[0]) }));
+}
+
+/** yargs turns `--slots abc` into NaN: refuse it with what was typed. */
+function rejectNaN(argv: Record<string, unknown>, options: YargsOptions): void {
+  for (const key of options.number) {
+    if (typeof argv[key] === 'number' && Number.isNaN(argv[key])) throw new UsageError(notANumber(key, options.alias[key] ?? [], hideBin(process.argv)));
+  }
 }
 
 function lastOneWins(argv: Record<string, unknown>, arrays: Set<string>): void {
@@ -140,7 +212,7 @@ function report(name: string, usage: string, err: unknown): number {
     return err.exitCode;
   }
   if (err instanceof NoAuthError) {
-    process.stderr.write(`${name}: not authorized: ${err.path}\n`);
+    process.stderr.write(`${name}: ${deniedMessage(err)}\n`);
     return EXIT.NOPERM;
   }
   if (err instanceof ZkError) {

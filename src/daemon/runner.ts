@@ -6,6 +6,7 @@ import { execa, type ResultPromise } from 'execa';
 import { TailBuffer } from './tail-buffer.js';
 import { TAIL_BYTES } from '../result.js';
 import type { Writable } from 'node:stream';
+import { statSync, type Stats } from 'node:fs';
 
 export interface RunRequest {
   stages: string[][];
@@ -56,7 +57,7 @@ export function startProcess(request: RunRequest): RunningProcess {
   const timer = request.timeoutMs ? setTimeout(() => ((timedOut = true), stop(request.killGraceMs)), request.timeoutMs) : null;
   const done = settled.then((results) => {
     if (timer) clearTimeout(timer);
-    return { ...pipefail(results), ...(timedOut ? { reason: 'timeout' } : {}), timedOut, startedAt, finishedAt: new Date().toISOString(), stdoutTail: stdout.text(), stderrTail: stderr.text() };
+    return { ...explainSpawnFailure(pipefail(results), request, results), ...(timedOut ? { reason: 'timeout' } : {}), timedOut, startedAt, finishedAt: new Date().toISOString(), stdoutTail: stdout.text(), stderrTail: stderr.text() };
   });
   return { pids, done, stop };
 }
@@ -104,6 +105,30 @@ export function pipefail(results: Pick<StageResult, 'exitCode' | 'signal' | 'fai
   const decisive = failures.at(-1);
   if (!decisive) return { exitCode: 0, signal: null, reason: null };
   return { exitCode: decisive.signal ? null : (decisive.exitCode ?? null), signal: decisive.signal ?? null, reason: null };
+}
+
+/**
+ * A stage that cannot start: ENOENT comes both for a missing command and for
+ * a missing working directory, so look at the directory before blaming the
+ * command.
+ */
+function explainSpawnFailure<T extends { reason: string | null }>(outcome: T, request: RunRequest, results: Pick<StageResult, 'exitCode' | 'signal' | 'failed' | 'code'>[]): T {
+  if (outcome.reason !== 'cannot start command: ENOENT') return outcome;
+  if (request.cwd !== undefined) {
+    const dir = statOrNull(request.cwd);
+    if (!dir) return { ...outcome, reason: `working directory ${request.cwd} does not exist` };
+    if (!dir.isDirectory()) return { ...outcome, reason: `working directory ${request.cwd} is not a directory` };
+  }
+  const failed = results.findIndex((r) => r.exitCode === undefined && r.signal === undefined && r.failed);
+  return { ...outcome, reason: `cannot start command: ${request.stages[failed]?.[0] ?? 'the command'} not found (ENOENT)` };
+}
+
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
 }
 
 /** The shell's codes for a command that cannot be found (127) or executed (126). */

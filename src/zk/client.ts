@@ -10,7 +10,8 @@
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { UnavailableError } from '../errors.js';
-import { ClosingError, NoNodeError, NodeExistsError, zkErrorFromCode } from './errors.js';
+import { checkConnectString } from './connect-string.js';
+import { ClosingError, NoNodeError, NodeExistsError, operationOf, zkErrorFromCode } from './errors.js';
 
 const require = createRequire(import.meta.url);
 const Binding = require('zookeeper') as BindingClass;
@@ -154,6 +155,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   }
 
   static async connect(options: ZkClientOptions): Promise<ZkClient> {
+    checkConnectString(options.connect);
     const client = new ZkClient({
       sessionTimeoutMs: 10_000,
       connectTimeoutMs: 5_000,
@@ -264,12 +266,12 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       const callback: Callback = (rc, error, ...result) => {
         if (handle === this.handle && SERVER_ANSWERS.has(rc)) this.lastHeardAt = Math.max(this.lastHeardAt, sentAt);
         if (rc === 0) resolve(pick(result));
-        else reject(zkErrorFromCode(rc, path, error));
+        else reject(zkErrorFromCode(rc, path, error, operationOf(method)));
       };
       const target = PASS_THROUGH.has(method) ? handle.native : handle;
       const fn = target[method] as (...a: unknown[]) => number;
       const rc = fn.call(target, ...args, callback);
-      if (typeof rc === 'number' && rc < 0) reject(zkErrorFromCode(rc, path));
+      if (typeof rc === 'number' && rc < 0) reject(zkErrorFromCode(rc, path, undefined, operationOf(method)));
     });
   }
 

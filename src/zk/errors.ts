@@ -2,9 +2,14 @@
 // The binding reports failures as a bare number; this table turns it into a
 // class so callers write `instanceof NodeExistsError`, never compare codes.
 
+/** What a request asked of a znode: how a refusal names the right it lacked. */
+export type ZkOperation = 'read' | 'create' | 'write' | 'delete' | 'admin';
+
 export class ZkError extends Error {
   readonly code: number;
   readonly path: string;
+  /** The request's kind, when known. */
+  op?: ZkOperation;
   constructor(code: number, path: string, text: string) {
     super(`${text} (${code}) at ${path}`);
     this.name = new.target.name;
@@ -37,7 +42,19 @@ const CLASS_BY_CODE: Record<number, typeof ZkError> = {
   [-118]: SessionExpiredError, // session moved
 };
 
-export function zkErrorFromCode(code: number, path: string, text?: string): ZkError {
+export function zkErrorFromCode(code: number, path: string, text?: string, op?: ZkOperation): ZkError {
   const Class = CLASS_BY_CODE[code] ?? ZkError;
-  return new Class(code, path, text ?? `zookeeper error`);
+  const err = new Class(code, path, text ?? `zookeeper error`);
+  err.op = op;
+  return err;
+}
+
+/** The binding's method names, by the kind of request they send. */
+export function operationOf(method: string): ZkOperation | undefined {
+  if (/create/.test(method)) return 'create';
+  if (/delete/.test(method)) return 'delete';
+  if (/acl/.test(method)) return 'admin';
+  if (/^a_set$/.test(method)) return 'write';
+  if (/get|exists/.test(method)) return 'read';
+  return undefined;
 }

@@ -38,6 +38,17 @@ export function parseSeqInBucket(bucket: string, name: string): number | null {
   return seq !== null && bucketOf(seq) === bucket ? seq : null;
 }
 
+/** Where a znode path points within an installation: a queue and which of its parts, a node record, or elsewhere. */
+export type Place = { queue: string; part: string | null } | { node: string } | null;
+
+/** The place of an absolute path under any root (the last `queues/<q>` or `nodes/<id>` in it). */
+export function placeOf(path: string): Place {
+  const queue = /\/queues\/([^/]+)(?:\/([^/]+))?(?:\/[^/]*)*$/.exec(path);
+  if (queue) return { queue: queue[1], part: queue[2] ?? null };
+  const node = /\/nodes\/([^/]+)$/.exec(path);
+  return node ? { node: node[1] } : null;
+}
+
 export class Paths {
   readonly root: string;
 

@@ -26,10 +26,10 @@ export async function retry<T>(op: () => Promise<T>): Promise<T> {
       return await op();
     } catch (err) {
       if (err instanceof ClosingError || err instanceof SessionExpiredError) {
-        throw new TempFailError(`ZooKeeper session lost: ${err.message}`, { cause: err });
+        throw new TempFailError('the ZooKeeper session was lost (expired or closed) before the operation completed; try again', { cause: err });
       }
       if (!(err instanceof ConnectionLossError)) throw err;
-      if (attempt >= RETRIES) throw new TempFailError(`ZooKeeper connection lost: ${err.message}`, { cause: err });
+      if (attempt >= RETRIES) throw new TempFailError('the connection to ZooKeeper was lost and did not come back in time; try again', { cause: err });
       await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 1000)));
     }
   }

@@ -58,7 +58,8 @@ test('others are not authorized (77) and nothing changes', async () => {
   for (const [program, args, who] of refused) {
     const r = await run(program as 'zkjobc', args, who);
     assert.equal(r.code, 77, `${program} ${args[0]} as ${who?.env.ZKJOBS_ZK_AUTH ?? 'nobody'}: ${r.stderr}`);
-    assert.match(r.stderr, /not authorized/);
+    assert.match(r.stderr, /not authorized to .*queue secure/, 'names the queue');
+    assert.doesNotMatch(r.stderr, /\/queues\//, 'never a znode path');
     assert.equal(r.stderr.trim().split('\n').length, 1);
   }
   assert.equal(await ok('zkjobq', ['list', ...conn(), 'secure', '--json']), before, 'nothing changed');

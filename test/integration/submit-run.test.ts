@@ -54,7 +54,14 @@ test('a command that does not exist fails with 127 and a reason', async () => {
   const r = await run('zkjobc', ['submit', ...conn(), '--wait', '--', '/nonexistent/program']);
   assert.equal(r.code, 127);
   const status = await ok('zkjobc', ['status', ...conn(), r.stdout.trim()]);
-  assert.match(status, /failed exit 127 on n1 \(cannot start command: ENOENT\)/);
+  assert.match(status, /failed exit 127 on n1 \(cannot start command: \/nonexistent\/program not found \(ENOENT\)\)/);
+});
+
+test('a working directory that does not exist is named as the reason, not the command', async () => {
+  const r = await run('zkjobc', ['submit', ...conn(), '--wait', '--cwd', '/nonexistent-dir', '--', 'true']);
+  assert.notEqual(r.code, 0);
+  const status = await ok('zkjobc', ['status', ...conn(), r.stdout.trim()]);
+  assert.match(status, /failed exit \d+ on n1 \(working directory \/nonexistent-dir does not exist\)/);
 });
 
 test('arguments reach the program verbatim, with no shell in between', async () => {
