@@ -18,7 +18,12 @@
 // Only then is the job run. Steps 1-4 run as one operation under the retry
 // policy (each is safe to run again after a lost connection: 2 recognises
 // its own claim, 3 and 4 only read and clean up); step 5 is its own
-// operation, with the version read in 3.
+// operation, with the version read in 3. Every request of steps 1-5 goes to
+// the session that began the attempt (zk/session-bound.ts): if it expires
+// and the client renews it while a retry backs off, a claim made under the
+// old one died with it, and going on (step 5, then running the job) would
+// run a job we do not hold while a peer may run it too. The attempt is then
+// given up, and nothing was made under the new session.
 //
 // Hostile names: only exactly the names zkjobs writes count (job-id.ts,
 // zk/paths.ts): `1` or `01` beside `0000000001`, or a number filed under
@@ -35,6 +40,7 @@ import { parseBucket, parseSeqInBucket, type Paths } from './zk/paths.js';
 import type { Stat, ZkClient } from './zk/client.js';
 import { retry } from './zk/retry.js';
 import { createEphemeralOnce, deleteIfOwned, protectionToken } from './zk/ephemeral.js';
+import { SessionChangedError } from './zk/session-bound.js';
 import { formatSeq, parseSeq, type JobId } from './job-id.js';
 import { IGNORE_FINDINGS, type FindingSink } from './finding.js';
 import { StrayClaims } from './stray-claims.js';
@@ -215,28 +221,39 @@ export class QueueClaimer {
   private async tryClaim(seq: number, precheck: boolean): Promise<Attempt> {
     const id = { queue: this.queue, seq };
     const record = newClaimRecord(this.nodeId);
-    const checked = await retry(() => this.claimAndCheck(id, precheck, record));
-    if (checked.kind !== 'checked') return checked;
-    const specPath = this.paths.pendingJob(this.queue, seq);
-    const attempt = await bumpAttempt(this.zk, specPath, checked.spec.data, checked.spec.stat.version);
-    if (attempt === null) return this.release(id);
-    return { kind: 'claimed', job: { id, attempt, specData: checked.spec.data, ...parseOrReason(checked.spec.data) } };
+    const session = this.zk.sessionId;
+    const zk = this.zk.boundTo(session);
+    try {
+      const checked = await retry(() => this.claimAndCheck(zk, id, precheck, record));
+      if (checked.kind !== 'checked') return checked;
+      const specPath = this.paths.pendingJob(this.queue, seq);
+      const attempt = await bumpAttempt(zk, specPath, checked.spec.data, checked.spec.stat.version);
+      if (attempt === null) return await this.release(zk, id);
+      // Still our session now, and the caller starts the job in this turn of
+      // the event loop: no session change can come in between.
+      if (this.zk.sessionId !== session) return { kind: 'skipped' };
+      return { kind: 'claimed', job: { id, attempt, specData: checked.spec.data, ...parseOrReason(checked.spec.data) } };
+    } catch (err) {
+      // Every request of the attempt went to `session`: a claim we made died with it.
+      if (err instanceof SessionChangedError) return { kind: 'skipped' };
+      throw err;
+    }
   }
 
   /** Steps 1-4: safe to run again after a lost connection (see the top of the file). */
-  private async claimAndCheck(id: JobId, precheck: boolean, record: Buffer): Promise<Attempt | { kind: 'checked'; spec: { data: Buffer; stat: Stat } }> {
+  private async claimAndCheck(zk: ZkClient, id: JobId, precheck: boolean, record: Buffer): Promise<Attempt | { kind: 'checked'; spec: { data: Buffer; stat: Stat } }> {
     const specPath = this.paths.pendingJob(id.queue, id.seq);
-    if (precheck && !(await this.zk.exists(specPath))) return { kind: 'gone', seq: id.seq };
-    if (!(await this.createClaim(id, record))) return { kind: 'skipped' };
+    if (precheck && !(await zk.exists(specPath))) return { kind: 'gone', seq: id.seq };
+    if (!(await this.createClaim(zk, id, record))) return { kind: 'skipped' };
     // Both reads go out together; the server answers them in order.
-    const [spec, result] = await Promise.all([this.zk.getOrNull(specPath), this.zk.exists(this.paths.result(id.queue, id.seq))]);
+    const [spec, result] = await Promise.all([zk.getOrNull(specPath), zk.exists(this.paths.result(id.queue, id.seq))]);
     if (!spec) {
-      await deleteIfOwned(this.zk, this.paths.claim(id.queue, id.seq));
+      await deleteIfOwned(zk, this.paths.claim(id.queue, id.seq));
       return { kind: 'gone', seq: id.seq };
     }
     if (result) {
-      await this.checkResult(id);
-      await finishCleanupOnce(this.zk, this.paths, id);
+      await this.checkResult(zk, id);
+      await finishCleanupOnce(zk, this.paths, id);
       return { kind: 'skipped' };
     }
     return { kind: 'checked', spec };
@@ -248,9 +265,9 @@ export class QueueClaimer {
    * as it says (shown as failed, with the reason); an unreadable one is
    * reported, and zkjobq rm and a new submit are the operator's way on.
    */
-  private async checkResult(id: JobId): Promise<void> {
+  private async checkResult(zk: ZkClient, id: JobId): Promise<void> {
     const path = this.paths.result(id.queue, id.seq);
-    const node = await this.zk.getOrNull(path);
+    const node = await zk.getOrNull(path);
     if (!node) return;
     try {
       parseResult(node.data);
@@ -259,16 +276,16 @@ export class QueueClaimer {
     }
   }
 
-  private async createClaim(id: JobId, record: Buffer): Promise<boolean> {
+  private async createClaim(zk: ZkClient, id: JobId, record: Buffer): Promise<boolean> {
     this.stats.attempts++;
-    const won = await createEphemeralOnce(this.zk, this.paths.claim(id.queue, id.seq), record);
+    const won = await createEphemeralOnce(zk, this.paths.claim(id.queue, id.seq), record);
     if (won) this.stats.won++;
     else this.stats.lost++;
     return won;
   }
 
-  private async release(id: JobId): Promise<Attempt> {
-    await retry(() => deleteIfOwned(this.zk, this.paths.claim(id.queue, id.seq)));
+  private async release(zk: ZkClient, id: JobId): Promise<Attempt> {
+    await retry(() => deleteIfOwned(zk, this.paths.claim(id.queue, id.seq)));
     return { kind: 'skipped' };
   }
 }

@@ -12,20 +12,40 @@
 // are not run again as a whole, because after step 4 our claim is gone and
 // step 1 would call a published result lost. Step 2 recognises its own
 // earlier create by its bytes; 3 and 4 delete what is still there.
+//
+// Steps 1 and 2 run under the session that holds the claim, or not at all
+// (zk/session-bound.ts): if that session expires while a retry backs off
+// and the client renews it, the next run would create the result under the
+// new session, after our claim died and perhaps while a peer that
+// re-claimed the job runs it. It stops with SessionChangedError instead, and the result
+// is discarded as for a lost claim. A step 2 create that the server applied
+// before the session ended still stands: it was made while the claim was
+// ours, and a peer's claim then only finishes the cleanup (claim.ts, step 4).
+// Steps 3-4 may run under a later session: once a result exists the job is
+// over, and its cleanup is anyone's to finish.
 import { NodeExistsError } from './zk/errors.js';
 import { bucketOf, type Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
 import { retry } from './zk/retry.js';
 import { ownsEphemeral } from './zk/ephemeral.js';
+import { SessionChangedError } from './zk/session-bound.js';
 import { createInBucket } from './submit.js';
 import type { JobId } from './job-id.js';
 import { encodeResult, parseResult, type JobResult } from './result.js';
 
 export type PublishOutcome = 'published' | 'duplicate' | 'claim-lost';
 
-export async function publishResult(zk: ZkClient, paths: Paths, id: JobId, result: JobResult): Promise<PublishOutcome> {
-  if (!(await retry(() => ownsEphemeral(zk, paths.claim(id.queue, id.seq))))) return 'claim-lost';
-  const created = await createResult(zk, paths, id, result);
+/** Publish under `session`, the one that holds the claim (default: the client's current one). */
+export async function publishResult(zk: ZkClient, paths: Paths, id: JobId, result: JobResult, session = zk.sessionId): Promise<PublishOutcome> {
+  const bound = zk.boundTo(session);
+  let created: boolean;
+  try {
+    if (!(await retry(() => ownsEphemeral(bound, paths.claim(id.queue, id.seq), session)))) return 'claim-lost';
+    created = await createResult(bound, paths, id, result);
+  } catch (err) {
+    if (err instanceof SessionChangedError) return 'claim-lost';
+    throw err;
+  }
   await finishCleanup(zk, paths, id);
   return created ? 'published' : 'duplicate';
 }

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { UnavailableError } from '../errors.js';
 import { checkConnectString } from './connect-string.js';
 import { ClosingError, NoNodeError, NodeExistsError, operationOf, zkErrorFromCode } from './errors.js';
+import { SessionChangedError } from './session-bound.js';
 
 const require = createRequire(import.meta.url);
 const Binding = require('zookeeper') as BindingClass;
@@ -252,6 +253,20 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     this.handle = null;
     this.state = 'closed';
     if (handle) handle.close();
+  }
+
+  /**
+   * This client bound to `session`: the same methods, but every request
+   * fails with SessionChangedError, unsent, once the client has another
+   * session (see session-bound.ts). For operations on what `session` owns.
+   */
+  boundTo(session: string): ZkClient {
+    const view = Object.create(this) as ZkClient;
+    const call = this.call.bind(this);
+    const bound = <T>(method: string, path: string, args: unknown[], pick: (result: unknown[]) => T): Promise<T> =>
+      this.sessionId === session ? call(method, path, args, pick) : Promise.reject(new SessionChangedError(session, this.sessionId));
+    Object.defineProperty(view, 'call', { value: bound });
+    return view;
   }
 
   /** Call an async binding method and map its return code to a typed error. */
