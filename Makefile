@@ -89,6 +89,8 @@ BINDIR = $(PREFIX)/bin
 LIBDIR = $(PREFIX)/lib/zkjobs
 MANDIR = $(PREFIX)/share/man
 UNITDIR = $(PREFIX)/lib/systemd/system
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
 NODE_PATH_BIN := $(shell command -v node)
 JOB_USER ?= zkjobs
 
@@ -105,6 +107,12 @@ install: build
 	  printf '#!/bin/sh\nexec %s %s "$$@"\n' "$(NODE_PATH_BIN)" "$(LIBDIR)/dist/src/cli/$$p.js" > $(DESTDIR)$(BINDIR)/$$p; \
 	  chmod 755 $(DESTDIR)$(BINDIR)/$$p; \
 	done
+	# Completion scripts, generated from the programs' own option definitions.
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	for p in zkjobd zkjobc zkjobq; do \
+	  $(NODE) dist/src/cli/$$p.js completion bash > $(DESTDIR)$(BASHCOMPDIR)/$$p && \
+	  $(NODE) dist/src/cli/$$p.js completion zsh > $(DESTDIR)$(ZSHCOMPDIR)/_$$p || exit 1; \
+	done
 	install -m 644 man/zkjobc.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/zkjobd.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/zkjobd.8 man/zkjobq.8 $(DESTDIR)$(MANDIR)/man8/
@@ -120,6 +128,7 @@ install: build
 # Leaves a real /etc/zkjobs/zkjobd.conf alone, and the job account (its files may outlive us).
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,zkjobd zkjobc zkjobq)
+	rm -f $(addprefix $(DESTDIR)$(BASHCOMPDIR)/,zkjobd zkjobc zkjobq) $(addprefix $(DESTDIR)$(ZSHCOMPDIR)/_,zkjobd zkjobc zkjobq)
 	rm -rf $(DESTDIR)$(LIBDIR)
 	rm -f $(DESTDIR)$(MANDIR)/man1/zkjobc.1 $(DESTDIR)$(MANDIR)/man5/zkjobd.conf.5 $(DESTDIR)$(MANDIR)/man8/zkjobd.8 $(DESTDIR)$(MANDIR)/man8/zkjobq.8
 	rm -f $(DESTDIR)$(UNITDIR)/zkjobd.service $(DESTDIR)$(SYSCONFDIR)/zkjobs/zkjobd.conf.example

@@ -12,6 +12,7 @@ import { ZkError, NoAuthError } from '../zk/errors.js';
 import { clientDefaults } from '../config.js';
 import { zkTlsFrom, type ZkTlsArgs } from '../zk-tls.js';
 import { deniedMessage } from './denied.js';
+import { commandHandlers, completionCommand, completionSpecs, type Handler } from './completion.js';
 import { clearUsageMessage, notANumber, type DeclaredCommand } from './usage-message.js';
 
 export interface ConnectionArgs extends ZkTlsArgs {
@@ -159,14 +160,17 @@ function buildParser(name: string, usage: string, build: (y: Argv) => Argv): Arg
     .strict()
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version('version', 'show the version and exit', `${name} ${packageVersion()}`)
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((message, err) => {
       // yargs's own parse errors (YError) are usage errors too; ours pass through.
       if (err && err.name !== 'YError') throw err;
       throw new UsageError(clearUsageMessage(err?.message ?? message, hideBin(process.argv), commands));
     });
-  const commands = declaredCommands(parser);
+  let handlers: Record<string, Handler> = {};
+  parser.command(completionCommand(name, () => completionSpecs(handlers, build)));
+  handlers = commandHandlers(parser);
+  const commands = declaredCommands(handlers);
   // A repeated option: the last one wins, as with every Unix tool; array options still collect.
   const declared = parser as unknown as { getOptions(): YargsOptions };
   parser.middleware((argv) => {
@@ -177,6 +181,15 @@ function buildParser(name: string, usage: string, build: (y: Argv) => Argv): Arg
   return parser;
 }
 
+/** The version in package.json, which sits three levels above dist/src/cli both in the tree and where make install puts it. */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
 interface YargsOptions {
   array: string[];
   number: string[];
@@ -184,9 +197,8 @@ interface YargsOptions {
 }
 
 /** The commands as declared ('purge <queue>'), for messages that name a missing argument. */
-function declaredCommands(parser: Argv): DeclaredCommand[] {
-  const internal = parser as unknown as { getInternalMethods(): { getCommandInstance(): { getCommandHandlers(): Record<string, { demanded: { cmd: string[] }[] }> } } };
-  return Object.entries(internal.getInternalMethods().getCommandInstance().getCommandHandlers()).map(([name, h]) => ({ name, demanded: h.demanded.map((d) => d.cmd[0]) }));
+function declaredCommands(handlers: Record<string, Handler>): DeclaredCommand[] {
+  return Object.entries(handlers).map(([name, h]) => ({ name, demanded: h.demanded.map((d) => d.cmd[0]) }));
 }
 
 /** yargs turns `--slots abc` into NaN: refuse it with what was typed. */

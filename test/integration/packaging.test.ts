@@ -67,6 +67,8 @@ test('make install DESTDIR PREFIX=/usr puts every file in place; uninstall remov
     'usr/lib/zkjobs/dist/src/cli/zkjobd.js', 'usr/lib/zkjobs/dist/src/status/page/index.html', 'usr/lib/zkjobs/dist/src/status/page/app.js', 'usr/lib/zkjobs/node_modules/zookeeper/build/Release/zookeeper.node',
     'usr/share/man/man1/zkjobc.1', 'usr/share/man/man5/zkjobd.conf.5', 'usr/share/man/man8/zkjobd.8', 'usr/share/man/man8/zkjobq.8',
     'usr/lib/systemd/system/zkjobd.service', 'etc/zkjobs/zkjobd.conf.example',
+    'usr/share/bash-completion/completions/zkjobc', 'usr/share/bash-completion/completions/zkjobq', 'usr/share/bash-completion/completions/zkjobd',
+    'usr/share/zsh/site-functions/_zkjobc', 'usr/share/zsh/site-functions/_zkjobq', 'usr/share/zsh/site-functions/_zkjobd',
   ];
   for (const file of expected) assert.ok(existsSync(path.join(dest, file)), file);
   assert.ok(!existsSync(path.join(dest, 'usr/lib/zkjobs/node_modules/typescript')), 'no development packages');
