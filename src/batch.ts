@@ -11,7 +11,7 @@ import type { ZkClient } from './zk/client.js';
 import { createBucket, createJobSpec, reserveSequences } from './submit.js';
 import { retry } from './zk/retry.js';
 import { bucketOf } from './zk/paths.js';
-import { encodeJobSpec } from './job-spec.js';
+import { encodeJobSpec, requirementsOf } from './job-spec.js';
 import { DataError } from './errors.js';
 import { checkArgv, parseJobSpec, type JobSpec } from './job-spec.js';
 import type { JobId } from './job-id.js';
@@ -68,7 +68,7 @@ export async function submitBatch(
       const unsigned = encodeJobSpec(spec); // checked before it takes a number
       const id = { queue, seq: await numbers.next() };
       const data = sign ? encodeJobSpec(sign(id, spec)) : unsigned;
-      const submission = createJobSpec(zk, paths, id, data).then(() => id);
+      const submission = createJobSpec(zk, paths, id, data, requirementsOf(spec)).then(() => id);
       submission.catch(() => undefined); // awaited in order below
       inFlight.push(submission);
       if (inFlight.length >= WINDOW) await drainOne();

@@ -26,6 +26,7 @@ import { newClaimRecord } from './claim.js';
 import { clearStrayClaim } from './stray-claims.js';
 import { IGNORE_FINDINGS } from './finding.js';
 import { createResult, finishCleanup, readResult } from './complete.js';
+import { readPendingSpec } from './pending-spec.js';
 import { formatJobId, type JobId } from './job-id.js';
 import { ZkjobsError, NotFoundError } from './errors.js';
 import { makeResult, type JobResult } from './result.js';
@@ -43,14 +44,14 @@ export async function cancelJob(zk: ZkClient, paths: Paths, id: JobId): Promise<
     await requestCancel(zk, paths, id, me);
     return 'requested';
   }
-  const spec = await retry(() => zk.getOrNull(paths.pendingJob(id.queue, id.seq)));
+  const spec = await retry(() => readPendingSpec(zk, paths, id));
   if (!spec) {
     await retry(() => deleteIfOwned(zk, claim));
     await refuseIfFinished(zk, paths, id);
     throw new NotFoundError(`no such job ${formatJobId(id)}`);
   }
   const created = await createResult(zk, paths, id, cancelledResult(spec.data));
-  await unlessNotAllowed(finishCleanup(zk, paths, id));
+  await unlessNotAllowed(finishCleanup(zk, paths, id, spec.path));
   if (!created) await refuseIfFinished(zk, paths, id);
   return 'cancelled';
 }

@@ -32,11 +32,22 @@
 //
 // Scale: only the head bucket is listed (at most BUCKET_SIZE names), and its
 // listing is cached and walked until used up, so the cost of a claim does not
-// grow with queue depth. Claimers race over the first few candidates at
+// grow with queue depth.
+//
+// Placement (docs/placement.md): a job with requirements is in the bucket of
+// its class, `<first>~<class>`. Only the buckets of classes this node is
+// eligible for are listed, those of the lowest range that has any, merged by
+// job number: FIFO among eligible jobs, and ineligible jobs cost nothing,
+// however many. An eligible job that does not fit the room left now (slots,
+// memory) is waited for, not passed: later jobs do not starve it. After the
+// claim, the spec's own requirements must match its bucket's class; a spec
+// filed under the wrong class (by hand, or hostile) fails with the reason
+// rather than running on a node it did not ask for. Claimers race over the first few candidates at
 // random (as many as there are live nodes) instead of all creating the same
 // claim, which would cost N-1 failing writes through the leader.
 import { BadVersionError, NoNodeError } from './zk/errors.js';
-import { parseBucket, parseSeqInBucket, type Paths } from './zk/paths.js';
+import { parsePendingBucket, parseSeqInBucket, type Paths } from './zk/paths.js';
+import { eligible, encodeClass, type NodeOffer, type Requirements } from './placement.js';
 import type { Stat, ZkClient } from './zk/client.js';
 import { retry } from './zk/retry.js';
 import { createEphemeralOnce, deleteIfOwned, protectionToken } from './zk/ephemeral.js';
@@ -45,7 +56,7 @@ import { formatSeq, parseSeq, type JobId } from './job-id.js';
 import { IGNORE_FINDINGS, type FindingSink } from './finding.js';
 import { StrayClaims } from './stray-claims.js';
 import { parseResult } from './result.js';
-import { parseJobSpec, type JobSpec } from './job-spec.js';
+import { parseJobSpec, requirementsOf, type JobSpec } from './job-spec.js';
 import { finishCleanupOnce } from './complete.js';
 import { decodeJsonObject, encodeJson, optionalString, stringField } from './record.js';
 
@@ -73,6 +84,29 @@ export interface ClaimedJob {
   /** The spec znode's bytes, rewritten as they are to count a retry's attempt. */
   specData: Buffer;
   specError: string | null;
+  /** Where the spec is (the bucket of its class): what the cleanup deletes. */
+  specPath: string;
+  /** What its bucket's class asks of the node: what the job takes while it runs. */
+  requirements: Requirements;
+}
+
+/** Free capacity of the node for new jobs: slots, and bytes of memory not yet asked for. */
+export interface Room {
+  slots: number;
+  mem: number;
+}
+
+const UNLIMITED: Room = { slots: Infinity, mem: Infinity };
+
+function fits(r: Requirements, room: Room): boolean {
+  return r.cpus <= room.slots && r.mem <= room.mem;
+}
+
+/** A job of the cached head: its number, and the bucket (class) it was listed in. */
+interface HeadEntry {
+  seq: number;
+  bucket: string;
+  requirements: Requirements;
 }
 
 export function parseClaimRecord(data: Buffer): ClaimRecord {
@@ -100,8 +134,8 @@ export interface ClaimStats {
 }
 
 export class QueueClaimer {
-  /** Sequence numbers of the head bucket, oldest first, not yet tried by us. */
-  private head: number[] = [];
+  /** The eligible jobs of the head range, oldest first, not yet tried by us. */
+  private head: HeadEntry[] = [];
   readonly stats: ClaimStats = { attempts: 0, won: 0, lost: 0 };
   private readonly strays: StrayClaims;
 
@@ -114,6 +148,8 @@ export class QueueClaimer {
     private readonly racers: () => number,
     /** Told of every name or node found that zkjobs did not write. */
     private readonly report: FindingSink = IGNORE_FINDINGS,
+    /** What this node offers: only the classes it is eligible for are listed. Default: no tags, any size. */
+    private readonly offer: () => NodeOffer = () => ({ tags: [], slots: Infinity, memTotal: Infinity }),
   ) {
     this.strays = new StrayClaims(zk, paths, queue, report);
   }
@@ -133,13 +169,14 @@ export class QueueClaimer {
    * Claim up to `wanted` of the oldest available jobs, racing for them in
    * parallel (a daemon with several free slots is several claimers).
    */
-  async claimSome(wanted: number): Promise<ClaimedJob[]> {
+  async claimSome(wanted: number, room: Room = UNLIMITED): Promise<ClaimedJob[]> {
     const won: ClaimedJob[] = [];
+    const left = { ...room };
     let refilled = false;
-    while (won.length < wanted) {
+    while (won.length < wanted && left.slots > 0) {
       const claimed = new Set(await retry(() => this.zk.childrenOrEmpty(this.paths.claims(this.queue))));
-      await this.strays.sweep(claimed, this.head.slice(0, this.spread(wanted - won.length)));
-      const picks = this.pick(claimed, wanted - won.length);
+      await this.strays.sweep(claimed, this.head.slice(0, this.spread(wanted - won.length)).map((e) => e.seq));
+      const picks = this.pick(claimed, wanted - won.length, left);
       if (picks.length === 0) {
         if (refilled) break;
         await this.refill();
@@ -147,8 +184,10 @@ export class QueueClaimer {
         continue;
       }
       // Just listed: the specs were there a moment ago, skip the pre-check.
-      const attempts = await Promise.all(picks.map((seq) => this.tryClaim(seq, !refilled)));
+      const attempts = await Promise.all(picks.map((entry) => this.tryClaim(entry, !refilled)));
       for (const a of attempts) if (a.kind === 'claimed') won.push(a.job);
+      // Room was taken for every pick; give back that of the picks we did not win.
+      for (const [i, a] of attempts.entries()) if (a.kind !== 'claimed') give(left, picks[i].requirements);
       this.dropEndedHead(attempts);
     }
     return won;
@@ -158,18 +197,33 @@ export class QueueClaimer {
    * Pick `count` candidates at random among the first count × racers
    * unclaimed ones (oldest first), so that racing daemons spread over the
    * head instead of all creating the same claim; drop them from the cache.
+   * The candidates end before the first job that does not fit the room
+   * left: that one is waited for (FIFO), not passed. The picks' room is
+   * taken from `left`.
    */
-  private pick(claimed: Set<string>, count: number): number[] {
+  private pick(claimed: Set<string>, count: number, left: Room): HeadEntry[] {
     const spread = this.spread(count);
-    const candidates: number[] = [];
-    for (const seq of this.head) {
-      if (!claimed.has(formatSeq(seq))) candidates.push(seq);
+    const candidates: HeadEntry[] = [];
+    for (const entry of this.head) {
+      if (claimed.has(formatSeq(entry.seq))) continue;
+      if (!fits(entry.requirements, left)) break;
+      candidates.push(entry);
       if (candidates.length >= spread) break;
     }
-    while (candidates.length > count) candidates.splice(Math.floor(Math.random() * candidates.length), 1);
-    const chosen = new Set(candidates);
-    this.head = this.head.filter((seq) => !chosen.has(seq));
-    return candidates;
+    // Alike jobs are picked at random (any of them fits as well as another);
+    // jobs of different sizes are taken oldest first, and the first that no
+    // longer fits stops the pick, or a small younger job could pass it.
+    const alike = candidates.every((e) => e.requirements.cpus === candidates[0].requirements.cpus && e.requirements.mem === candidates[0].requirements.mem);
+    const chosen: HeadEntry[] = [];
+    while (chosen.length < count && candidates.length > 0) {
+      const [entry] = candidates.splice(alike ? Math.floor(Math.random() * candidates.length) : 0, 1);
+      if (!fits(entry.requirements, left)) break;
+      take(left, entry.requirements);
+      chosen.push(entry);
+    }
+    const taken = new Set(chosen);
+    this.head = this.head.filter((e) => !taken.has(e));
+    return chosen.sort((a, b) => a.seq - b.seq);
   }
 
   /** How far into the head a pick of `count` looks. */
@@ -187,26 +241,46 @@ export class QueueClaimer {
     const ended = attempts.filter((a): a is { kind: 'gone'; seq: number } => a.kind === 'gone').map((a) => a.seq);
     if (ended.length === 0) return;
     const past = Math.max(...ended);
-    this.head = this.head.filter((seq) => seq > past);
+    this.head = this.head.filter((e) => e.seq > past);
   }
 
-  /** List buckets oldest first and cache the first one that has jobs. */
+  /** List buckets oldest first and cache the eligible jobs of the first range that has any. */
   private async refill(): Promise<void> {
     this.head = await retry(() => this.listHead());
   }
 
-  private async listHead(): Promise<number[]> {
-    const buckets = (await this.zk.childrenOrEmpty(this.paths.pending(this.queue))).sort();
-    for (const bucket of buckets) {
-      if (parseBucket(bucket) === null) {
+  private async listHead(): Promise<HeadEntry[]> {
+    for (const range of await this.eligibleRanges()) {
+      const listed = await Promise.all(range.map(async ({ bucket, requirements }) => {
+        const names = await this.zk.childrenOrEmpty(this.paths.pendingBucket(this.queue, bucket));
+        return names.map((name) => this.seqOf(bucket, name)).filter((s): s is number => s !== null).map((seq) => ({ seq, bucket, requirements }));
+      }));
+      const entries = listed.flat().sort((a, b) => a.seq - b.seq);
+      if (entries.length > 0) return entries;
+    }
+    return [];
+  }
+
+  /**
+   * The buckets of pending/ this node is eligible for, grouped by range,
+   * oldest range first; ineligible ones are never listed. A name that is no
+   * bucket zkjobs makes is reported and skipped.
+   */
+  private async eligibleRanges(): Promise<{ bucket: string; requirements: Requirements }[][]> {
+    const offer = this.offer();
+    const ranges = new Map<number, { bucket: string; requirements: Requirements }[]>();
+    for (const bucket of await this.zk.childrenOrEmpty(this.paths.pending(this.queue))) {
+      const parsed = parsePendingBucket(bucket);
+      if (parsed === null) {
         this.report({ path: this.paths.pendingBucket(this.queue, bucket), problem: 'not a bucket name', action: 'ignored' });
         continue;
       }
-      const names = await this.zk.childrenOrEmpty(this.paths.pendingBucket(this.queue, bucket));
-      const seqs = names.map((name) => this.seqOf(bucket, name)).filter((s): s is number => s !== null).sort((a, b) => a - b);
-      if (seqs.length > 0) return seqs;
+      if (!eligible(parsed.requirements, offer)) continue;
+      const range = ranges.get(parsed.first) ?? [];
+      range.push({ bucket, requirements: parsed.requirements });
+      ranges.set(parsed.first, range);
     }
-    return [];
+    return [...ranges.entries()].sort((a, b) => a[0] - b[0]).map(([, buckets]) => buckets);
   }
 
   /** A listed spec's job number; a name zkjobs does not write there is reported and skipped. */
@@ -218,21 +292,22 @@ export class QueueClaimer {
     return null;
   }
 
-  private async tryClaim(seq: number, precheck: boolean): Promise<Attempt> {
-    const id = { queue: this.queue, seq };
+  private async tryClaim(entry: HeadEntry, precheck: boolean): Promise<Attempt> {
+    const id = { queue: this.queue, seq: entry.seq };
     const record = newClaimRecord(this.nodeId);
+    const specPath = this.paths.pendingIn(this.queue, entry.bucket, entry.seq);
     const session = this.zk.sessionId;
     const zk = this.zk.boundTo(session);
     try {
-      const checked = await retry(() => this.claimAndCheck(zk, id, precheck, record));
+      const checked = await retry(() => this.claimAndCheck(zk, id, specPath, precheck, record));
       if (checked.kind !== 'checked') return checked;
-      const specPath = this.paths.pendingJob(this.queue, seq);
       const attempt = await bumpAttempt(zk, specPath, checked.spec.data, checked.spec.stat.version);
       if (attempt === null) return await this.release(zk, id);
       // Still our session now, and the caller starts the job in this turn of
       // the event loop: no session change can come in between.
       if (this.zk.sessionId !== session) return { kind: 'skipped' };
-      return { kind: 'claimed', job: { id, attempt, specData: checked.spec.data, ...parseOrReason(checked.spec.data) } };
+      const parsed = parseOrReason(checked.spec.data, entry.requirements);
+      return { kind: 'claimed', job: { id, attempt, specData: checked.spec.data, specPath, requirements: entry.requirements, ...parsed } };
     } catch (err) {
       // Every request of the attempt went to `session`: a claim we made died with it.
       if (err instanceof SessionChangedError) return { kind: 'skipped' };
@@ -241,8 +316,7 @@ export class QueueClaimer {
   }
 
   /** Steps 1-4: safe to run again after a lost connection (see the top of the file). */
-  private async claimAndCheck(zk: ZkClient, id: JobId, precheck: boolean, record: Buffer): Promise<Attempt | { kind: 'checked'; spec: { data: Buffer; stat: Stat } }> {
-    const specPath = this.paths.pendingJob(id.queue, id.seq);
+  private async claimAndCheck(zk: ZkClient, id: JobId, specPath: string, precheck: boolean, record: Buffer): Promise<Attempt | { kind: 'checked'; spec: { data: Buffer; stat: Stat } }> {
     if (precheck && !(await zk.exists(specPath))) return { kind: 'gone', seq: id.seq };
     if (!(await this.createClaim(zk, id, record))) return { kind: 'skipped' };
     // Both reads go out together; the server answers them in order.
@@ -253,7 +327,7 @@ export class QueueClaimer {
     }
     if (result) {
       await this.checkResult(zk, id);
-      await finishCleanupOnce(zk, this.paths, id);
+      await finishCleanupOnce(zk, this.paths, id, specPath);
       return { kind: 'skipped' };
     }
     return { kind: 'checked', spec };
@@ -290,12 +364,28 @@ export class QueueClaimer {
   }
 }
 
-function parseOrReason(data: Buffer): { spec: JobSpec | null; specError: string | null } {
+/** The spec, or why it cannot run here: unparseable, or asking for other than its bucket's class says. */
+function parseOrReason(data: Buffer, bucketClass: Requirements): { spec: JobSpec | null; specError: string | null } {
+  let spec: JobSpec;
   try {
-    return { spec: parseJobSpec(data), specError: null };
+    spec = parseJobSpec(data);
   } catch (err) {
     return { spec: null, specError: (err as Error).message };
   }
+  const asked = encodeClass(requirementsOf(spec));
+  const filed = encodeClass(bucketClass);
+  if (asked !== filed) return { spec: null, specError: `its requirements (${asked || 'none'}) differ from those of the bucket it is in (${filed || 'none'})` };
+  return { spec, specError: null };
+}
+
+function take(room: Room, r: Requirements): void {
+  room.slots -= r.cpus;
+  room.mem -= r.mem;
+}
+
+function give(room: Room, r: Requirements): void {
+  room.slots += r.cpus;
+  room.mem += r.mem;
 }
 
 /**

@@ -32,11 +32,16 @@ import { SessionChangedError } from './zk/session-bound.js';
 import { createInBucket } from './submit.js';
 import type { JobId } from './job-id.js';
 import { encodeResult, parseResult, type JobResult } from './result.js';
+import { findPendingSpec } from './pending-spec.js';
 
 export type PublishOutcome = 'published' | 'duplicate' | 'claim-lost';
 
-/** Publish under `session`, the one that holds the claim (default: the client's current one). */
-export async function publishResult(zk: ZkClient, paths: Paths, id: JobId, result: JobResult, session = zk.sessionId): Promise<PublishOutcome> {
+/**
+ * Publish under `session`, the one that holds the claim (default: the
+ * client's current one). `specPath`: where the claimer found the spec (the
+ * bucket of its class); by default it is looked for.
+ */
+export async function publishResult(zk: ZkClient, paths: Paths, id: JobId, result: JobResult, session = zk.sessionId, specPath?: string): Promise<PublishOutcome> {
   const bound = zk.boundTo(session);
   let created: boolean;
   try {
@@ -46,7 +51,7 @@ export async function publishResult(zk: ZkClient, paths: Paths, id: JobId, resul
     if (err instanceof SessionChangedError) return 'claim-lost';
     throw err;
   }
-  await finishCleanup(zk, paths, id);
+  await finishCleanup(zk, paths, id, specPath);
   return created ? 'published' : 'duplicate';
 }
 
@@ -67,15 +72,20 @@ export function createResult(zk: ZkClient, paths: Paths, id: JobId, result: JobR
 }
 
 /** Steps 3 and 4: idempotent, so any claimer may finish a crashed peer's cleanup. */
-export function finishCleanup(zk: ZkClient, paths: Paths, id: JobId): Promise<void> {
-  return retry(() => finishCleanupOnce(zk, paths, id));
+export function finishCleanup(zk: ZkClient, paths: Paths, id: JobId, specPath?: string): Promise<void> {
+  return retry(() => finishCleanupOnce(zk, paths, id, specPath));
 }
 
-/** finishCleanup without the retry policy, for operations that already run under it. */
-export async function finishCleanupOnce(zk: ZkClient, paths: Paths, id: JobId): Promise<void> {
+/**
+ * finishCleanup without the retry policy, for operations that already run
+ * under it. Without `specPath`, a spec not in the plain bucket is looked for
+ * in its class buckets first (pending-spec.ts), still before the claim goes.
+ */
+export async function finishCleanupOnce(zk: ZkClient, paths: Paths, id: JobId, specPath?: string): Promise<void> {
+  const path = specPath ?? (await findPendingSpec(zk, paths, id)) ?? paths.pendingJob(id.queue, id.seq);
   // Sent together: one session's requests are applied in the order sent, so
   // the spec still goes before the claim.
-  await Promise.all([zk.deleteIfExists(paths.pendingJob(id.queue, id.seq)), zk.deleteIfExists(paths.claim(id.queue, id.seq))]);
+  await Promise.all([zk.deleteIfExists(path), zk.deleteIfExists(paths.claim(id.queue, id.seq))]);
 }
 
 export async function readResult(zk: ZkClient, paths: Paths, id: JobId): Promise<JobResult | null> {

@@ -10,12 +10,13 @@ import { DataError, UsageError } from './errors.js';
 import { configError, splitConfig, type ConfigText, type Setting } from './config-file.js';
 import { DEFAULT_POLICY, type QueuePolicy, type RunAs } from './daemon/queue-policy.js';
 import { checkMaxRunning } from './queue.js';
+import { parseTagList } from './placement.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/zkjobs/zkjobd.conf';
 
 /** Keys of the global part, each named after the zkjobd flag it sets (underscores for dashes). */
 export const GLOBAL_KEYS = [
-  'zk', 'root', 'connect_timeout', 'zk_auth_file', 'zk_tls_ca', 'zk_tls_cert', 'zk_tls_key', 'session_timeout', 'node_id', 'slots', 'queues', 'stop_grace', 'kill_grace',
+  'zk', 'root', 'connect_timeout', 'zk_auth_file', 'zk_tls_ca', 'zk_tls_cert', 'zk_tls_key', 'session_timeout', 'node_id', 'slots', 'tags', 'queues', 'stop_grace', 'kill_grace',
   'log_level', 'log_format', 'spool_dir', 'spool_max', 'http_bind', 'http_token_file', 'status_bind', 'status_token_file',
   'smtp_host', 'smtp_port', 'smtp_tls', 'smtp_user', 'smtp_password_file', 'smtp_from',
   'allow_shell', 'wrapper', 'run_as', 'mail_to', 'retention', 'job_user', 'authorized_submitters', 'node_key',
@@ -105,6 +106,8 @@ function globalValue(key: string, s: Setting, file: string): string | number | b
         return s.value.split(',').map((q) => checkQueueName(q.trim()));
       case 'node_id':
         return checkName('node', s.value);
+      case 'tags':
+        return parseTagList(s.value).join(',');
       case 'session_timeout':
       case 'stop_grace':
       case 'kill_grace':

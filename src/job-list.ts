@@ -3,7 +3,7 @@
 // unfinished jobs are merged in sequence order, the filter is applied as it
 // goes, and it stops after `limit` matching jobs, so that a deep queue is
 // read a page at a time (`after` starts the next page).
-import { BUCKET_SIZE, parseBucket, parseSeqInBucket, type Paths } from './zk/paths.js';
+import { BUCKET_SIZE, parseBucket, parsePendingBucket, parseSeqInBucket, type Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
 import { retry } from './zk/retry.js';
 import { formatSeq, type JobId } from './job-id.js';
@@ -22,17 +22,22 @@ export interface ListOptions {
   filter?: (job: JobStatus) => boolean;
 }
 
-type Entry = { seq: number; finished: boolean };
+type Entry = { seq: number; finished: boolean; job?: ListedJob };
+
+/** A job found by walking buckets, with the bucket it was found in (for a pending job, that of its class). */
+export interface ListedJob extends JobId {
+  bucket: string;
+}
 
 export async function listJobs(zk: ZkClient, paths: Paths, queue: string, options: ListOptions): Promise<JobStatus[]> {
   const after = options.after ?? 0;
   const finished = options.finished ? walkBuckets(zk, paths.results(queue), (b) => paths.resultBucket(queue, b), queue, after) : undefined;
-  const pending = options.unfinished ? walkBuckets(zk, paths.pending(queue), (b) => paths.pendingBucket(queue, b), queue, after) : undefined;
+  const pending = options.unfinished ? walkBuckets(zk, paths.pending(queue), (b) => paths.pendingBucket(queue, b), queue, after, true) : undefined;
   const claims = options.unfinished ? new Set(await retry(() => zk.childrenOrEmpty(paths.claims(queue)))) : new Set<string>();
   const rows: JobStatus[] = [];
   for await (const entry of mergeInOrder(finished, pending)) {
     if (rows.length >= options.limit) break;
-    const status = entry.finished ? await finishedJob(zk, paths, { queue, seq: entry.seq }) : await unfinishedJob(zk, paths, { queue, seq: entry.seq }, claims);
+    const status = entry.finished ? await finishedJob(zk, paths, { queue, seq: entry.seq }) : await unfinishedJob(zk, paths, entry.job!, claims);
     if (status && (!options.filter || options.filter(status))) rows.push(status);
   }
   return rows;
@@ -43,9 +48,9 @@ async function finishedJob(zk: ZkClient, paths: Paths, id: JobId): Promise<JobSt
   return node ? finishedStatus(id, node.data) : null;
 }
 
-function unfinishedJob(zk: ZkClient, paths: Paths, id: JobId, claims: Set<string>): Promise<JobStatus | null> {
+function unfinishedJob(zk: ZkClient, paths: Paths, id: ListedJob, claims: Set<string>): Promise<JobStatus | null> {
   return retry(async () => {
-    const spec = await zk.getOrNull(paths.pendingJob(id.queue, id.seq));
+    const spec = await zk.getOrNull(paths.pendingIn(id.queue, id.bucket, id.seq));
     if (!spec) return null;
     const claim = claims.has(formatSeq(id.seq)) ? await zk.getOrNull(paths.claim(id.queue, id.seq)) : null;
     return unfinishedStatus(id, spec.data, spec.stat.version, spec.stat.ctime, claim);
@@ -53,7 +58,7 @@ function unfinishedJob(zk: ZkClient, paths: Paths, id: JobId, claims: Set<string
 }
 
 /** Two ascending walks as one, finished first on a tie (a crash left both: the result is what counts). */
-async function* mergeInOrder(finished?: AsyncGenerator<JobId>, pending?: AsyncGenerator<JobId>): AsyncGenerator<Entry> {
+async function* mergeInOrder(finished?: AsyncGenerator<ListedJob>, pending?: AsyncGenerator<ListedJob>): AsyncGenerator<Entry> {
   let f = finished ? await finished.next() : undefined;
   let p = pending ? await pending.next() : undefined;
   for (;;) {
@@ -65,22 +70,36 @@ async function* mergeInOrder(finished?: AsyncGenerator<JobId>, pending?: AsyncGe
       if (pSeq === fSeq) p = await pending!.next();
       f = await finished!.next();
     } else {
-      yield { seq: pSeq, finished: false };
+      yield { seq: pSeq, finished: false, job: p!.value as ListedJob };
       p = await pending!.next();
     }
   }
 }
 
-/** Job ids under a bucketed parent above `after`, oldest first, one bucket listed at a time. */
-export async function* walkBuckets(zk: ZkClient, parent: string, bucketPath: (b: string) => string, queue: string, after = 0): AsyncGenerator<JobId> {
-  const buckets = (await retry(() => zk.childrenOrEmpty(parent))).sort();
-  for (const bucket of buckets) {
-    // A bucket holds BUCKET_SIZE numbers from its name on: skip those wholly at or below `after`.
+/**
+ * Job ids under a bucketed parent above `after`, oldest first, one range of
+ * BUCKET_SIZE numbers listed at a time. With `classes` (pending/), the
+ * buckets of each requirement class of a range (placement.ts) are merged
+ * with the plain one, so that jobs still come in number order.
+ */
+export async function* walkBuckets(zk: ZkClient, parent: string, bucketPath: (b: string) => string, queue: string, after = 0, classes = false): AsyncGenerator<ListedJob> {
+  const ranges = new Map<number, string[]>();
+  for (const bucket of await retry(() => zk.childrenOrEmpty(parent))) {
     // Only names zkjobs writes: an alias or a number in the wrong bucket is nobody's job (listed once, or not at all).
-    const first = parseBucket(bucket);
+    const first = classes ? parsePendingBucket(bucket)?.first ?? null : parseBucket(bucket);
+    // A bucket holds BUCKET_SIZE numbers from its name on: skip those wholly at or below `after`.
     if (first === null || first + BUCKET_SIZE - 1 <= after) continue;
-    const names = await retry(() => zk.childrenOrEmpty(bucketPath(bucket)));
-    const seqs = names.map((name) => parseSeqInBucket(bucket, name)).filter((s): s is number => s !== null && s > after).sort((a, b) => a - b);
-    for (const seq of seqs) yield { queue, seq };
+    ranges.set(first, [...(ranges.get(first) ?? []), bucket]);
+  }
+  for (const first of [...ranges.keys()].sort((a, b) => a - b)) {
+    const jobs: ListedJob[] = [];
+    for (const bucket of ranges.get(first)!.sort()) {
+      const names = await retry(() => zk.childrenOrEmpty(bucketPath(bucket)));
+      for (const name of names) {
+        const seq = parseSeqInBucket(bucket, name);
+        if (seq !== null && seq > after) jobs.push({ queue, seq, bucket });
+      }
+    }
+    yield* jobs.sort((a, b) => a.seq - b.seq);
   }
 }

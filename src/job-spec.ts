@@ -5,6 +5,7 @@ import { DataError } from './errors.js';
 import { checkJobEnv } from './refused-env.js';
 import { decodeJsonObject, encodeJson, intField, optionalString, rejectUnknownFields, stringArray, stringField, type Fields } from './record.js';
 import { signatureField, type Signature } from './signature.js';
+import { checkCpus, normaliseTags, type Requirements } from './placement.js';
 
 export interface JobSpec {
   /** Program and arguments of the first (or only) stage, run without a shell. */
@@ -33,6 +34,14 @@ export interface JobSpec {
   name?: string;
   /** "user@host" of the submitter, as the submitter says: a label, not a proof. */
   submitter?: string;
+  /** Tags a node must all have to run it (placement.ts); its bucket's class says the same. */
+  require?: string[];
+  /** Slots it takes on its node. Default 1. */
+  cpus?: number;
+  /** Bytes of memory it asks for. Default none. */
+  mem?: number;
+  /** The --every-node group it is a copy of (QUEUE/FIRST+COUNT). */
+  group?: string;
   /** The submitter's Ed25519 signature over this spec and its job id: the proof (signature.ts). */
   signature?: Signature;
 }
@@ -41,7 +50,8 @@ export interface JobSpec {
 export const MAX_SPEC_BYTES = 512 * 1024;
 /** Largest standard input a job may carry (it travels inside the spec). */
 export const MAX_STDIN_BYTES = 256 * 1024;
-const FIELDS = ['argv', 'pipeline', 'shell', 'env', 'cwd', 'stdin', 'timeoutMs', 'retries', 'retryDelayMs', 'mailTo', 'submittedAt', 'name', 'submitter', 'signature'] as const;
+const FIELDS = ['argv', 'pipeline', 'shell', 'env', 'cwd', 'stdin', 'timeoutMs', 'retries', 'retryDelayMs', 'mailTo', 'submittedAt', 'name', 'submitter', 'signature',
+  'require', 'cpus', 'mem', 'group'] as const;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function checkArgv(argv: readonly string[]): void {
@@ -71,11 +81,12 @@ export function parseJobSpec(data: Buffer): JobSpec {
   rejectUnknownFields(fields, FIELDS, what);
   const spec: JobSpec = { argv: stringArray(fields, 'argv', what), submittedAt: stringField(fields, 'submittedAt', what) };
   if (fields.pipeline !== undefined) spec.pipeline = stagesField(fields, what);
-  for (const key of ['shell', 'cwd', 'stdin', 'mailTo', 'name', 'submitter'] as const) {
+  for (const key of ['shell', 'cwd', 'stdin', 'mailTo', 'name', 'submitter', 'group'] as const) {
     const value = optionalString(fields, key, what);
     if (value !== undefined) spec[key] = value;
   }
-  for (const key of ['timeoutMs', 'retries', 'retryDelayMs'] as const) {
+  if (fields.require !== undefined) spec.require = stringArray(fields, 'require', what);
+  for (const key of ['timeoutMs', 'retries', 'retryDelayMs', 'cpus', 'mem'] as const) {
     if (fields[key] === undefined) continue;
     const value = intField(fields, key, what);
     if (value < 0) throw new DataError(`${what}: "${key}" must not be negative`);
@@ -97,6 +108,12 @@ export function checkSpec(spec: JobSpec): void {
   if (spec.cwd !== undefined && !spec.cwd.startsWith('/')) throw new DataError(`working directory must be absolute, got ${JSON.stringify(spec.cwd)}`);
   if (spec.retries !== undefined && spec.retries > 100) throw new DataError('at most 100 retries');
   checkJobEnv(spec.env);
+  requirementsOf(spec);
+}
+
+/** What the job needs from a node (defaults filled in); a bad tag or count throws. */
+export function requirementsOf(spec: JobSpec): Requirements {
+  return { tags: normaliseTags(spec.require ?? []), cpus: checkCpus(spec.cpus ?? 1), mem: spec.mem ?? 0 };
 }
 
 function stagesField(fields: Fields, what: string): string[][] {

@@ -23,10 +23,12 @@ export interface NodeRecord extends Partial<Omit<Hardware, 'load' | 'memFree' | 
   activity?: Activity;
   /** Told to claim nothing new (zkjobq drain); absent when not. */
   draining?: boolean;
+  /** What it offers jobs that --require tags (placement.ts, daemon/node-tags.ts); absent from older daemons. */
+  tags?: string[];
 }
 
 const FIELDS = ['host', 'pid', 'slots', 'running', 'queues', 'version', 'startedAt', 'load', 'memFree', 'memTotal', 'http',
-  'cpus', 'cpuModel', 'diskFree', 'diskTotal', 'gpus', 'os', 'kernel', 'arch', 'hostUptime', 'activity', 'draining'] as const;
+  'cpus', 'cpuModel', 'diskFree', 'diskTotal', 'gpus', 'os', 'kernel', 'arch', 'hostUptime', 'activity', 'draining', 'tags'] as const;
 
 function numberArray(fields: Fields, key: string, what: string): number[] {
   const value = fields[key];
@@ -83,6 +85,7 @@ function hardwareFields(fields: Fields, what: string): Partial<NodeRecord> {
     arch: optionalText(fields, 'arch', what),
     hostUptime: optionalNumber(fields, 'hostUptime', what),
     activity: activityField(fields, what),
+    tags: fields.tags === undefined ? undefined : stringArray(fields, 'tags', what),
   };
   for (const key of Object.keys(hw) as (keyof NodeRecord)[]) if (hw[key] === undefined) delete hw[key];
   return hw;

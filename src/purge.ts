@@ -12,7 +12,8 @@ import { createEphemeralOnce, deleteIfOwned } from './zk/ephemeral.js';
 import { newClaimRecord } from './claim.js';
 import { clearStrayClaim } from './stray-claims.js';
 import { IGNORE_FINDINGS } from './finding.js';
-import { walkBuckets } from './job-list.js';
+import { walkBuckets, type ListedJob } from './job-list.js';
+import { findPendingSpec } from './pending-spec.js';
 import { formatSeq, type JobId } from './job-id.js';
 import { readResult } from './complete.js';
 import { TERMINAL_STATES, type JobResult, type TerminalState } from './result.js';
@@ -49,14 +50,15 @@ export async function purgeQueue(zk: ZkClient, paths: Paths, queue: string, filt
   // behind must not lose its result first, or it would become pending again.
   if (filter.pending) {
     const claims = filter.dryRun ? new Set(await retry(() => zk.childrenOrEmpty(paths.claims(queue)))) : new Set<string>();
-    const pending = walkBuckets(zk, paths.pending(queue), (b) => paths.pendingBucket(queue, b), queue);
-    const purgeOne = async (id: JobId) => {
+    const pending = walkBuckets(zk, paths.pending(queue), (b) => paths.pendingBucket(queue, b), queue, 0, true);
+    const purgeOne = async (id: ListedJob) => {
+      const specPath = paths.pendingIn(queue, id.bucket, id.seq);
       if (filter.before !== null) {
-        const stat = await retry(() => zk.exists(paths.pendingJob(queue, id.seq)));
+        const stat = await retry(() => zk.exists(specPath));
         if (!stat || stat.ctime.getTime() >= filter.before) return 'kept' as const;
       }
       if (filter.dryRun) return claims.has(formatSeq(id.seq)) ? ('running' as const) : ('removed' as const);
-      return removePending(zk, paths, id);
+      return removePending(zk, paths, id, specPath);
     };
     for await (const outcome of pipelined(pending, WINDOW, purgeOne)) {
       if (outcome === 'removed') counts.pending++;
@@ -71,7 +73,8 @@ export async function purgeQueue(zk: ZkClient, paths: Paths, queue: string, filt
       // A spec left behind by a crash goes first, or the job would come back as pending.
       // Deletes only, in that order: safe to run again as a whole.
       return retry(async () => {
-        if (await zk.exists(paths.pendingJob(queue, id.seq))) await zk.deleteIfExists(paths.pendingJob(queue, id.seq));
+        const spec = await findPendingSpec(zk, paths, id);
+        if (spec) await zk.deleteIfExists(spec);
         return zk.deleteIfExists(paths.result(queue, id.seq));
       });
     };
@@ -91,13 +94,14 @@ function resultMatches(result: JobResult | null, filter: PurgeFilter): boolean {
  * the retry policy. A persistent node in the claim's place is no claim
  * (stray-claims.ts): it goes, and the claim is taken.
  */
-export async function removePending(zk: ZkClient, paths: Paths, id: JobId): Promise<'removed' | 'running' | 'gone'> {
+export async function removePending(zk: ZkClient, paths: Paths, id: JobId, specPath?: string): Promise<'removed' | 'running' | 'gone'> {
   const claim = paths.claim(id.queue, id.seq);
   const record = newClaimRecord(`zkjobq@${os.hostname()}`);
   const take = () => retry(() => createEphemeralOnce(zk, claim, record));
   if (!(await take()) && !((await clearStrayClaim(zk, paths, id, IGNORE_FINDINGS)) && (await take()))) return 'running';
   try {
-    return (await retry(() => zk.deleteIfExists(paths.pendingJob(id.queue, id.seq)))) ? 'removed' : 'gone';
+    const path = specPath ?? (await retry(() => findPendingSpec(zk, paths, id)));
+    return path && (await retry(() => zk.deleteIfExists(path))) ? 'removed' : 'gone';
   } finally {
     await retry(() => deleteIfOwned(zk, claim));
   }

@@ -76,6 +76,6 @@ async function oldestAge(zk: ZkClient, paths: Paths, queue: string, bucket: stri
   const first = names.find((n) => !claimed.has(n));
   const seq = first ? parseSeq(first) : null;
   if (seq === null) return null;
-  const stat = await zk.exists(paths.pendingJob(queue, seq));
+  const stat = await zk.exists(paths.pendingIn(queue, bucket, seq));
   return stat ? Math.max(0, Math.round((Date.now() - stat.ctime.getTime()) / 1000)) : null;
 }

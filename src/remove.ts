@@ -18,6 +18,7 @@ import type { ZkClient } from './zk/client.js';
 import { retry } from './zk/retry.js';
 import { formatJobId, type JobId } from './job-id.js';
 import { readResult } from './complete.js';
+import { findPendingSpec } from './pending-spec.js';
 import { removePending } from './purge.js';
 import { submitJob } from './submit.js';
 import { DataError, NotFoundError, ZkjobsError } from './errors.js';
@@ -26,7 +27,8 @@ export async function removeJob(zk: ZkClient, paths: Paths, id: JobId): Promise<
   if (await retry(() => zk.exists(paths.result(id.queue, id.seq)))) {
     // Spec first, result last (see above); safe to run again as a whole.
     await retry(async () => {
-      await zk.deleteIfExists(paths.pendingJob(id.queue, id.seq));
+      const spec = await findPendingSpec(zk, paths, id);
+      if (spec) await zk.deleteIfExists(spec);
       await zk.deleteIfExists(paths.result(id.queue, id.seq));
     });
     return 'finished';
@@ -40,7 +42,7 @@ export async function removeJob(zk: ZkClient, paths: Paths, id: JobId): Promise<
 export async function requeueJob(zk: ZkClient, paths: Paths, id: JobId): Promise<JobId> {
   const result = await readResult(zk, paths, id);
   if (!result) {
-    const pending = await retry(() => zk.exists(paths.pendingJob(id.queue, id.seq)));
+    const pending = await retry(() => findPendingSpec(zk, paths, id));
     throw pending ? new ZkjobsError(`job ${formatJobId(id)} has not ended; nothing to requeue`) : new NotFoundError(`no such job ${formatJobId(id)}`);
   }
   if (result.state === 'succeeded') throw new ZkjobsError(`job ${formatJobId(id)} succeeded; only failed or cancelled jobs are requeued`);

@@ -13,6 +13,7 @@ import { parseResult, type JobResult, type TerminalState } from './result.js';
 import { parseClaimRecord, type ClaimRecord } from './claim.js';
 import { parseJobSpec, type JobSpec } from './job-spec.js';
 import { clientTrust, distrustOf } from './authorized-daemons.js';
+import { readPendingSpec } from './pending-spec.js';
 
 /** `forged?`: a result no daemon listed in authorized_daemons wrote; its claims are shown, never believed. */
 export type JobState = 'pending' | 'running' | TerminalState | 'forged?';
@@ -46,7 +47,7 @@ export function jobStatus(zk: ZkClient, paths: Paths, id: JobId): Promise<JobSta
 async function readStatus(zk: ZkClient, paths: Paths, id: JobId): Promise<JobStatus | null> {
   const resultNode = await zk.getOrNull(paths.result(id.queue, id.seq));
   if (resultNode) return finishedStatus(id, resultNode.data);
-  const specNode = await zk.getOrNull(paths.pendingJob(id.queue, id.seq));
+  const specNode = await readPendingSpec(zk, paths, id);
   if (!specNode) {
     // It may have finished between the two reads.
     const late = await zk.getOrNull(paths.result(id.queue, id.seq));

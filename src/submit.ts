@@ -10,7 +10,10 @@
 //    re-run looks before it creates again: a spec with our bytes is ours
 //    (nobody else uses this number), and no spec but a result means ours
 //    was created and has already run; only neither means it never landed.
-// A job is pending from the moment its spec znode exists.
+// A job is pending from the moment its spec znode exists. A job with
+// requirements goes into the bucket of its class (placement.ts): the class
+// is known before anything is written, and there is no second znode to
+// fall out of step with the spec (docs/placement.md).
 //
 // Job numbers end at MAX_SEQ (ten digits, the only names zkjobs reads): a
 // reservation that would pass it fails before anything is written, with
@@ -22,9 +25,10 @@ import { DataError } from './errors.js';
 import { aclForNew } from './acl.js';
 import { retry } from './zk/retry.js';
 import { updateData } from './zk/update.js';
-import { bucketOf, type Paths } from './zk/paths.js';
+import { classBucket, type Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
-import { encodeJobSpec, type JobSpec } from './job-spec.js';
+import { encodeJobSpec, requirementsOf, type JobSpec } from './job-spec.js';
+import type { Requirements } from './placement.js';
 import { checkQueueName, formatJobId, MAX_SEQ, type JobId } from './job-id.js';
 import { noSuchQueue } from './queue.js';
 import type { SpecSigner } from './submitter-key.js';
@@ -35,7 +39,7 @@ export async function submitJob(zk: ZkClient, paths: Paths, queue: string, spec:
   const seq = await reserveSequences(zk, paths, queue, 1);
   // Signed only now: the job number is part of what is signed.
   const data = sign ? encodeJobSpec(sign({ queue, seq }, spec)) : unsigned;
-  await createJobSpec(zk, paths, { queue, seq }, data);
+  await createJobSpec(zk, paths, { queue, seq }, data, requirementsOf(spec));
   return { queue, seq };
 }
 
@@ -58,19 +62,21 @@ function parseCounter(data: Buffer): number {
   return Number(text);
 }
 
-export async function createJobSpec(zk: ZkClient, paths: Paths, id: JobId, data: Buffer): Promise<void> {
+export async function createJobSpec(zk: ZkClient, paths: Paths, id: JobId, data: Buffer, requirements: Requirements | null = null): Promise<void> {
   let rerun = false;
+  const bucket = classBucket(id.seq, requirements);
+  const path = paths.pendingIn(id.queue, bucket, id.seq);
   await retry(async () => {
     const again = rerun;
     rerun = true;
-    if (again && (await landedEarlier(zk, paths, id, data))) return;
-    await createInBucket(zk, paths, id.queue, paths.pendingBucket(id.queue, bucketOf(id.seq)), paths.pendingJob(id.queue, id.seq), data);
+    if (again && (await landedEarlier(zk, paths, id, path, data))) return;
+    await createInBucket(zk, paths, id.queue, paths.pendingBucket(id.queue, bucket), path, data);
   });
 }
 
 /** After a lost reply: did our create of this spec go through? (Read spec before result: see the top.) */
-async function landedEarlier(zk: ZkClient, paths: Paths, id: JobId, data: Buffer): Promise<boolean> {
-  const spec = await zk.getOrNull(paths.pendingJob(id.queue, id.seq));
+async function landedEarlier(zk: ZkClient, paths: Paths, id: JobId, path: string, data: Buffer): Promise<boolean> {
+  const spec = await zk.getOrNull(path);
   if (spec) {
     if (spec.data.equals(data)) return true;
     throw new DataError(`job number ${formatJobId(id)} is taken by a spec zkjobs did not write; nothing was submitted`);

@@ -11,6 +11,7 @@ import { formatJobId, type JobId } from './job-id.js';
 import { NotFoundError } from './errors.js';
 import { parseResult, type JobResult } from './result.js';
 import { clientTrust, distrustOf } from './authorized-daemons.js';
+import { findPendingSpec } from './pending-spec.js';
 
 export interface CheckedResult {
   result: JobResult;
@@ -46,7 +47,7 @@ export async function waitForResult(zk: ZkClient, paths: Paths, id: JobId): Prom
 
 /** No result yet: if the spec is gone too, the job finished just now or was removed. */
 async function resultIfGone(zk: ZkClient, paths: Paths, id: JobId): Promise<CheckedResult | null> {
-  if (await retry(() => zk.exists(paths.pendingJob(id.queue, id.seq)))) return null;
+  if (await retry(() => findPendingSpec(zk, paths, id))) return null;
   const result = await readChecked(zk, paths, id);
   if (!result) throw new NotFoundError(`no such job ${formatJobId(id)}`);
   return result;

@@ -5,6 +5,7 @@
 // writes by plain deletion (no zkjobs program reads or writes them), the
 // config and counter by compare-and-set on the version read. Fixes run in
 // an order that never deletes what a later fix needs.
+import { findPendingSpec } from '../pending-spec.js';
 import type { ZkClient } from '../zk/client.js';
 import type { Paths } from '../zk/paths.js';
 import { retry } from '../zk/retry.js';
@@ -67,7 +68,8 @@ async function apply(zk: ZkClient, paths: Paths, finding: Finding, options: Repa
  */
 async function finishCleanup(zk: ZkClient, paths: Paths, id: JobId): Promise<string> {
   if (!(await retry(() => zk.exists(paths.result(id.queue, id.seq))))) return 'nothing to do: the result is gone';
-  return (await retry(() => zk.deleteIfExists(paths.pendingJob(id.queue, id.seq)))) ? 'deleted the pending spec' : 'already cleaned up';
+  const spec = await retry(() => findPendingSpec(zk, paths, id));
+  return spec && (await retry(() => zk.deleteIfExists(spec))) ? 'deleted the pending spec' : 'already cleaned up';
 }
 
 async function deleteStray(zk: ZkClient, path: string, onlyIfEmpty: boolean, show: boolean): Promise<string> {

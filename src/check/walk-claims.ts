@@ -5,6 +5,7 @@
 // a moment (a claim whose job has just been cleaned up, a CLI's claim
 // while it cancels or purges): those are rechecked after the settle time,
 // and only the very same znode (same czxid) still there is reported.
+import { findPendingSpec } from '../pending-spec.js';
 import { retry } from '../zk/retry.js';
 import { parseClaimRecord } from '../claim.js';
 import { pipelined } from '../pipeline.js';
@@ -64,7 +65,7 @@ export async function examineClaim(ctx: QueueContext, seq: number): Promise<Find
   const [claim, spec, result] = await retry(() =>
     Promise.all([
       ctx.zk.getOrNull(path),
-      ctx.zk.exists(ctx.paths.pendingJob(ctx.queue, seq)),
+      findPendingSpec(ctx.zk, ctx.paths, { queue: ctx.queue, seq }),
       ctx.zk.exists(ctx.paths.result(ctx.queue, seq)),
     ]),
   );
@@ -104,7 +105,7 @@ export async function examineCancel(ctx: QueueContext, seq: number): Promise<Fin
   const [request, spec, result] = await retry(() =>
     Promise.all([
       ctx.zk.exists(path),
-      ctx.zk.exists(ctx.paths.pendingJob(ctx.queue, seq)),
+      findPendingSpec(ctx.zk, ctx.paths, { queue: ctx.queue, seq }),
       ctx.zk.exists(ctx.paths.result(ctx.queue, seq)),
     ]),
   );

@@ -2,9 +2,13 @@
 // each listed at a time (at most BUCKET_SIZE names, see bounded.ts), the
 // records read with WINDOW requests in flight, so a 1,000,000-deep queue
 // costs 100 small listings and a million pipelined reads, and memory holds
-// one bucket. Pending and result buckets of the same name are walked
-// together: a job with both is finished but not cleaned up.
-import { bucketOf } from '../zk/paths.js';
+// one bucket. Pending and result buckets of the same range are walked
+// together: a job with both is finished but not cleaned up. A range's
+// pending jobs may be in several buckets, one per requirement class
+// (`<first>~<class>`, placement.ts): each is a proper bucket when its class
+// is written exactly as zkjobs writes classes.
+import { bucketOf, parsePendingBucket } from '../zk/paths.js';
+import { findPendingSpec } from '../pending-spec.js';
 import { retry } from '../zk/retry.js';
 import { pipelined } from '../pipeline.js';
 import { parseJobSpec } from '../job-spec.js';
@@ -21,8 +25,13 @@ type Area = 'pending' | 'results';
 
 export async function walkJobs(ctx: QueueContext): Promise<void> {
   const [pending, results] = await Promise.all([bucketsOf(ctx, 'pending'), bucketsOf(ctx, 'results')]);
-  const names = [...new Set([...pending, ...results])].sort();
-  for (const bucket of names) await walkBucket(ctx, bucket, pending.includes(bucket), results.includes(bucket));
+  // Class buckets go with the plain name of their range; other names are walked alone (and reported).
+  const rangeOf = (name: string) => (parsePendingBucket(name) === null || !name.includes('~') ? name : name.slice(0, name.indexOf('~')));
+  const names = [...new Set([...pending.map(rangeOf), ...results])].sort();
+  for (const range of names) {
+    for (const bucket of pending.filter((b) => rangeOf(b) === range && b !== range).sort()) await walkBucket(ctx, bucket, true, false, range);
+    await walkBucket(ctx, range, pending.includes(range), results.includes(range));
+  }
 }
 
 async function bucketsOf(ctx: QueueContext, area: Area): Promise<string[]> {
@@ -37,18 +46,20 @@ function bucketPath(ctx: QueueContext, area: Area, bucket: string): string {
   return area === 'pending' ? ctx.paths.pendingBucket(ctx.queue, bucket) : ctx.paths.resultBucket(ctx.queue, bucket);
 }
 
-async function walkBucket(ctx: QueueContext, bucket: string, inPending: boolean, inResults: boolean): Promise<void> {
+/** `resultsOf`: the results bucket of a class bucket's range, whose results are checked with the plain bucket. */
+async function walkBucket(ctx: QueueContext, bucket: string, inPending: boolean, inResults: boolean, resultsOf?: string): Promise<void> {
   const none: Listing = { kind: 'absent' };
   const [pending, results] = await Promise.all([
     inPending ? listBounded(ctx.zk, bucketPath(ctx, 'pending', bucket)) : none,
-    inResults ? listBounded(ctx.zk, bucketPath(ctx, 'results', bucket)) : none,
+    inResults ? listBounded(ctx.zk, bucketPath(ctx, 'results', bucket)) : resultsOf ? listBounded(ctx.zk, bucketPath(ctx, 'results', resultsOf)) : none,
   ]);
   const finished = new Set(results.kind === 'ok' ? sortNames(ctx, 'results', bucket, results.names) : []);
   const specs = pending.kind === 'ok' ? sortNames(ctx, 'pending', bucket, pending.names) : [];
   for (const [area, listing] of [['pending', pending], ['results', results]] as const) {
     if (listing.kind === 'too-many') ctx.findings.push(tooMany(ctx, bucketPath(ctx, area, bucket), listing.count));
   }
-  for await (const found of pipelined(specs, WINDOW, (seq) => examineSpec(ctx, seq, finished.has(seq)))) ctx.findings.push(...found);
+  for await (const found of pipelined(specs, WINDOW, (seq) => examineSpec(ctx, bucket, seq, finished.has(seq)))) ctx.findings.push(...found);
+  if (resultsOf) return; // its range's results are examined once, with the plain bucket
   for await (const found of pipelined([...finished], RESULT_WINDOW, (seq) => examineResult(ctx, seq))) ctx.findings.push(...found);
 }
 
@@ -59,7 +70,8 @@ async function walkBucket(ctx: QueueContext, bucket: string, inPending: boolean,
  */
 function sortNames(ctx: QueueContext, area: Area, bucket: string, names: string[]): number[] {
   const parent = bucketPath(ctx, area, bucket);
-  const proper = exactBucket(bucket) !== null;
+  const proper = (area === 'pending' ? parsePendingBucket(bucket) : exactBucket(bucket)) !== null;
+  const range = bucket.includes('~') ? bucket.slice(0, bucket.indexOf('~')) : bucket;
   const inPlace: number[] = [];
   let jobsInside = 0;
   for (const name of names) {
@@ -69,7 +81,7 @@ function sortNames(ctx: QueueContext, area: Area, bucket: string, names: string[
       ctx.findings.push(stray(ctx, 'bad-name', path, null, `${area} holds a znode zkjobs never writes`));
     } else if (found.kind === 'alias') {
       ctx.findings.push(stray(ctx, 'alias', path, found.seq, `an alias of job ${formatSeq(found.seq)}: not a name zkjobs writes, and never a job`));
-    } else if (proper && bucketOf(found.seq) === bucket) {
+    } else if (proper && bucketOf(found.seq) === range) {
       ctx.highest = Math.max(ctx.highest, found.seq);
       inPlace.push(found.seq);
     } else {
@@ -118,8 +130,8 @@ function tooMany(ctx: QueueContext, path: string, count: number): Finding {
   };
 }
 
-async function examineSpec(ctx: QueueContext, seq: number, hasResult: boolean): Promise<Finding[]> {
-  const path = ctx.paths.pendingJob(ctx.queue, seq);
+async function examineSpec(ctx: QueueContext, bucket: string, seq: number, hasResult: boolean): Promise<Finding[]> {
+  const path = ctx.paths.pendingIn(ctx.queue, bucket, seq);
   const node = await retry(() => ctx.zk.getOrNull(path));
   if (!node) return [];
   const found: Finding[] = [];
@@ -132,13 +144,12 @@ async function examineSpec(ctx: QueueContext, seq: number, hasResult: boolean): 
       repair: 'none: the daemon that reaches it records it failed with this reason', fix: null,
     });
   }
-  if (hasResult) found.push(pendingWithResult(ctx, seq));
+  if (hasResult) found.push(pendingWithResult(ctx, seq, path));
   return found;
 }
 
 /** Normal for the moment between a result and its cleanup (complete.ts steps 2–3): rechecked after the settle time. */
-export function pendingWithResult(ctx: QueueContext, seq: number): Finding {
-  const path = ctx.paths.pendingJob(ctx.queue, seq);
+export function pendingWithResult(ctx: QueueContext, seq: number, path: string): Finding {
   return {
     queue: ctx.queue, kind: 'result-with-pending-spec', znode: rel(ctx, path), job: jobOf(ctx, seq),
     problem: 'the job has a result but its spec is still pending (a crash between publishing and cleanup)',
@@ -151,11 +162,11 @@ export function pendingWithResult(ctx: QueueContext, seq: number): Finding {
 async function recheckEnded(ctx: QueueContext, seq: number): Promise<Finding[]> {
   const [spec, result] = await retry(() =>
     Promise.all([
-      ctx.zk.exists(ctx.paths.pendingJob(ctx.queue, seq)),
+      findPendingSpec(ctx.zk, ctx.paths, { queue: ctx.queue, seq }),
       ctx.zk.exists(ctx.paths.result(ctx.queue, seq)),
     ]),
   );
-  return spec && result ? [pendingWithResult(ctx, seq)] : [];
+  return spec && result ? [pendingWithResult(ctx, seq, spec)] : [];
 }
 
 async function examineResult(ctx: QueueContext, seq: number): Promise<Finding[]> {

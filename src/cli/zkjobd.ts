@@ -11,6 +11,7 @@ import { createLogger, type LogFormat, type Logger } from '../log.js';
 import { checkName, checkQueueName } from '../job-id.js';
 import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
+import { parseTagList } from '../placement.js';
 import { configFileFromArgv, loadConfig, type DaemonConfig } from '../config.js';
 import { daemonOptions, httpFromFlags, parseSize, policiesFrom, smtpFromFlags, type DaemonArgs } from './zkjobd/options.js';
 import type { QueuePolicy } from '../daemon/queue-policy.js';
@@ -23,6 +24,14 @@ let configFile: string | null = null;
 
 function queuesOf(args: DaemonArgs): string[] {
   return [...new Set(args.queue.map(String))].map(checkQueueName);
+}
+
+function tagsOf(args: DaemonArgs): string[] {
+  try {
+    return args.tags === undefined ? [] : parseTagList(String(args.tags));
+  } catch (err) {
+    throw new UsageError(`--tags: ${(err as Error).message}`);
+  }
 }
 
 function checkSlots(slots: unknown): number {
@@ -44,6 +53,7 @@ async function runDaemon(args: DaemonArgs, config: DaemonConfig | null): Promise
     root: args.root,
     queues: queuesOf(args),
     slots: checkSlots(args.slots),
+    tags: tagsOf(args),
     nodeId,
     connectTimeoutMs: checkConnectTimeout(args['connect-timeout']),
     sessionTimeoutMs: parseDuration(args['session-timeout'], '--session-timeout'),

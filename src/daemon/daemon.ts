@@ -16,7 +16,10 @@
 import type { Logger } from '../log.js';
 import { ZkClient, type ZkTlsFiles } from '../zk/client.js';
 import { Paths } from '../zk/paths.js';
-import { QueueClaimer, type ClaimedJob } from '../claim.js';
+import { QueueClaimer, type ClaimedJob, type Room } from '../claim.js';
+import { eligible, type NodeOffer } from '../placement.js';
+import { parsePendingBucket } from '../zk/paths.js';
+import { nodeTags } from './node-tags.js';
 import { ensureQueue } from '../queue.js';
 import { describeThisNode, registerNode, unregisterNode, updateNode } from '../node-registry.js';
 import { JobTable } from './job-table.js';
@@ -44,6 +47,8 @@ export interface DaemonOptions {
   root: string;
   queues: string[];
   slots: number;
+  /** Tags of the configuration (--tags); the automatic ones are added (node-tags.ts). */
+  tags: string[];
   nodeId: string;
   /** How long the first connection to ZooKeeper may take before start fails (exit 69). Default 15000 ms. */
   connectTimeoutMs: number;
@@ -127,11 +132,14 @@ export class Daemon {
     this.hardware = new HardwareMonitor(o.spoolDir, () => this.scheduleNodeUpdate());
     await this.hardware.sample();
     this.zk = await ZkClient.connect({ connect: o.zk, sessionTimeoutMs: o.sessionTimeoutMs, connectTimeoutMs: o.connectTimeoutMs, renew: true, auth: o.zkAuth, tls: o.zkTls });
-    this.wakeups = new Wakeups(this.zk, this.paths, () => this.pump());
+    this.wakeups = new Wakeups(this.zk, this.paths, () => this.pump(), (bucket) => {
+      const parsed = parsePendingBucket(bucket);
+      return parsed !== null && eligible(parsed.requirements, this.offer());
+    });
     this.findings = new Findings(this.log, o.nodeId);
     this.configs = new QueueConfigs(this.zk, this.paths, () => this.pump(), this.findings.report, (queue, exists) => this.onQueuePresence(queue, exists));
     this.limits = new QueueLimits(() => this.zk, this.paths, o.nodeId, () => this.pump());
-    this.claimers = o.queues.map((q) => new QueueClaimer(this.zk, this.paths, q, o.nodeId, () => this.peers, this.findings.report));
+    this.claimers = o.queues.map((q) => this.claimerFor(q));
     this.jobs = new JobTable({
       zk: () => this.zk,
       paths: this.paths,
@@ -281,18 +289,32 @@ export class Daemon {
   }
 
   private canClaim(): boolean {
-    return !this.stopping && this.zk.state === 'connected' && this.liveJobs() < this.options.slots;
+    return !this.stopping && this.zk.state === 'connected' && this.jobs.slotsInUse() < this.options.slots;
   }
 
-  private liveJobs(): number {
-    return this.jobs.size;
+  private claimerFor(queue: string): QueueClaimer {
+    return new QueueClaimer(this.zk, this.paths, queue, this.options.nodeId, () => this.peers, this.findings.report, () => this.offer());
+  }
+
+  /** What this node offers jobs: only buckets of classes it is eligible for are listed (placement.ts). */
+  private offer(): NodeOffer {
+    return { tags: this.tags(), slots: this.options.slots, memTotal: this.hardware.current?.memTotal ?? os.totalmem() };
+  }
+
+  private tags(): string[] {
+    return nodeTags(this.options.tags, this.options.nodeId, this.hardware.current);
+  }
+
+  /** Free slots, and memory available minus what running jobs asked for (--mem). */
+  private room(): Room {
+    return { slots: this.options.slots - this.jobs.slotsInUse(), mem: os.freemem() - this.jobs.memAsked() };
   }
 
   private async fillSlots(): Promise<void> {
     // Retries whose backoff is over hold claims already: they go first.
     while (this.canClaim() && this.jobs.ready.length > 0) this.jobs.start(this.jobs.ready.shift()!);
     while (this.canClaim()) {
-      const jobs = await this.claimFromAnyQueue(this.options.slots - this.liveJobs());
+      const jobs = await this.claimFromAnyQueue(this.room());
       if (jobs.length === 0) {
         if (this.canClaim()) {
           await this.wakeups.armIdle(this.options.queues);
@@ -305,14 +327,19 @@ export class Daemon {
     }
   }
 
-  /** Up to `wanted` jobs, round-robin over the served queues, skipping paused and full ones. */
-  private async claimFromAnyQueue(wanted: number): Promise<ClaimedJob[]> {
+  /** Jobs that fit `room`, round-robin over the served queues, skipping paused and full ones. */
+  private async claimFromAnyQueue(room: Room): Promise<ClaimedJob[]> {
     const jobs: ClaimedJob[] = [];
-    for (let i = 0; i < this.claimers.length && jobs.length < wanted; i++) {
+    for (let i = 0; i < this.claimers.length && room.slots > 0; i++) {
       const claimer = this.claimers[(this.nextQueue + i) % this.claimers.length];
       const config = await this.configs.get(claimer.queue);
       if (config.paused || !config.exists) continue;
-      jobs.push(...(await this.limits.claim(claimer, config.maxRunning, wanted - jobs.length)));
+      const won = await this.limits.claim(claimer, config.maxRunning, room);
+      for (const job of won) {
+        room.slots -= job.requirements.cpus;
+        room.mem -= job.requirements.mem;
+      }
+      jobs.push(...won);
     }
     this.nextQueue = (this.nextQueue + 1) % Math.max(1, this.claimers.length);
     return jobs;
@@ -341,7 +368,8 @@ export class Daemon {
   }
 
   private nodeRecord() {
-    return describeThisNode(this.options.slots, this.options.queues, this.jobs.ids(), this.startedAt, this.httpAddress, this.hardware.forRecord(), this.metrics.activity.snapshot());
+    const record = describeThisNode(this.options.slots, this.options.queues, this.jobs.ids(), this.startedAt, this.httpAddress, this.hardware.forRecord(), this.metrics.activity.snapshot());
+    return { ...record, tags: this.tags() };
   }
 
   /** At most one node-record write per second, however fast jobs turn over. */
@@ -365,7 +393,7 @@ export class Daemon {
       const added = change.queues.filter((q) => !this.options.queues.includes(q));
       for (const queue of added) {
         await ensureQueue(this.zk, this.paths, queue);
-        this.claimers.push(new QueueClaimer(this.zk, this.paths, queue, this.options.nodeId, () => this.peers, this.findings.report));
+        this.claimers.push(this.claimerFor(queue));
         await this.cancels.watch(queue);
       }
       this.claimers = this.claimers.filter((c) => change.queues!.includes(c.queue));

@@ -62,7 +62,7 @@ export class JobTable {
   /** Retries whose backoff is over, waiting for a free slot. */
   readonly ready: ClaimedJob[] = [];
   /** Results finished while disconnected, waiting for the connection. */
-  private spool: { id: JobId; result: JobResult }[] = [];
+  private spool: { id: JobId; result: JobResult; specPath?: string }[] = [];
   /** Claims of jobs we gave up while disconnected: release them once back. */
   private abandoned: JobId[] = [];
 
@@ -70,6 +70,20 @@ export class JobTable {
 
   get size(): number {
     return this.running.size;
+  }
+
+  /** Slots taken by running jobs: a job asking --cpus N takes N. */
+  slotsInUse(): number {
+    let n = 0;
+    for (const entry of this.running.values()) n += entry.job.requirements.cpus;
+    return n;
+  }
+
+  /** Bytes of memory the running jobs asked for (--mem). */
+  memAsked(): number {
+    let n = 0;
+    for (const entry of this.running.values()) n += entry.job.requirements.mem;
+    return n;
   }
 
   ids(): string[] {
@@ -88,7 +102,7 @@ export class JobTable {
     const fields = { ...this.fields(job.id), attempt: job.attempt };
     if (!job.spec) {
       this.ctx.log.warn('bad job spec; failing the job', { ...fields, reason: job.specError });
-      return this.publishInBackground(job.id, failedWithoutRun(`bad job spec: ${job.specError}`, this.ctx.nodeId, job));
+      return this.publishInBackground(job, failedWithoutRun(`bad job spec: ${job.specError}`, this.ctx.nodeId, job));
     }
     let request;
     try {
@@ -96,7 +110,7 @@ export class JobTable {
     } catch (err) {
       if (!(err instanceof RefusedJob)) throw err;
       this.ctx.log.warn('job refused', { ...fields, reason: err.message });
-      return this.publishInBackground(job.id, failedWithoutRun(err.message, this.ctx.nodeId, job));
+      return this.publishInBackground(job, failedWithoutRun(err.message, this.ctx.nodeId, job));
     }
     const owner = request.uid !== undefined ? { uid: request.uid, gid: request.gid ?? request.uid } : null;
     request.stdoutSink = spoolSink(this.ctx.spoolDir, job.id, 'stdout', this.ctx.spoolMaxBytes, owner);
@@ -121,7 +135,7 @@ export class JobTable {
       const delay = entry.lost || entry.cancelled ? null : retryDelay(entry.job, result);
       if (entry.lost) this.ctx.log.warn('job ended after its claim was lost; result discarded', this.fields(id));
       else if (delay !== null) this.scheduleRetry(entry.job, delay, result);
-      else await this.publishOrSpool(id, result);
+      else await this.publishOrSpool(id, result, entry.job.specPath);
     } finally {
       this.running.delete(formatJobId(id));
       this.ctx.changed();
@@ -148,7 +162,7 @@ export class JobTable {
   private async readyToRetry(job: ClaimedJob): Promise<void> {
     if (!this.retrying.delete(formatJobId(job.id))) return;
     try {
-      const attempt = await bumpAttempt(this.ctx.zk(), this.ctx.paths.pendingJob(job.id.queue, job.id.seq), job.specData);
+      const attempt = await bumpAttempt(this.ctx.zk(), job.specPath, job.specData);
       if (attempt === null) {
         // Removed meanwhile (zkjobq rm): nothing to run, nothing to record.
         const zk = this.ctx.zk();
@@ -184,7 +198,7 @@ export class JobTable {
     if (waiting) clearTimeout(waiting.timer);
     this.retrying.delete(key);
     if (readyIndex >= 0) this.ready.splice(readyIndex, 1);
-    this.publishInBackground(id, failedWithoutRun('cancelled by request', this.ctx.nodeId, job, 'cancelled'));
+    this.publishInBackground(job, failedWithoutRun('cancelled by request', this.ctx.nodeId, job, 'cancelled'));
     return true;
   }
 
@@ -222,8 +236,8 @@ export class JobTable {
     await Promise.all([...this.running.values()].map((e) => e.finished));
   }
 
-  private publishInBackground(id: JobId, result: JobResult): void {
-    void this.publishOrSpool(id, result);
+  private publishInBackground(job: ClaimedJob, result: JobResult): void {
+    void this.publishOrSpool(job.id, result, job.specPath);
   }
 
   /**
@@ -231,24 +245,24 @@ export class JobTable {
    * or published: every publish attempt then writes the same bytes, which is
    * how a retried create recognises its own earlier one (complete.ts).
    */
-  private async publishOrSpool(id: JobId, unsigned: JobResult): Promise<void> {
+  private async publishOrSpool(id: JobId, unsigned: JobResult, specPath: string): Promise<void> {
     const result = this.ctx.sign(id, unsigned);
     if (this.ctx.zk().state !== 'connected') {
       this.ctx.log.info('job ended while disconnected; result spooled', { ...this.fields(id), state: result.state });
-      this.spool.push({ id, result });
+      this.spool.push({ id, result, specPath });
       return;
     }
     try {
-      await this.publish(id, result);
+      await this.publish(id, result, specPath);
     } catch (err) {
       this.ctx.log.warn('cannot publish result yet; spooled', { ...this.fields(id), error: (err as Error).message });
-      this.spool.push({ id, result });
+      this.spool.push({ id, result, specPath });
     }
   }
 
-  private async publish(id: JobId, result: JobResult): Promise<void> {
+  private async publish(id: JobId, result: JobResult, specPath?: string): Promise<void> {
     const zk = this.ctx.zk();
-    const outcome = await publishResult(zk, this.ctx.paths, id, result);
+    const outcome = await publishResult(zk, this.ctx.paths, id, result, zk.sessionId, specPath);
     this.ctx.claimEnded(id);
     const fields = { ...this.fields(id), state: result.state, exit: result.exitCode, signal: result.signal };
     if (outcome === 'published') {
@@ -291,7 +305,7 @@ export class JobTable {
     while (this.spool.length > 0 && zk.state === 'connected') {
       const item = this.spool.shift()!;
       try {
-        await this.publish(item.id, item.result);
+        await this.publish(item.id, item.result, item.specPath);
       } catch (err) {
         this.spool.unshift(item);
         throw err;

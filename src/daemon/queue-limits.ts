@@ -22,7 +22,7 @@
 // counter; the idle rescan backs it up.
 import type { Paths } from '../zk/paths.js';
 import type { ZkClient } from '../zk/client.js';
-import type { ClaimedJob, QueueClaimer } from '../claim.js';
+import type { ClaimedJob, QueueClaimer, Room } from '../claim.js';
 import { formatJobId, type JobId } from '../job-id.js';
 import { acquireRunSlots, releaseRunSlot, type HeldSlot } from '../run-slots.js';
 import type { Wakeups } from './wakeups.js';
@@ -45,11 +45,16 @@ export class QueueLimits {
     private readonly wake: () => void,
   ) {}
 
-  /** Claim up to `wanted` jobs of the claimer's queue within its cluster-wide limit (null: none). */
-  async claim(claimer: QueueClaimer, limit: number | null, wanted: number): Promise<ClaimedJob[]> {
+  /**
+   * Claim jobs of the claimer's queue that fit the node's `room`, within the
+   * queue's cluster-wide limit (null: none). A run slot counts a running job,
+   * whatever number of the node's slots it takes (--cpus).
+   */
+  async claim(claimer: QueueClaimer, limit: number | null, room: Room): Promise<ClaimedJob[]> {
     this.full.delete(claimer.queue);
+    const wanted = room.slots;
     const reused = await this.takeSpare(claimer.queue, limit, wanted);
-    if (limit === null) return claimer.claimSome(wanted);
+    if (limit === null) return claimer.claimSome(wanted, room);
     const more = reused.length < wanted ? await acquireRunSlots(this.zk(), this.paths, claimer.queue, limit, wanted - reused.length, this.nodeId) : [];
     const slots = [...reused, ...more];
     if (slots.length === 0) {
@@ -58,7 +63,7 @@ export class QueueLimits {
     }
     let jobs: ClaimedJob[] = [];
     try {
-      jobs = await claimer.claimSome(slots.length);
+      jobs = await claimer.claimSome(slots.length, room);
     } finally {
       jobs.forEach((job, i) => this.held.set(formatJobId(job.id), slots[i]));
       await Promise.all(slots.slice(jobs.length).map((slot) => this.give(slot)));

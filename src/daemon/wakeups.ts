@@ -11,8 +11,12 @@
 //    queue is complete when it fires);
 //  - when numbers were reserved since the daemon last looked, the creation
 //    of their jobs (a submitter reserves its number, then creates the job):
-//    a child watch on the bucket that holds the newest number, or, while
-//    that bucket does not exist, on pending/, which changes when it is made.
+//    a child watch on the bucket that holds the newest number, and on
+//    pending/, which changes when a bucket is made. A job with requirements
+//    is in the bucket of its class (`<first>~<class>`, placement.ts): the
+//    class buckets of that range this node is eligible for are watched too,
+//    and those it is not eligible for never are, so that ineligible work
+//    wakes nobody beyond the counter's one watch.
 //
 // Watches fire once and can't be taken back (the binding has no
 // removeWatches), so a watch is only armed where something will change: never
@@ -50,6 +54,8 @@ export class Wakeups {
     private readonly zk: ZkClient,
     private readonly paths: Paths,
     private readonly wake: () => void,
+    /** Whether this node is eligible for the jobs of a class bucket of the queue (placement.ts). */
+    private readonly eligibleBucket: (name: string) => boolean = () => true,
   ) {}
 
   /** A new session carries no watches: forget what was armed. */
@@ -117,17 +123,16 @@ export class Wakeups {
    */
   private async armCreation(queue: string, from: number, to: number): Promise<boolean> {
     let landed = false;
-    for (const bucket of new Set([bucketOf(to), bucketOf(from)])) {
-      const path = this.paths.pendingBucket(queue, bucket);
-      const names = await this.armOnce(path, (onChange) => this.watchChildren(path, onChange), () => this.childrenOrNull(path));
-      if (names) {
-        landed ||= names.map(parseSeq).some((seq) => seq !== null && seq >= from && seq <= to);
-        continue;
+    const pending = this.paths.pending(queue);
+    // Buckets are made just before their first job: pending/ changes then.
+    const buckets = (await this.armOnce(pending, (onChange) => this.watchChildren(pending, onChange), () => this.childrenOrNull(pending))) ?? [];
+    for (const range of new Set([bucketOf(to), bucketOf(from)])) {
+      const ours = buckets.filter((b) => b.startsWith(`${range}~`) && this.eligibleBucket(b));
+      for (const bucket of [range, ...ours]) {
+        const path = this.paths.pendingBucket(queue, bucket);
+        const names = await this.armOnce(path, (onChange) => this.watchChildren(path, onChange), () => this.childrenOrNull(path));
+        landed ||= (names ?? []).map(parseSeq).some((seq) => seq !== null && seq >= from && seq <= to);
       }
-      // No bucket yet: it is made just before its first job.
-      const pending = this.paths.pending(queue);
-      const buckets = await this.armOnce(pending, (onChange) => this.watchChildren(pending, onChange), () => this.childrenOrNull(pending));
-      landed ||= buckets?.includes(bucket) ?? false;
     }
     return landed;
   }

@@ -90,21 +90,22 @@ export class QueueView {
 
   /** The oldest unclaimed jobs, from the oldest buckets that have any. */
   private async head(r: CountedReads, buckets: { path: string; cversion: number }[], claimed: Set<string>): Promise<JobBrief[]> {
-    const seqs: number[] = [];
+    // A job with requirements is in its class's bucket (`<first>~<class>`), listed after the plain one of its range.
+    const seqs: { seq: number; path: string }[] = [];
     for (const bucket of buckets) {
-      for (const name of await this.listing(r, bucket)) if (!claimed.has(name) && seqs.length < HEAD) seqs.push(parseSeq(name)!);
+      for (const name of await this.listing(r, bucket)) if (!claimed.has(name) && seqs.length < HEAD) seqs.push({ seq: parseSeq(name)!, path: `${bucket.path}/${name}` });
       if (seqs.length >= HEAD) break;
     }
     this.forgetListings(buckets.map((b) => b.path), this.paths.pending(this.queue));
-    const briefs = await Promise.all(seqs.map((seq) => this.spec(r, seq)));
+    const briefs = await Promise.all(seqs.sort((a, b) => a.seq - b.seq).map(({ seq, path }) => this.spec(r, seq, path)));
     return briefs.filter((b): b is JobBrief => b !== null);
   }
 
-  private async spec(r: CountedReads, seq: number): Promise<JobBrief | null> {
+  private async spec(r: CountedReads, seq: number, path = this.paths.pendingJob(this.queue, seq)): Promise<JobBrief | null> {
     const id = formatJobId({ queue: this.queue, seq });
     const known = this.specs.get(id);
     if (known) return known;
-    const node = await r.get(this.paths.pendingJob(this.queue, seq));
+    const node = await r.get(path);
     if (!node) return null;
     let brief: JobBrief = { id, command: '', name: null, createdAt: node.stat.ctime.toISOString(), problem: null };
     try {

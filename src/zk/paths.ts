@@ -3,6 +3,7 @@
 //   ROOT/queues/<q>                      queue config (JSON)
 //   ROOT/queues/<q>/seq                  sequence counter: its data version is the last job number
 //   ROOT/queues/<q>/pending/<b>/<seq>    job spec until the job is finished (containers per bucket)
+//   ROOT/queues/<q>/pending/<b>~<class>/<seq>  the same for a job with requirements (placement.ts)
 //   ROOT/queues/<q>/claims/<seq>         ephemeral: the node running it
 //   ROOT/queues/<q>/results/<b>/<seq>    terminal result (containers per bucket)
 //   ROOT/queues/<q>/cancels/<seq>        request to cancel a running job
@@ -14,6 +15,7 @@
 // bucket holds BUCKET_SIZE consecutive sequence numbers, so a 1,000,000-deep
 // queue is 100 buckets of at most 10,000 names each.
 import { formatSeq, parseSeq } from '../job-id.js';
+import { encodeClass, parseClass, type Requirements } from '../placement.js';
 
 export const BUCKET_SIZE = 10_000;
 
@@ -27,6 +29,33 @@ export function parseBucket(name: string): number | null {
   return first !== null && first % BUCKET_SIZE === 0 ? first : null;
 }
 
+/** The pending bucket of a job with these requirements: `<first>` without any, `<first>~<class>` with some. */
+export function classBucket(seq: number, requirements: Requirements | null): string {
+  const cls = requirements ? encodeClass(requirements) : '';
+  return cls === '' ? bucketOf(seq) : `${bucketOf(seq)}~${cls}`;
+}
+
+export interface PendingBucket {
+  first: number;
+  /** The class text ('' for a plain bucket) and what it requires. */
+  cls: string;
+  requirements: Requirements;
+}
+
+/**
+ * A pending bucket's first number and class, or null for a name zkjobs never
+ * gives one (the class must be exactly as placement.ts writes it).
+ */
+export function parsePendingBucket(name: string): PendingBucket | null {
+  const tilde = name.indexOf('~');
+  const first = parseBucket(tilde < 0 ? name : name.slice(0, tilde));
+  if (first === null) return null;
+  const cls = tilde < 0 ? '' : name.slice(tilde + 1);
+  if (tilde >= 0 && cls === '') return null;
+  const requirements = parseClass(cls);
+  return requirements ? { first, cls, requirements } : null;
+}
+
 /**
  * The job number of `name` listed under `bucket`, or null unless it is
  * exactly the name zkjobs writes there: a number filed under another
@@ -35,7 +64,8 @@ export function parseBucket(name: string): number | null {
  */
 export function parseSeqInBucket(bucket: string, name: string): number | null {
   const seq = parseSeq(name);
-  return seq !== null && bucketOf(seq) === bucket ? seq : null;
+  const tilde = bucket.indexOf('~');
+  return seq !== null && bucketOf(seq) === (tilde < 0 ? bucket : bucket.slice(0, tilde)) ? seq : null;
 }
 
 /** Where a znode path points within an installation: a queue and which of its parts, a node record, or elsewhere. */
@@ -75,8 +105,13 @@ export class Paths {
   pendingBucket(q: string, bucket: string): string {
     return this.join('queues', q, 'pending', bucket);
   }
-  pendingJob(q: string, seq: number): string {
-    return this.join('queues', q, 'pending', bucketOf(seq), formatSeq(seq));
+  /** A job's spec path; one with requirements lives in the bucket of its class (see pending-spec.ts to find it from the id alone). */
+  pendingJob(q: string, seq: number, requirements: Requirements | null = null): string {
+    return this.join('queues', q, 'pending', classBucket(seq, requirements), formatSeq(seq));
+  }
+  /** A spec in a bucket known by name (from a listing of pending/). */
+  pendingIn(q: string, bucket: string, seq: number): string {
+    return this.join('queues', q, 'pending', bucket, formatSeq(seq));
   }
   claims(q: string): string {
     return this.join('queues', q, 'claims');

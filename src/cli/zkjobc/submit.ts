@@ -16,6 +16,7 @@ import { MAX_STDIN_BYTES, type JobSpec } from '../../job-spec.js';
 import { splitPipeline } from '../../pipeline-args.js';
 import { parseDuration } from '../../duration.js';
 import { loadSubmitterKey, specSigner, type SpecSigner } from '../../submitter-key.js';
+import { checkCpus, parseSize, parseTagList } from '../../placement.js';
 
 interface SubmitArgs extends ConnectionArgs {
   queue: string;
@@ -32,6 +33,9 @@ interface SubmitArgs extends ConnectionArgs {
   'mail-to'?: string;
   'pipe-token': string;
   key?: string;
+  require?: string;
+  cpus?: number;
+  mem?: string;
   command?: string[];
   '--'?: string[];
 }
@@ -53,6 +57,9 @@ function options(y: Argv): Argv<SubmitArgs> {
     .option('pipe-token', { type: 'string', default: '|', describe: "the argument that separates pipeline stages" })
     .option('batch', { type: 'string', describe: 'submit one job per line of FILE (- for stdin): a JSON argv array or a JSON spec object' })
     .option('key', { type: 'string', default: process.env.ZKJOBS_KEY, describe: 'sign jobs with this private key (env ZKJOBS_KEY; default ~/.config/zkjobs/id_ed25519 when it exists, see zkjobc keygen)' })
+    .option('require', { type: 'string', describe: 'run only on a node that has every one of TAG,… (see zkjobq nodes)' })
+    .option('cpus', { type: 'number', describe: "slots the job takes on its node (default 1)" })
+    .option('mem', { type: 'string', describe: "memory the job needs, e.g. 512M, 4G: claimed only by a node whose available memory, less what its running jobs asked for, covers it" })
     .positional('command', { type: 'string', array: true }) as unknown as Argv<SubmitArgs>;
 }
 
@@ -95,7 +102,24 @@ export function buildSpec(args: SubmitArgs, words: string[]): JobSpec {
   }
   if (args['retry-delay'] !== undefined) spec.retryDelayMs = parseDuration(args['retry-delay'], '--retry-delay');
   if (args['mail-to'] !== undefined) spec.mailTo = args['mail-to'];
+  Object.assign(spec, placementOf(args));
   return spec;
+}
+
+/** --require, --cpus, --mem as spec fields (left out at their defaults). */
+function placementOf(args: SubmitArgs): Pick<JobSpec, 'require' | 'cpus' | 'mem'> {
+  const fields: Pick<JobSpec, 'require' | 'cpus' | 'mem'> = {};
+  try {
+    if (args.require !== undefined) {
+      const tags = parseTagList(String(args.require));
+      if (tags.length > 0) fields.require = tags;
+    }
+    if (args.cpus !== undefined && checkCpus(args.cpus) !== 1) fields.cpus = args.cpus;
+    if (args.mem !== undefined) fields.mem = parseSize(String(args.mem), '--mem');
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return fields;
 }
 
 function parseEnv(pairs: string[]): Record<string, string> {

@@ -17,6 +17,7 @@ export interface DaemonArgs extends ConnectionArgs {
   'check-config': boolean;
   queue: string[];
   slots: number;
+  tags?: string;
   'node-id': string;
   'session-timeout': string;
   'stop-grace': string;
@@ -54,6 +55,7 @@ export function daemonOptions(y: Argv, config: DaemonConfig | null): Argv<Daemon
     .option('check-config', { type: 'boolean', default: false, describe: 'check the configuration file and flags, print what is wrong (exit 65, or 64 for a flag) or OK (exit 0), and exit' })
     .option('queue', { alias: 'q', type: 'string', array: true, default: ['default'], describe: 'queue to serve (repeatable)' })
     .option('slots', { alias: 's', type: 'number', default: os.availableParallelism(), describe: 'jobs run at once on this node (default: number of CPUs)' })
+    .option('tags', { type: 'string', describe: 'TAG,… this node offers to jobs that --require them, besides os=, arch=, host=, node= and gpu (when nvidia-smi finds one)' })
     .option('node-id', { type: 'string', default: os.hostname(), describe: 'name of this node in ZooKeeper (default: host name)' })
     .option('session-timeout', { type: 'string', default: '10s', describe: 'ZooKeeper session timeout requested' })
     .option('stop-grace', { type: 'string', default: '30s', describe: 'on SIGTERM, how long running jobs may finish before they are killed and released' })

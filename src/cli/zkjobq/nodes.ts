@@ -28,6 +28,12 @@ export function gpuColumn(gpus: NodeRecord['gpus']): string {
   return `${gpus.length}x${names.size === 1 ? [...names][0].replace(/\s+/g, '-') : 'GPU'}`;
 }
 
+/** The node's tags but node= and host=, which the NODE and HOST columns say already; "-" from an older daemon. */
+export function tagsColumn(tags: string[] | undefined): string {
+  if (!tags) return '-';
+  return tags.filter((t) => !t.startsWith('node=') && !t.startsWith('host=')).join(',') || '-';
+}
+
 interface NodesArgs extends ConnectionArgs {
   json: boolean;
 }
@@ -47,9 +53,9 @@ export const nodesCommand: CommandModule<object, NodesArgs> = {
       const rows = nodes.map(({ id, record: r, error }) => r
         ? [id, r.host, String(r.slots), String(r.running.length), r.cpus === undefined ? '-' : String(r.cpus), r.load.map((l) => l.toFixed(2)).join(' '),
           memoryColumn(r.memFree, r.memTotal), diskColumn(r.diskFree, r.diskTotal), gpuColumn(r.gpus),
-          r.queues.join(','), r.version, shortAge(Math.max(0, (now - Date.parse(r.startedAt)) / 1000))]
-        : [id, `(${error})`, '', '', '', '', '', '', '', '', '', '']);
-      out(formatTable(['NODE', 'HOST', 'SLOTS', 'RUNNING', 'CPUS', 'LOAD', 'MEM', 'DISK', 'GPUS', 'QUEUES', 'VERSION', 'UPTIME'], rows));
+          r.queues.join(','), r.version, shortAge(Math.max(0, (now - Date.parse(r.startedAt)) / 1000)), tagsColumn(r.tags)]
+        : [id, `(${error})`, '', '', '', '', '', '', '', '', '', '', '']);
+      out(formatTable(['NODE', 'HOST', 'SLOTS', 'RUNNING', 'CPUS', 'LOAD', 'MEM', 'DISK', 'GPUS', 'QUEUES', 'VERSION', 'UPTIME', 'TAGS'], rows));
     });
   },
 };
