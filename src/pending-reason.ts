@@ -11,6 +11,8 @@
 // node record that serves the queue.
 import type { JobStatus } from './status.js';
 import type { QueueSituation } from './queue-situation.js';
+import { requirementsOf } from './job-spec.js';
+import { isUnconstrained, whyNoNode } from './placement.js';
 
 export interface PendingJob {
   status: JobStatus;
@@ -47,6 +49,24 @@ const noLiveNode: ReasonRule = (_job, q) => {
   return null;
 };
 
+/**
+ * A job whose requirements (placement.ts) no live node serving the queue
+ * meets: "no live node has tags gpu", "… has 4 slots", "… has 64G of memory".
+ * An --every-node copy requires node=ID, so a copy whose node is gone says so.
+ */
+const noEligibleNode: ReasonRule = ({ status }, q) => {
+  if (!status.spec) return null;
+  let requirements;
+  try {
+    requirements = requirementsOf(status.spec);
+  } catch {
+    return null;
+  }
+  if (isUnconstrained(requirements)) return null;
+  const offers = q.servers.filter((s) => !s.draining).map((s) => ({ tags: s.record.tags ?? [], slots: s.record.slots, memTotal: s.record.memTotal }));
+  return whyNoNode(requirements, offers);
+};
+
 const queueLimit: ReasonRule = (_job, q) => {
   const limit = q.config.maxRunning;
   return limit !== null && q.slotsHeld >= limit ? `queue limit reached (${q.slotsHeld} of max ${limit} running)` : null;
@@ -69,7 +89,7 @@ export function freeSlots(q: QueueSituation): number {
  * (a hold, a pause), then what the cluster lacks. Add a rule by splicing it
  * in before `freeSlot`, the catch-all.
  */
-export const REASON_RULES: ReasonRule[] = [held, paused, retryBackoff, noLiveNode, queueLimit, freeSlot];
+export const REASON_RULES: ReasonRule[] = [held, paused, retryBackoff, noLiveNode, noEligibleNode, queueLimit, freeSlot];
 
 export function pendingReason(job: PendingJob, queue: QueueSituation, now = new Date(), rules: readonly ReasonRule[] = REASON_RULES): string {
   for (const rule of rules) {
