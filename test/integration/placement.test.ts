@@ -108,3 +108,78 @@ test('bad placement input: one clear line, exit 64, nothing submitted', async ()
   }
   assert.equal((await ok('zkjobq', ['list', ...conn(root), '--json'])).trim(), '');
 });
+
+test('a job no live node can run says why: submit warns (exit 0), status and list show it', async () => {
+  const root = freshRoot();
+  daemons.push(await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 'small', slots: 1 }));
+  const cases: [string[], RegExp][] = [
+    [['--mem', '64T'], /no live node has 64T of memory/],
+    [['--require', 'gpu'], /no live node has tags gpu/],
+    [['--cpus', '4'], /no live node has 4 slots/],
+  ];
+  for (const [args, why] of cases) {
+    const r = await run('zkjobc', ['submit', ...conn(root), ...args, '--', 'true']);
+    assert.equal(r.code, 0, r.stderr);
+    const id = r.stdout.trim();
+    assert.match(id, /^default\/\d{10}$/);
+    assert.match(r.stderr, new RegExp(`^zkjobc: warning: ${id} waits: ${why.source}\\n$`));
+    assert.match(await ok('zkjobc', ['status', ...conn(root), id]), new RegExp(`^${id} pending \\(${why.source}\\)`));
+    const listed = (await ok('zkjobq', ['list', ...conn(root), '--json'])).trim().split('\n').map((l) => JSON.parse(l));
+    assert.match(listed.find((j) => j.id === id).reason, why);
+  }
+  // A job some live node can run warns of nothing.
+  const fine = await run('zkjobc', ['submit', ...conn(root), '--require', 'os=linux', '--', 'true']);
+  assert.equal(fine.stderr, '');
+});
+
+test('--every-node: a copy per node, pinned; a node killed before its copy runs is reported node lost and wait returns; output per node', async () => {
+  const root = freshRoot();
+  const nodes = [];
+  for (const id of ['e1', 'e2', 'e3']) nodes.push(await startDaemon({ zk: fixture.zk().connectString, root, nodeId: id, slots: 1 }));
+  daemons.push(...nodes);
+  const [, , e3] = nodes;
+  // e3 stays registered but runs nothing, then dies before it gets to its copy.
+  e3.signal('SIGSTOP');
+  const group = await submit(root, ['--every-node', '--', 'sh', '-c', 'echo "hello from $ZKJOBS_NODE"; echo second line']);
+  assert.match(group, /^default\/\d{10}\+3$/);
+  e3.signal('SIGKILL');
+  const started = Date.now();
+  const waited = await run('zkjobc', ['wait', ...conn(root), group], { timeoutMs: 60_000 });
+  assert.equal(waited.code, 1, waited.stderr);
+  assert.ok(Date.now() - started < 45_000, 'the wait ended once e3 was gone');
+  assert.match(waited.stderr, /^e1: default\/\d{10} succeeded exit 0$/m);
+  assert.match(waited.stderr, /^e2: default\/\d{10} succeeded exit 0$/m);
+  assert.match(waited.stderr, /^e3: default\/\d{10} failed \(node lost\)$/m);
+  // Each copy ran on its own node only; e3's never ran anywhere.
+  const first = Number(group.slice(group.indexOf('/') + 1, group.indexOf('+')));
+  const copies = await Promise.all([0, 1, 2].map((i) => statusOf(root, `default/${String(first + i).padStart(10, '0')}`)));
+  assert.deepEqual(copies.map((c) => [c.state, c.result?.node]), [['succeeded', 'e1'], ['succeeded', 'e2'], ['failed', 'e3']]);
+  assert.match(await ok('zkjobc', ['status', ...conn(root), `default/${String(first + 2).padStart(10, '0')}`]), /failed on e3 \(node lost\)/);
+  // Output, pdsh | dshbak style, and one file per node.
+  const printed = await ok('zkjobc', ['output', ...conn(root), group]);
+  assert.equal(printed, 'e1: hello from e1\ne1: second line\ne2: hello from e2\ne2: second line\n');
+  const dir = path.join(recordFile('group'), '..', 'out');
+  await ok('zkjobc', ['output', ...conn(root), '--dir', dir, group]);
+  const { readFileSync } = await import('node:fs');
+  assert.equal(readFileSync(path.join(dir, 'e1'), 'utf8'), 'hello from e1\nsecond line\n');
+  assert.equal(readFileSync(path.join(dir, 'e2'), 'utf8'), 'hello from e2\nsecond line\n');
+  assert.equal(readFileSync(path.join(dir, 'e3'), 'utf8'), '');
+});
+
+test('--every-node --wait: exit 0 only if every copy succeeded, else the highest status with a line per node', async () => {
+  const root = freshRoot();
+  for (const id of ['w1', 'w2']) daemons.push(await startDaemon({ zk: fixture.zk().connectString, root, nodeId: id, slots: 1, args: id === 'w2' ? ['--tags', 'big'] : [] }));
+  const all = await run('zkjobc', ['submit', ...conn(root), '--every-node', '--wait', '--', 'sh', '-c', 'test "$ZKJOBS_NODE" = w1 || exit 3'], { timeoutMs: 60_000 });
+  assert.equal(all.code, 3, all.stderr);
+  assert.match(all.stdout, /^default\/\d{10}\+2\n$/);
+  assert.match(all.stderr, /^w1: \S+ succeeded exit 0$/m);
+  assert.match(all.stderr, /^w2: \S+ failed exit 3$/m);
+  // --require narrows the group to the nodes that have the tags.
+  const big = await run('zkjobc', ['submit', ...conn(root), '--every-node', '--require', 'big', '--wait', '--', 'true'], { timeoutMs: 60_000 });
+  assert.equal(big.code, 0, big.stderr);
+  assert.match(big.stdout, /^default\/\d{10}\+1\n$/);
+  assert.equal(big.stderr, '');
+  const none = await run('zkjobc', ['submit', ...conn(root), '--every-node', '--require', 'nosuchtag', '--', 'true']);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /^zkjobc: no live node with tags nosuchtag serves queue default; nothing submitted\n$/);
+});

@@ -7,13 +7,16 @@ import type { Argv, CommandModule } from 'yargs';
 import { withConnectionOptions, withSession, type ConnectionArgs } from '../program.js';
 import { parseJobId } from '../../job-id.js';
 import { endpointOf, fetchOutput, requireStatus, type OutputStream } from '../../job-output.js';
-import { DataError, UnavailableError, ZkjobsError } from '../../errors.js';
+import { DataError, UnavailableError, UsageError, ZkjobsError } from '../../errors.js';
+import { isGroupId, parseGroup } from '../../every-node.js';
+import { groupOutput } from './group.js';
 
 interface OutputArgs extends ConnectionArgs {
   job: string;
   stderr: boolean;
   follow?: boolean;
   'http-token-file'?: string;
+  dir?: string;
 }
 
 function options(y: Argv, follow: boolean): Argv<OutputArgs> {
@@ -21,6 +24,7 @@ function options(y: Argv, follow: boolean): Argv<OutputArgs> {
     .positional('job', { type: 'string', demandOption: true })
     .option('stderr', { type: 'boolean', default: false, describe: 'standard error instead of standard output' })
     .option('http-token-file', { type: 'string', describe: "file holding the daemons' output token (env ZKJOBS_HTTP_TOKEN)" });
+  if (!follow) built = built.option('dir', { type: 'string', describe: "for a group: write each node's output to DIR/NODE instead of printing it prefixed with the node's name" });
   if (follow) built = built.option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'keep following until the job ends' });
   return built as unknown as Argv<OutputArgs>;
 }
@@ -37,6 +41,11 @@ function token(args: OutputArgs): string | null {
 }
 
 async function stream(args: OutputArgs, follow: boolean, finishedOnly: boolean): Promise<void> {
+  if (finishedOnly && isGroupId(String(args.job))) {
+    const group = parseGroup(String(args.job));
+    return withSession(args, ({ zk, paths }) => groupOutput(zk, paths, group, args.stderr ? 'stderr' : 'stdout', token(args), args.dir));
+  }
+  if (args.dir !== undefined) throw new UsageError('--dir is for a group id (submit --every-node)');
   const id = parseJobId(String(args.job));
   const which: OutputStream = args.stderr ? 'stderr' : 'stdout';
   await withSession(args, async ({ zk, paths }) => {
@@ -63,7 +72,7 @@ export const logsCommand: CommandModule<object, OutputArgs> = {
 
 export const outputCommand: CommandModule<object, OutputArgs> = {
   command: 'output <job>',
-  describe: "print a finished job's stored output",
+  describe: "print a finished job's stored output; for an --every-node group, every node's, each line prefixed with the node's name (or --dir DIR: one file per node)",
   builder: (y) => options(y, false),
   handler: (args) => stream(args, false, true),
 };

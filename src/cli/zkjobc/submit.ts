@@ -5,14 +5,17 @@ import { constants, createReadStream, readFileSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import readline from 'node:readline';
 import type { Argv, CommandModule } from 'yargs';
-import { withConnectionOptions, withSession, out, LineBuffer, type ConnectionArgs } from '../program.js';
+import { withConnectionOptions, withSession, out, warn, LineBuffer, type ConnectionArgs } from '../program.js';
+import { unplaceable } from '../../placement-check.js';
+import { formatGroup, submitEveryNode } from '../../every-node.js';
+import { waitGroupAndReport } from './group.js';
 import { submitJob } from '../../submit.js';
 import { formatJobId } from '../../job-id.js';
 import { waitForResult } from '../../wait.js';
 import { DataError, UsageError } from '../../errors.js';
 import { submitBatch } from '../../batch.js';
 import { exitStatusOf } from './status.js';
-import { MAX_STDIN_BYTES, type JobSpec } from '../../job-spec.js';
+import { MAX_STDIN_BYTES, requirementsOf, type JobSpec } from '../../job-spec.js';
 import { splitPipeline } from '../../pipeline-args.js';
 import { parseDuration } from '../../duration.js';
 import { loadSubmitterKey, specSigner, type SpecSigner } from '../../submitter-key.js';
@@ -34,6 +37,7 @@ interface SubmitArgs extends ConnectionArgs {
   'pipe-token': string;
   key?: string;
   require?: string;
+  'every-node': boolean;
   cpus?: number;
   mem?: string;
   command?: string[];
@@ -58,6 +62,7 @@ function options(y: Argv): Argv<SubmitArgs> {
     .option('batch', { type: 'string', describe: 'submit one job per line of FILE (- for stdin): a JSON argv array or a JSON spec object' })
     .option('key', { type: 'string', default: process.env.ZKJOBS_KEY, describe: 'sign jobs with this private key (env ZKJOBS_KEY; default ~/.config/zkjobs/id_ed25519 when it exists, see zkjobc keygen)' })
     .option('require', { type: 'string', describe: 'run only on a node that has every one of TAG,… (see zkjobq nodes)' })
+    .option('every-node', { type: 'boolean', default: false, describe: 'run the command once on every live node that serves the queue (and has the --require tags); prints one group id for zkjobc wait and output' })
     .option('cpus', { type: 'number', describe: "slots the job takes on its node (default 1)" })
     .option('mem', { type: 'string', describe: "memory the job needs, e.g. 512M, 4G: claimed only by a node whose available memory, less what its running jobs asked for, covers it" })
     .positional('command', { type: 'string', array: true }) as unknown as Argv<SubmitArgs>;
@@ -72,13 +77,24 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
     if (args.batch !== undefined) return submitBatchFrom(args, words);
     const spec = buildSpec(args, words);
     const sign = signerFor(args);
+    if (args['every-node']) return submitToEveryNode(args, spec, sign);
     await withSession(args, async ({ zk, paths }) => {
       const id = await submitJob(zk, paths, args.queue, spec, sign);
       out(formatJobId(id));
+      const why = await unplaceable(zk, paths, args.queue, requirementsOf(spec));
+      if (why) warn(`warning: ${formatJobId(id)} waits: ${why}`);
       if (args.wait) process.exitCode = exitStatusOf(await waitForResult(zk, paths, id), formatJobId(id));
     });
   },
 };
+
+async function submitToEveryNode(args: SubmitArgs, spec: JobSpec, sign: SpecSigner | undefined): Promise<void> {
+  await withSession(args, async ({ zk, paths }) => {
+    const { group } = await submitEveryNode(zk, paths, args.queue, spec, sign);
+    out(formatGroup(group));
+    if (args.wait) process.exitCode = await waitGroupAndReport(zk, paths, group);
+  });
+}
 
 /** Turn the command line into a spec; every check that can fail does so here, before ZooKeeper. */
 export function buildSpec(args: SubmitArgs, words: string[]): JobSpec {

@@ -7,6 +7,18 @@ import { jobStatus } from '../../status.js';
 import { formatJobId, parseJobId } from '../../job-id.js';
 import { waitForResult } from '../../wait.js';
 import { exitStatusOf } from './status.js';
+import { isGroupId, parseGroup } from '../../every-node.js';
+import { waitGroupAndReport } from './group.js';
+import { UsageError } from '../../errors.js';
+
+/** wait GROUP: every copy; 0 when all succeeded, else the highest exit status, with a line per node on stderr. */
+async function waitGroups(args: WaitArgs, names: string[]): Promise<void> {
+  if (names.length > 1 || args.json) throw new UsageError('wait takes one group id alone (no --json)');
+  const group = parseGroup(names[0]);
+  await withSession(args, async ({ zk, paths }) => {
+    process.exitCode = await waitGroupAndReport(zk, paths, group);
+  });
+}
 
 interface WaitArgs extends ConnectionArgs {
   jobs: string[];
@@ -15,12 +27,14 @@ interface WaitArgs extends ConnectionArgs {
 
 export const waitCommand: CommandModule<object, WaitArgs> = {
   command: 'wait <jobs..>',
-  describe: 'wait for jobs to end; exit 0 if all succeeded, else the first failing exit status',
+  describe: 'wait for jobs (or one --every-node group) to end; exit 0 if all succeeded, else the first failing exit status (for a group, the highest)',
   builder: (y) => withConnectionOptions(y)
     .positional('jobs', { type: 'string', array: true, demandOption: true })
     .option('json', { type: 'boolean', default: false, describe: "print each job's final status as one JSON object, as status --json does" }) as unknown as Argv<WaitArgs>,
   handler: async (args) => {
-    const ids = args.jobs.map(String).map(parseJobId);
+    const names = args.jobs.map(String);
+    if (names.some(isGroupId)) return waitGroups(args, names);
+    const ids = names.map(parseJobId);
     await withSession(args, async ({ zk, paths }) => {
       let first = 0;
       for (const id of ids) {
