@@ -13,6 +13,11 @@
 //    The identities are read from the queue's `access` znode, which only
 //    they may read (ZooKeeper masks digest ids in getACL replies, so a
 //    parent's ACL cannot simply be copied).
+//  - claims and run slots (locks) are created with the lock ACL: everyone
+//    reads them, only daemons and admins may change them, so nobody else
+//    can rewrite "running on X" or lock a claim with an ACL of their own.
+//    On an open queue the identities come from the fleet's access znode
+//    (fleet-access.ts lockAclFor), when `zkjobq init` has written one.
 import { createHash } from 'node:crypto';
 import type { Acl, ZkClient } from './zk/client.js';
 import { PERM } from './zk/client.js';
@@ -45,6 +50,16 @@ function grant(ids: string[], perms: number): Acl[] {
   return ids.map((auth) => ({ perms, scheme: 'digest', auth }));
 }
 
+/** Claims, run slots and node records: daemons and admins change them, everyone reads. */
+export function lockAcl(daemons: string[], admins: string[]): Acl[] {
+  return [...grant(admins, PERM.ALL), ...grant(daemons.filter((d) => !admins.includes(d)), PERM.ALL), WORLD_READ];
+}
+
+/** True when an ACL lets anyone (world:anyone) change, lock or delete below a znode: it was made open. */
+export function isOpenAcl(acl: readonly Acl[]): boolean {
+  return acl.some((a) => a.scheme === 'world' && a.auth === 'anyone' && (a.perms & ~PERM.READ) !== 0);
+}
+
 /** The queue's config node: admins change it (pause), daemons and everyone read it. */
 export function queueNodeAcl(a: QueueAccess): Acl[] {
   return [...grant(a.admins, PERM.ALL), WORLD_READ];
@@ -55,11 +70,21 @@ export function counterAcl(a: QueueAccess): Acl[] {
   return [...grant(a.admins, PERM.ALL), ...grant(a.submitters, PERM.READ | PERM.WRITE), ...grant(a.daemons, PERM.READ), WORLD_READ];
 }
 
-/** pending, claims, results, cancels and everything below them. */
+/** pending, claims, results and cancels, and the buckets, specs and results below them. */
 export function jobsAcl(a: QueueAccess): Acl[] {
   const submit = PERM.READ | PERM.CREATE | PERM.WRITE;
   const work = PERM.READ | PERM.CREATE | PERM.WRITE | PERM.DELETE;
   return [...grant(a.admins, PERM.ALL), ...grant(a.daemons, work), ...grant(a.submitters, submit), WORLD_READ];
+}
+
+/** slots: only daemons take run slots; a submitter's slot would block the queue. */
+export function slotsAcl(a: QueueAccess): Acl[] {
+  return [...grant(a.admins, PERM.ALL), ...grant(a.daemons, PERM.READ | PERM.CREATE | PERM.WRITE | PERM.DELETE), WORLD_READ];
+}
+
+/** The ACL each fixed child of a restricted queue gets. */
+export function parentAcl(parent: 'pending' | 'claims' | 'results' | 'cancels' | 'slots', a: QueueAccess): Acl[] {
+  return parent === 'slots' ? slotsAcl(a) : jobsAcl(a);
 }
 
 /** The access znode itself: its identities may read it, admins change it. */
@@ -67,17 +92,34 @@ export function accessAcl(a: QueueAccess): Acl[] {
   return [...grant(a.admins, PERM.ALL), ...grant([...a.submitters, ...a.daemons], PERM.READ)];
 }
 
-const queueAcls = new WeakMap<ZkClient, Map<string, Acl[] | null>>();
+const queueAccess = new WeakMap<ZkClient, Map<string, QueueAccess | null>>();
 
-/** The ACL for new znodes of `queue`: undefined (open) unless the queue is restricted. Cached per client; run under `retry` by the create that needs it. */
-export async function aclForNew(zk: ZkClient, paths: Paths, queue: string): Promise<Acl[] | undefined> {
-  let cache = queueAcls.get(zk);
-  if (!cache) queueAcls.set(zk, (cache = new Map()));
+/** A queue's identities, or null for an open queue. Cached per client (forgetAccess clears it); run under `retry`. */
+export async function accessOf(zk: ZkClient, paths: Paths, queue: string): Promise<QueueAccess | null> {
+  let cache = queueAccess.get(zk.client);
+  if (!cache) queueAccess.set(zk.client, (cache = new Map()));
   if (!cache.has(queue)) {
     const node = await zk.getOrNull(paths.access(queue));
-    cache.set(queue, node ? jobsAcl(parseAccess(node.data)) : null);
+    cache.set(queue, node ? parseAccess(node.data) : null);
   }
-  return cache.get(queue) ?? undefined;
+  return cache.get(queue) ?? null;
+}
+
+/** Forget the cached identities of every queue (see fleet-access.ts forgetAccess). */
+export function forgetQueueAccess(zk: ZkClient): void {
+  queueAccess.delete(zk.client);
+}
+
+/** The ACL for new job znodes of `queue` (buckets, specs, results): undefined (open) unless the queue is restricted. */
+export async function aclForNew(zk: ZkClient, paths: Paths, queue: string): Promise<Acl[] | undefined> {
+  const access = await accessOf(zk, paths, queue);
+  return access ? jobsAcl(access) : undefined;
+}
+
+/** The ACL for a slots/ parent made late (queues older than run slots). */
+export async function slotsAclForNew(zk: ZkClient, paths: Paths, queue: string): Promise<Acl[] | undefined> {
+  const access = await accessOf(zk, paths, queue);
+  return access ? slotsAcl(access) : undefined;
 }
 
 export function parseAccess(data: Buffer): QueueAccess {

@@ -22,6 +22,7 @@ import type { ZkClient } from './zk/client.js';
 import { NoAuthError } from './zk/errors.js';
 import { retry } from './zk/retry.js';
 import { createEphemeralOnce, deleteIfOwned } from './zk/ephemeral.js';
+import { lockAclFor } from './fleet-access.js';
 import { newClaimRecord } from './claim.js';
 import { clearStrayClaim } from './stray-claims.js';
 import { IGNORE_FINDINGS } from './finding.js';
@@ -38,7 +39,7 @@ export async function cancelJob(zk: ZkClient, paths: Paths, id: JobId): Promise<
   await refuseIfFinished(zk, paths, id);
   const claim = paths.claim(id.queue, id.seq);
   const me = newClaimRecord(`zkjobc@${os.hostname()}`);
-  const take = () => retry(() => createEphemeralOnce(zk, claim, me));
+  const take = () => retry(async () => createEphemeralOnce(zk, claim, me, await lockAclFor(zk, paths, id.queue)));
   // A persistent node in the claim's place is no claim (stray-claims.ts): it goes, and the claim is ours.
   if (!(await take()) && !((await clearStray(zk, paths, id)) && (await take()))) {
     await requestCancel(zk, paths, id, me);

@@ -52,6 +52,7 @@ import type { Stat, ZkClient } from './zk/client.js';
 import { retry } from './zk/retry.js';
 import { createEphemeralOnce, deleteIfOwned, protectionToken } from './zk/ephemeral.js';
 import { SessionChangedError } from './zk/session-bound.js';
+import { lockAclFor } from './fleet-access.js';
 import { formatSeq, parseSeq, type JobId } from './job-id.js';
 import { IGNORE_FINDINGS, type FindingSink } from './finding.js';
 import { StrayClaims } from './stray-claims.js';
@@ -352,7 +353,8 @@ export class QueueClaimer {
 
   private async createClaim(zk: ZkClient, id: JobId, record: Buffer): Promise<boolean> {
     this.stats.attempts++;
-    const won = await createEphemeralOnce(zk, this.paths.claim(id.queue, id.seq), record);
+    // The lock ACL (fleet-access.ts): only daemons and admins may rewrite the claim or change its ACL.
+    const won = await createEphemeralOnce(zk, this.paths.claim(id.queue, id.seq), record, await lockAclFor(zk, this.paths, id.queue));
     if (won) this.stats.won++;
     else this.stats.lost++;
     return won;

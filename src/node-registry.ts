@@ -5,6 +5,13 @@
 // A daemon restarted after SIGKILL may find its old record still there,
 // owned by the dead session until it expires: it waits for that, rather
 // than taking over a name that another live daemon may be using.
+//
+// Once the fleet's identities are configured (`zkjobq init`,
+// fleet-access.ts), the record is created with the lock ACL in the same
+// request: it names the address to which clients send the output token,
+// so only daemons and admins may change it, and only daemons may create
+// records at all (ROOT/nodes's ACL). A daemon whose identity is not among
+// the fleet's daemons is refused at start, with the reason.
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { Paths } from './zk/paths.js';
@@ -12,7 +19,9 @@ import type { ZkClient } from './zk/client.js';
 import { retry } from './zk/retry.js';
 import { createEphemeralOnce } from './zk/ephemeral.js';
 import { encodeNodeRecord, parseNodeRecord, type NodeRecord } from './node-record.js';
-import { UnavailableError } from './errors.js';
+import { NotAuthorizedError, UnavailableError } from './errors.js';
+import { NoAuthError } from './zk/errors.js';
+import { nodeAclFor } from './fleet-access.js';
 import type { Hardware } from './hardware.js';
 import type { Activity } from './activity.js';
 
@@ -55,7 +64,7 @@ export async function registerNode(zk: ZkClient, paths: Paths, nodeId: string, r
   const data = encodeNodeRecord(record);
   const started = Date.now();
   let holder: Holder | null = null;
-  while (!(await retry(() => createEphemeralOnce(zk, paths.node(nodeId), data)))) {
+  while (!(await createRecord(zk, paths, nodeId, data))) {
     holder ??= await holderOf(zk, paths, nodeId);
     const waitMs = holder.maybeOurs ? staleWaitMs : LIVE_HOLDER_GRACE_MS;
     if (Date.now() - started > waitMs) {
@@ -64,6 +73,16 @@ export async function registerNode(zk: ZkClient, paths: Paths, nodeId: string, r
         : `node id '${nodeId}' is registered by another live zkjobd (${holder.what}); give each daemon its own --node-id`);
     }
     await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** One create under the retry policy; NoAuth is a configuration error said in one line. */
+async function createRecord(zk: ZkClient, paths: Paths, nodeId: string, data: Buffer): Promise<boolean> {
+  try {
+    return await retry(async () => createEphemeralOnce(zk, paths.node(nodeId), data, await nodeAclFor(zk, paths)));
+  } catch (err) {
+    if (!(err instanceof NoAuthError)) throw err;
+    throw new NotAuthorizedError(`not authorized to register node '${nodeId}' under ${paths.nodes()}: this daemon's ZooKeeper identity (zk_auth_file, zk_tls_cert) is not among the fleet's daemons (zkjobq init --daemons)`, { cause: err });
   }
 }
 

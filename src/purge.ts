@@ -10,6 +10,7 @@ import type { ZkClient } from './zk/client.js';
 import { retry } from './zk/retry.js';
 import { createEphemeralOnce, deleteIfOwned } from './zk/ephemeral.js';
 import { newClaimRecord } from './claim.js';
+import { lockAclFor } from './fleet-access.js';
 import { clearStrayClaim } from './stray-claims.js';
 import { IGNORE_FINDINGS } from './finding.js';
 import { walkBuckets, type ListedJob } from './job-list.js';
@@ -97,7 +98,7 @@ function resultMatches(result: JobResult | null, filter: PurgeFilter): boolean {
 export async function removePending(zk: ZkClient, paths: Paths, id: JobId, specPath?: string): Promise<'removed' | 'running' | 'gone'> {
   const claim = paths.claim(id.queue, id.seq);
   const record = newClaimRecord(`zkjobq@${os.hostname()}`);
-  const take = () => retry(() => createEphemeralOnce(zk, claim, record));
+  const take = () => retry(async () => createEphemeralOnce(zk, claim, record, await lockAclFor(zk, paths, id.queue)));
   if (!(await take()) && !((await clearStrayClaim(zk, paths, id, IGNORE_FINDINGS)) && (await take()))) return 'running';
   try {
     const path = specPath ?? (await retry(() => findPendingSpec(zk, paths, id)));

@@ -12,12 +12,13 @@
 // is how an operator repairs it.
 import { retry } from './zk/retry.js';
 import { updateData } from './zk/update.js';
-import { accessAcl, counterAcl, jobsAcl, queueNodeAcl, type QueueAccess } from './acl.js';
+import { accessAcl, counterAcl, lockAcl, parentAcl, queueNodeAcl, type QueueAccess } from './acl.js';
 import { checkQueueName } from './job-id.js';
 import { decodeJsonObject, encodeJson, nullableInt, rejectUnknownFields } from './record.js';
 import { DataError, NotFoundError } from './errors.js';
 import type { Paths } from './zk/paths.js';
-import type { ZkClient } from './zk/client.js';
+import type { Acl, ZkClient } from './zk/client.js';
+import { NoNodeError } from './zk/errors.js';
 
 export interface QueueConfig {
   /** Paused: nothing new starts; running jobs finish. */
@@ -155,11 +156,27 @@ async function writeAccess(zk: ZkClient, paths: Paths, queue: string, access: Qu
   await zk.setAcl(path, accessAcl(access));
 }
 
+/**
+ * Each parent gets its ACL, and so do its children: buckets under pending
+ * and results, requests under cancels, and the locks (claims, slots) that
+ * older versions created open. A lock whose holder's session ended since
+ * the listing is simply gone (NoNode).
+ */
 async function restrictParents(zk: ZkClient, paths: Paths, queue: string, access: QueueAccess): Promise<void> {
-  const jobs = jobsAcl(access);
-  for (const parent of paths.queueParents(queue)) {
-    await zk.setAcl(parent, jobs);
-    for (const child of await zk.childrenOrEmpty(parent)) await zk.setAcl(`${parent}/${child}`, jobs);
+  const parents = { pending: paths.pending(queue), claims: paths.claims(queue), results: paths.results(queue), cancels: paths.cancels(queue), slots: paths.slots(queue) };
+  for (const [name, parent] of Object.entries(parents) as [keyof typeof parents, string][]) {
+    const acl = parentAcl(name, access);
+    await zk.setAcl(parent, acl);
+    const childAcl = name === 'claims' || name === 'slots' ? lockAcl(access.daemons, access.admins) : acl;
+    for (const child of await zk.childrenOrEmpty(parent)) await setAclIfExists(zk, `${parent}/${child}`, childAcl);
   }
   await zk.setAcl(paths.queue(queue), queueNodeAcl(access));
+}
+
+async function setAclIfExists(zk: ZkClient, path: string, acl: Acl[]): Promise<void> {
+  try {
+    await zk.setAcl(path, acl);
+  } catch (err) {
+    if (!(err instanceof NoNodeError)) throw err;
+  }
 }

@@ -29,7 +29,8 @@ import type { ZkClient } from './zk/client.js';
 import { retry } from './zk/retry.js';
 import { createEphemeralOnce, deleteIfOwned, protectionToken } from './zk/ephemeral.js';
 import { encodeJson } from './record.js';
-import { aclForNew } from './acl.js';
+import { slotsAclForNew } from './acl.js';
+import { lockAclFor } from './fleet-access.js';
 
 export interface SlotRecord {
   node: string;
@@ -84,7 +85,8 @@ async function createSlot(zk: ZkClient, paths: Paths, queue: string, k: number, 
   const record = encodeJson({ node, since: new Date().toISOString(), token: protectionToken() } satisfies SlotRecord);
   return retry(async () => {
     try {
-      return (await createEphemeralOnce(zk, path, record)) ? { path, k, session: zk.sessionId } : null;
+      // With the lock ACL: nobody but daemons and admins may rewrite it or lock it with an ACL of their own.
+      return (await createEphemeralOnce(zk, path, record, await lockAclFor(zk, paths, queue))) ? { path, k, session: zk.sessionId } : null;
     } catch (err) {
       if (!(err instanceof NoNodeError)) throw err;
       await createSlotsParent(zk, paths, queue);
@@ -95,7 +97,7 @@ async function createSlot(zk: ZkClient, paths: Paths, queue: string, k: number, 
 
 /** A queue made before run slots existed has no slots/ yet: make it, with the queue's ACL. */
 async function createSlotsParent(zk: ZkClient, paths: Paths, queue: string): Promise<void> {
-  const acl = await aclForNew(zk, paths, queue);
+  const acl = await slotsAclForNew(zk, paths, queue);
   await zk.createIfAbsent(paths.slots(queue), '', 'persistent', acl);
 }
 

@@ -11,8 +11,9 @@ import { noSuchQueue } from '../queue.js';
 import { NoAuthError } from '../zk/errors.js';
 import { NotAuthorizedError } from '../errors.js';
 import { listBounded } from './bounded.js';
-import { daemonSessions, type QueueContext } from './context.js';
+import { daemonSessions, expectedLockAcl, type QueueContext } from './context.js';
 import { walkQueue } from './walk-queue.js';
+import { FLEET, walkNodes } from './walk-nodes.js';
 import { repair, repairOrder } from './repair.js';
 import type { Change, Finding } from './finding.js';
 
@@ -36,23 +37,29 @@ export interface CheckSummary {
 export async function checkTree(zk: ZkClient, paths: Paths, queues: string[], options: CheckOptions): Promise<CheckSummary> {
   const summary: CheckSummary = { queues: 0, found: 0, repaired: 0 };
   const names = queues.length > 0 ? queues.map(checkQueueName) : await allQueues(zk, paths, options, summary);
+  // The node records belong to no queue: checked when the whole tree is.
+  if (queues.length === 0) await report(zk, paths, await walkNodes(zk, paths), options, summary);
   for (const queue of names) {
     if (!(await retry(() => zk.exists(paths.queue(queue))))) {
       if (queues.length > 0) throw noSuchQueue(queue);
       continue; // deleted since it was listed
     }
     summary.queues++;
-    const findings = await checkQueue(zk, paths, queue, options.settleMs);
-    findings.forEach(options.onFinding);
-    summary.found += findings.length;
-    if (!options.repair) continue;
-    for (const finding of repairOrder(findings)) {
-      const change = await repairOrRefuse(zk, paths, finding, options);
-      options.onChange(change);
-      if (change.done) summary.repaired++;
-    }
+    await report(zk, paths, await checkQueue(zk, paths, queue, options.settleMs), options, summary);
   }
   return summary;
+}
+
+/** Hand the findings on, and with --repair carry out their fixes. */
+async function report(zk: ZkClient, paths: Paths, findings: Finding[], options: CheckOptions, summary: CheckSummary): Promise<void> {
+  findings.forEach(options.onFinding);
+  summary.found += findings.length;
+  if (!options.repair) return;
+  for (const finding of repairOrder(findings)) {
+    const change = await repairOrRefuse(zk, paths, finding, options);
+    options.onChange(change);
+    if (change.done) summary.repaired++;
+  }
 }
 
 /** A repair ZooKeeper refuses for want of rights ends the run with exit 77, naming what it was. */
@@ -62,7 +69,8 @@ async function repairOrRefuse(zk: ZkClient, paths: Paths, finding: Finding, opti
   } catch (err) {
     if (!(err instanceof NoAuthError)) throw err;
     const where = `${finding.queue}${finding.znode ? `/${finding.znode}` : ''}`;
-    throw new NotAuthorizedError(`not authorized to repair ${where} (${finding.kind}): repairs need the queue's admin identity (--zk-auth-file)`, { cause: err });
+    const whose = finding.queue === FLEET ? "the fleet's" : "the queue's";
+    throw new NotAuthorizedError(`not authorized to repair ${where} (${finding.kind}): repairs need ${whose} admin identity (--zk-auth-file)`, { cause: err });
   }
 }
 
@@ -86,7 +94,7 @@ async function allQueues(zk: ZkClient, paths: Paths, options: CheckOptions, summ
 }
 
 export async function checkQueue(zk: ZkClient, paths: Paths, queue: string, settleMs: number): Promise<Finding[]> {
-  const ctx: QueueContext = { zk, paths, queue, limit: null, daemons: await daemonSessions(zk, paths), highest: 0, findings: [] };
+  const ctx: QueueContext = { zk, paths, queue, limit: null, daemons: await daemonSessions(zk, paths), lockAcl: await expectedLockAcl(zk, paths, queue), highest: 0, findings: [] };
   await walkQueue(ctx);
   return settle(ctx.findings, settleMs);
 }

@@ -1,7 +1,7 @@
 // What `zkjobq check` reports: one finding per inconsistency, naming the
 // znode and the job it concerns, and what --repair does about it; and one
 // change per thing --repair did. Plain data: the CLI prints it.
-import type { Stat } from '../zk/client.js';
+import type { Acl, Stat } from '../zk/client.js';
 
 export const FINDING_KINDS = [
   'queue-bad-name', 'queue-incomplete', 'parent-missing', 'config-unparseable',
@@ -10,6 +10,7 @@ export const FINDING_KINDS = [
   'spec-unparseable', 'result-unparseable', 'result-with-pending-spec',
   'claim-persistent', 'claim-unparseable', 'claim-without-spec', 'claim-with-result', 'claim-not-daemon',
   'slot-persistent', 'slot-not-daemon', 'slot-over-limit', 'cancel-stale',
+  'claim-open-acl', 'slot-open-acl', 'node-open-acl', 'nodes-open-acl',
 ] as const;
 
 export type FindingKind = (typeof FINDING_KINDS)[number];
@@ -32,7 +33,8 @@ export type Fix =
   | { op: 'finish-cleanup'; seq: number }
   | { op: 'rewrite-config' }
   | { op: 'set-counter'; to: number; lower: boolean }
-  | { op: 'create-parent'; path: string };
+  | { op: 'create-parent'; path: string }
+  | { op: 'set-acl'; path: string; acl: Acl[] };
 
 export interface Finding {
   queue: string;

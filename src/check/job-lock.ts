@@ -15,12 +15,13 @@ import type { Paths } from '../zk/paths.js';
 import { retry } from '../zk/retry.js';
 import { createEphemeralOnce, deleteIfOwned } from '../zk/ephemeral.js';
 import { newClaimRecord } from '../claim.js';
+import { lockAclFor } from '../fleet-access.js';
 import type { JobId } from '../job-id.js';
 
 export async function withJobLock<T>(zk: ZkClient, paths: Paths, id: JobId, body: () => Promise<T>): Promise<T | null> {
   const path = paths.claim(id.queue, id.seq);
   const record = newClaimRecord(`zkjobq-check@${os.hostname()}`);
-  if (!(await retry(() => createEphemeralOnce(zk, path, record)))) return null;
+  if (!(await retry(async () => createEphemeralOnce(zk, path, record, await lockAclFor(zk, paths, id.queue))))) return null;
   const session = zk.sessionId;
   try {
     return await body();

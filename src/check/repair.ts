@@ -6,7 +6,8 @@
 // config and counter by compare-and-set on the version read. Fixes run in
 // an order that never deletes what a later fix needs.
 import { findPendingSpec } from '../pending-spec.js';
-import type { ZkClient } from '../zk/client.js';
+import type { Acl, ZkClient } from '../zk/client.js';
+import { NoNodeError } from '../zk/errors.js';
 import type { Paths } from '../zk/paths.js';
 import { retry } from '../zk/retry.js';
 import { updateData } from '../zk/update.js';
@@ -29,7 +30,7 @@ export interface RepairOptions {
 }
 
 // A stranger's claim goes before the cleanup of its job: the cleanup takes the job's claim.
-const ORDER: Fix['op'][] = ['create-parent', 'rewrite-config', 'delete-examined', 'finish-cleanup', 'delete-tree', 'set-counter'];
+const ORDER: Fix['op'][] = ['set-acl', 'create-parent', 'rewrite-config', 'delete-examined', 'finish-cleanup', 'delete-tree', 'set-counter'];
 
 export function repairOrder(findings: Finding[]): Finding[] {
   const rank = (f: Finding) => (f.fix ? ORDER.indexOf(f.fix.op) + (f.fix.op === 'delete-tree' && f.fix.onlyIfEmpty ? 0.5 : 0) : ORDER.length);
@@ -58,6 +59,19 @@ async function apply(zk: ZkClient, paths: Paths, finding: Finding, options: Repa
       return rewriteConfig(zk, paths.queue(queue));
     case 'set-counter':
       return setCounter(zk, paths.counter(queue), fix.to, fix.lower, options.counterQuietMs);
+    case 'set-acl':
+      return setAcl(zk, fix.path, fix.acl);
+  }
+}
+
+/** Right for whatever znode is at the path now (walk: openAclFinding), so no fencing. */
+async function setAcl(zk: ZkClient, path: string, acl: Acl[]): Promise<string> {
+  try {
+    await retry(() => zk.setAcl(path, acl));
+    return 'ACL set: daemons and admins change it, everyone reads';
+  } catch (err) {
+    if (err instanceof NoNodeError) return 'already gone';
+    throw err;
   }
 }
 

@@ -11,7 +11,7 @@ import { parseClaimRecord } from '../claim.js';
 import { pipelined } from '../pipeline.js';
 import { classifyJobName } from './names.js';
 import { listBounded, WINDOW } from './bounded.js';
-import { daemonSessions, jobOf, rel, type QueueContext } from './context.js';
+import { daemonSessions, jobOf, openAclFinding, rel, type QueueContext } from './context.js';
 import { examined, type Finding, type FindingKind } from './finding.js';
 
 export async function walkClaims(ctx: QueueContext): Promise<void> {
@@ -89,7 +89,7 @@ export async function examineClaim(ctx: QueueContext, seq: number): Promise<Find
   } catch (err) {
     return finding('claim-unparseable', `unreadable claim record: ${(err as Error).message}`, false);
   }
-  return [];
+  return openAclFinding(ctx.zk, path, ctx.lockAcl, { queue: ctx.queue, kind: 'claim-open-acl', znode: rel(ctx, path), job: jobOf(ctx, seq) });
 }
 
 /** The same kind of finding about the same znode, read again with the daemons of now. */

@@ -9,7 +9,7 @@ import { retry } from '../zk/retry.js';
 import { pipelined } from '../pipeline.js';
 import { exactSlot } from './names.js';
 import { WINDOW } from './bounded.js';
-import { daemonSessions, rel, type QueueContext } from './context.js';
+import { daemonSessions, openAclFinding, rel, type QueueContext } from './context.js';
 import { examined, type Finding, type FindingKind } from './finding.js';
 import { listFlat } from './walk-claims.js';
 
@@ -47,7 +47,7 @@ export async function examineSlot(ctx: QueueContext, k: number): Promise<Finding
   if (was.ephemeralOwner === '0') return finding('slot-persistent', 'a persistent slot: no session owns it, so it is never given back', false);
   if (!byDaemon) return finding('slot-not-daemon', `held by session 0x${was.ephemeralOwner}, which is no registered daemon's: no job runs in it`, true);
   if (ctx.limit !== 'unknown' && (ctx.limit === null || k >= ctx.limit)) return finding('slot-over-limit', `slot ${k} is at or above the queue's limit (${ctx.limit ?? 'none'})`, true);
-  return [];
+  return openAclFinding(ctx.zk, path, ctx.lockAcl, { queue: ctx.queue, kind: 'slot-open-acl', znode: rel(ctx, path), job: null });
 }
 
 async function recheckSlot(ctx: QueueContext, k: number, kind: FindingKind, czxid: number): Promise<Finding[]> {

@@ -22,6 +22,7 @@ import { parsePendingBucket } from '../zk/paths.js';
 import { nodeTags } from './node-tags.js';
 import { ensureQueue } from '../queue.js';
 import { describeThisNode, registerNode, unregisterNode, updateNode } from '../node-registry.js';
+import { forgetAccess } from '../fleet-access.js';
 import { JobTable } from './job-table.js';
 import { CancelWatch } from './cancel-watch.js';
 import { Mailer, type SmtpOptions } from './mailer.js';
@@ -209,6 +210,8 @@ export class Daemon {
     this.limits.reset();
     this.cancels.reset();
     for (const c of this.claimers) c.reset();
+    // Identities may have changed since the last session (zkjobq init, zkjobq create): read them again.
+    forgetAccess(this.zk);
     await registerNode(this.zk, this.paths, this.options.nodeId, this.nodeRecord(), this.zk.negotiatedTimeoutMs * 2 + 5_000);
     await this.watchPeers();
     for (const queue of this.options.queues) await this.cancels.watch(queue);

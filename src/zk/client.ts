@@ -266,7 +266,13 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     const bound = <T>(method: string, path: string, args: unknown[], pick: (result: unknown[]) => T): Promise<T> =>
       this.sessionId === session ? call(method, path, args, pick) : Promise.reject(new SessionChangedError(session, this.sessionId));
     Object.defineProperty(view, 'call', { value: bound });
+    Object.defineProperty(view, 'client', { value: this });
     return view;
+  }
+
+  /** The client itself, also from a session-bound view of it: what per-client caches key on (acl.ts). */
+  get client(): ZkClient {
+    return this;
   }
 
   /** Call an async binding method and map its return code to a typed error. */
@@ -376,10 +382,16 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     return orNull(this.call('aw_exists', path, [path, oneShot(onChange)], (r) => r[0] as Stat));
   }
 
-  // No getAcl on purpose: ZooKeeper masks digest ids in its replies, so a
-  // restricted queue keeps its identities in an access znode (see acl.ts).
-  // (The binding's unpatched acl_completion also segfaults on a failed
-  // get_acl; the patch fixes that.)
+  /**
+   * A znode's ACL. ZooKeeper masks digest ids in the reply unless we hold
+   * ADMIN on the node, so this tells whether a node is open (world entries
+   * are never masked), not who its identities are: a restricted queue keeps
+   * those in an access znode (see acl.ts). (The binding's unpatched
+   * acl_completion segfaults on a failed get_acl; the patch fixes that.)
+   */
+  getAcl(path: string): Promise<Acl[]> {
+    return this.call('a_get_acl', path, [path], (r) => (r[0] as Acl[]).map((a) => ({ perms: a.perms, scheme: a.scheme, auth: a.auth })));
+  }
 
   setAcl(path: string, acl: Acl[], version = -1): Promise<void> {
     return this.call('a_set_acl', path, [path, version, acl], () => undefined);

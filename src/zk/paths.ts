@@ -10,6 +10,7 @@
 //   ROOT/queues/<q>/access               a restricted queue's identities (readable by them only)
 //   ROOT/queues/<q>/slots/<k>            ephemeral: one of the queue's max_running run slots (run-slots.ts)
 //   ROOT/nodes/<node-id>                 ephemeral node record
+//   ROOT/access                          the fleet's daemon and admin identities (fleet-access.ts)
 //
 // Buckets keep every getChildren reply small whatever the queue depth: a
 // bucket holds BUCKET_SIZE consecutive sequence numbers, so a 1,000,000-deep
@@ -152,5 +153,8 @@ export class Paths {
   }
   node(id: string): string {
     return this.join('nodes', id);
+  }
+  fleetAccess(): string {
+    return this.join('access');
   }
 }

@@ -18,7 +18,7 @@ interface CreateArgs extends ConnectionArgs {
   'max-running'?: string;
 }
 
-function identities(list: string | undefined): string[] {
+export function identities(list: string | undefined): string[] {
   return (list ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(checkIdentity);
 }
 
