@@ -14,6 +14,10 @@
 // daemon only in exactly that shape (cancelled, nothing ran, no exit code,
 // no output), because a submitter may cancel any pending job of a queue it
 // may write anyway, and that shape can never read as a success.
+//
+// The same file decides whether a node record is the node's own: its
+// output address is where `zkjobc output` sends the daemons' token, so a
+// record rewritten by anyone else must not be followed (nodeRecordDistrust).
 import { existsSync, readFileSync } from 'node:fs';
 import { DataError } from './errors.js';
 import type { JobId } from './job-id.js';
@@ -70,6 +74,24 @@ export function distrustOf(data: Buffer, id: JobId, result: JobResult, trust: Au
   if (node === undefined) return isClientCancel(result) ? null : `signed by key ${signature.key.slice(0, 12)}…, which is not in ${trust.file}`;
   if (!verifyFields('result', id, fields, signature)) return `the signature of ${node}'s key does not match this result (altered, or copied from another job)`;
   if (node !== result.node) return `signed by ${node}'s key but names node ${result.node}`;
+  return null;
+}
+
+/**
+ * Why the node record of `nodeId` is not to be followed, or null when it
+ * is: signed by the key that `trust` lists for that very node, over its
+ * id and every field. Without a trust file a record cannot be checked:
+ * followed only when nothing secret goes with the request (`withToken`).
+ */
+export function nodeRecordDistrust(data: Buffer, nodeId: string, trust: AuthorizedDaemons | null, withToken: boolean): string | null {
+  if (!trust) return withToken ? `its record cannot be verified without an authorized_daemons file (${DEFAULT_AUTHORIZED_DAEMONS} or ZKJOBS_AUTHORIZED_DAEMONS), and the token goes only to a verified node` : null;
+  const fields = decodeJsonObject(data, 'node record', 256 * 1024);
+  const signature = signatureField(fields, 'node record');
+  if (!signature) return `its record is not signed by a node key (${trust.file} lists the keys believed)`;
+  const signer = trust.nodes.get(signature.key);
+  if (signer === undefined) return `its record is signed by key ${signature.key.slice(0, 12)}…, which is not in ${trust.file}`;
+  if (signer !== nodeId) return `its record is signed by ${signer}'s key, not ${nodeId}'s`;
+  if (!verifyFields('node', nodeId, fields, signature)) return `the signature of ${nodeId}'s key does not match its record (altered, or copied from an older record)`;
   return null;
 }
 

@@ -1,6 +1,9 @@
 // Fetching a job's full output from the daemon that runs or ran it: the
 // claim (running) or the result (finished) names the node, the node record
-// names its output endpoint.
+// names its output endpoint. The record is followed only once it is shown
+// to be the node's own (signed by its key in authorized_daemons): a record
+// rewritten by someone else would send the token, and the request, to an
+// address of theirs. Nothing is sent to an address that is not verified.
 import http from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Paths } from './zk/paths.js';
@@ -10,6 +13,7 @@ import { formatJobId, formatSeq, type JobId } from './job-id.js';
 import { jobStatus, type JobStatus } from './status.js';
 import { parseNodeRecord } from './node-record.js';
 import { withReason } from './queue-situation.js';
+import { clientTrust, nodeRecordDistrust } from './authorized-daemons.js';
 import { NotAuthorizedError, NotFoundError, UnavailableError, ZkjobsError } from './errors.js';
 
 export type OutputStream = 'stdout' | 'stderr';
@@ -20,12 +24,18 @@ export async function requireStatus(zk: ZkClient, paths: Paths, id: JobId): Prom
   return status;
 }
 
-/** host:port of the node's output endpoint; UnavailableError when it cannot be reached. */
-export async function endpointOf(zk: ZkClient, paths: Paths, node: string): Promise<string> {
+/**
+ * host:port of the node's output endpoint; UnavailableError when it cannot
+ * be reached, NotAuthorizedError (77) when its record is not shown to be
+ * the node's own (nodeRecordDistrust) and so must not be followed.
+ */
+export async function endpointOf(zk: ZkClient, paths: Paths, node: string, token: string | null, trust = clientTrust()): Promise<string> {
   const record = await retry(() => zk.getOrNull(paths.node(node)));
   if (!record) throw new UnavailableError(`node ${node} is not running, so its spooled output cannot be read`);
   const address = parseNodeRecord(record.data).http;
   if (!address) throw new UnavailableError(`node ${node} serves no output endpoint (zkjobd --http-bind none)`);
+  const distrust = nodeRecordDistrust(record.data, node, trust, token !== null);
+  if (distrust) throw new NotAuthorizedError(`not asking node ${node} at ${address} for output: ${distrust}`);
   return address;
 }
 

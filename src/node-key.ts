@@ -15,6 +15,7 @@ import path from 'node:path';
 import { ConfigError } from './errors.js';
 import type { JobId } from './job-id.js';
 import type { JobResult } from './result.js';
+import type { NodeRecord } from './node-record.js';
 import { KEY_TYPE, privateKeyFromPem, publicKeyOf, signFields } from './signature.js';
 import type { Fields } from './record.js';
 
@@ -77,6 +78,20 @@ function createNodeKey(file: string, nodeId: string): void {
 /** The line for clients' authorized_daemons: `NODE zkjobs-ed25519 BASE64 comment`. */
 export function nodeKeyLine(nodeId: string, key: KeyObject): string {
   return `${nodeId} ${KEY_TYPE} ${publicKeyOf(key)} zkjobd@${os.hostname()}`;
+}
+
+/**
+ * Signs the daemon's node record (over the node id and every field), so
+ * that a client can tell the output address in it is the node's own
+ * before it sends its token there (authorized-daemons.ts nodeRecordDistrust).
+ */
+export type NodeRecordSigner = (record: NodeRecord) => NodeRecord;
+
+export function nodeRecordSigner(key: KeyObject, nodeId: string): NodeRecordSigner {
+  return (record) => {
+    const { signature: _old, ...unsigned } = record;
+    return { ...unsigned, signature: signFields('node', nodeId, unsigned as Fields, key) };
+  };
 }
 
 /** Signs a result with the node key; done once per result, before any publish attempt (see job-table.ts). */

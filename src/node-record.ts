@@ -4,6 +4,7 @@ import { decodeJsonObject, encodeJson, intField, nullableString, rejectUnknownFi
 import { DataError } from './errors.js';
 import type { Gpu, Hardware } from './hardware.js';
 import { MINUTES, type Activity } from './activity.js';
+import { signatureField, type Signature } from './signature.js';
 
 /** The hardware fields (hardware.ts) are optional: older daemons do not write them. */
 export interface NodeRecord extends Partial<Omit<Hardware, 'load' | 'memFree' | 'memTotal'>> {
@@ -25,10 +26,12 @@ export interface NodeRecord extends Partial<Omit<Hardware, 'load' | 'memFree' | 
   draining?: boolean;
   /** What it offers jobs that --require tags (placement.ts, daemon/node-tags.ts); absent from older daemons. */
   tags?: string[];
+  /** The node key's signature over the node id and every other field (node-key.ts); absent from older daemons. */
+  signature?: Signature;
 }
 
 const FIELDS = ['host', 'pid', 'slots', 'running', 'queues', 'version', 'startedAt', 'load', 'memFree', 'memTotal', 'http',
-  'cpus', 'cpuModel', 'diskFree', 'diskTotal', 'gpus', 'os', 'kernel', 'arch', 'hostUptime', 'activity', 'draining', 'tags'] as const;
+  'cpus', 'cpuModel', 'diskFree', 'diskTotal', 'gpus', 'os', 'kernel', 'arch', 'hostUptime', 'activity', 'draining', 'tags', 'signature'] as const;
 
 function numberArray(fields: Fields, key: string, what: string): number[] {
   const value = fields[key];
@@ -109,7 +112,13 @@ export function parseNodeRecord(data: Buffer): NodeRecord {
     http: nullableString(fields, 'http', what),
     ...hardwareFields(fields, what),
     ...(fields.draining === true ? { draining: true } : {}),
+    ...signed(fields, what),
   };
+}
+
+function signed(fields: Fields, what: string): Pick<NodeRecord, 'signature'> {
+  const signature = signatureField(fields, what);
+  return signature ? { signature } : {};
 }
 
 export function encodeNodeRecord(record: NodeRecord): Buffer {

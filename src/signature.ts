@@ -6,6 +6,8 @@
 // edited by one byte no longer verifies. The signature travels inside the
 // record as `signature: { key, nonce, value }`; `key` names the public key,
 // which is only trusted if a local file (authorized_submitters) lists it.
+// Node records are signed the same way by their daemon's node key, over
+// the node id instead of a job id (node-record-signature.ts).
 import { createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { DataError } from './errors.js';
 import { formatJobId, type JobId } from './job-id.js';
@@ -23,10 +25,13 @@ export interface Signature {
   value: string;
 }
 
-/** What is signed: the kind of record, its job id, and its other fields in canonical form. */
-export function signedMessage(kind: 'spec' | 'result', id: JobId, fields: Fields, nonce: string): Buffer {
+export type SignedKind = 'spec' | 'result' | 'node';
+
+/** What is signed: the kind of record, whose it is (a job id, or a node id for a node record), and its other fields in canonical form. */
+export function signedMessage(kind: SignedKind, subject: JobId | string, fields: Fields, nonce: string): Buffer {
   const { signature: _omitted, ...rest } = fields;
-  return Buffer.from(`zkjobs-${kind}-v1\n${formatJobId(id)}\n${nonce}\n${canonicalJson(rest)}`, 'utf8');
+  const whose = typeof subject === 'string' ? subject : formatJobId(subject);
+  return Buffer.from(`zkjobs-${kind}-v1\n${whose}\n${nonce}\n${canonicalJson(rest)}`, 'utf8');
 }
 
 /** JSON with object keys sorted at every level: the same fields always give the same bytes. */
@@ -39,14 +44,14 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function signFields(kind: 'spec' | 'result', id: JobId, fields: Fields, privateKey: KeyObject): Signature {
+export function signFields(kind: SignedKind, id: JobId | string, fields: Fields, privateKey: KeyObject): Signature {
   const nonce = randomBytes(12).toString('base64');
   const value = sign(null, signedMessage(kind, id, fields, nonce), privateKey).toString('base64');
   return { key: publicKeyOf(privateKey), nonce, value };
 }
 
 /** True when `signature` is a valid signature by its own key over these fields of this job. */
-export function verifyFields(kind: 'spec' | 'result', id: JobId, fields: Fields, signature: Signature): boolean {
+export function verifyFields(kind: SignedKind, id: JobId | string, fields: Fields, signature: Signature): boolean {
   try {
     return verify(null, signedMessage(kind, id, fields, signature.nonce), publicKeyFromRaw(signature.key), Buffer.from(signature.value, 'base64'));
   } catch {

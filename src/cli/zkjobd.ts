@@ -17,7 +17,7 @@ import { daemonOptions, httpFromFlags, parseSize, policiesFrom, smtpFromFlags, t
 import type { QueuePolicy } from '../daemon/queue-policy.js';
 import { claimNotifySocket, notifySystemd } from '../daemon/systemd-notify.js';
 import { parseStatusBind } from '../status/status-bind.js';
-import { loadOrCreateNodeKey, nodeKeyLine, resultSigner } from '../node-key.js';
+import { loadOrCreateNodeKey, nodeKeyLine, nodeRecordSigner, resultSigner } from '../node-key.js';
 
 const argv = process.argv.slice(2);
 let configFile: string | null = null;
@@ -87,13 +87,14 @@ async function runDaemon(args: DaemonArgs, config: DaemonConfig | null): Promise
     return;
   }
   options.signResult = resultSigner(nodeKey);
+  options.signNodeRecord = nodeRecordSigner(nodeKey, nodeId);
   claimNotifySocket();
   const daemon = new Daemon(options);
   await daemon.start().catch((err) => {
     daemon.abort();
     throw err;
   });
-  logger.info('results signed with node key', { file: args['node-key'], key: nodeKeyLine(nodeId, nodeKey) });
+  logger.info('results and node record signed with node key', { file: args['node-key'], key: nodeKeyLine(nodeId, nodeKey) });
   notifySystemd('READY=1', logger);
   process.on('SIGHUP', () => void reload(daemon, logger, args, (p) => (policies = p)));
   await new Promise<void>((resolve) => {

@@ -41,7 +41,7 @@ import { HardwareMonitor } from './hardware-monitor.js';
 import { NodeMetrics } from './node-metrics.js';
 import { startStatusServer } from '../status/start.js';
 import type { StatusOptions, StatusServer } from '../status/status-server.js';
-import type { ResultSigner } from '../node-key.js';
+import type { NodeRecordSigner, ResultSigner } from '../node-key.js';
 
 export interface DaemonOptions {
   zk: string;
@@ -80,6 +80,8 @@ export interface DaemonOptions {
   status: StatusOptions | null;
   /** Signs every result this node publishes with its node key (node-key.ts). */
   signResult: ResultSigner;
+  /** Signs this node's record with the same key, so that clients can trust its output address; none: unsigned. */
+  signNodeRecord?: NodeRecordSigner;
 }
 
 const NODE_UPDATE_MS = 1_000;
@@ -372,7 +374,8 @@ export class Daemon {
 
   private nodeRecord() {
     const record = describeThisNode(this.options.slots, this.options.queues, this.jobs.ids(), this.startedAt, this.httpAddress, this.hardware.forRecord(), this.metrics.activity.snapshot());
-    return { ...record, tags: this.tags() };
+    const tagged = { ...record, tags: this.tags() };
+    return this.options.signNodeRecord ? this.options.signNodeRecord(tagged) : tagged;
   }
 
   /** At most one node-record write per second, however fast jobs turn over. */

@@ -44,7 +44,7 @@ export async function sendOutput(ctx: JobApiContext, id: JobId, stream: OutputSt
   if (!status) return json(res, 404, { error: 'no such job' });
   if (status.state === 'pending' || !status.node) return text(res, 200, '');
   try {
-    const body = await fetchOutput(await endpointOf(ctx.zk(), ctx.paths, status.node), id, stream, status.state === 'running', ctx.outputToken);
+    const body = await fetchOutput(await endpointOf(ctx.zk(), ctx.paths, status.node, ctx.outputToken), id, stream, status.state === 'running', ctx.outputToken);
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     res.on('close', () => body.destroy());
     body.pipe(res);

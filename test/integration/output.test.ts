@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startStandalone, waitFor, type ZkCluster } from '../helpers/zk-server.js';
@@ -76,15 +76,24 @@ test('output and logs of a job that exists and is still pending: exit 1, it has 
 });
 
 test('with a token, requests without it are refused (77); with it they work', async () => {
-  const guarded = await startDaemon({ zk: zk.connectString, root, nodeId: 'guarded', slots: 1, queues: ['guarded'], args: ['--http-token-file', tokenFile] });
+  // The token goes only to a node whose record its key signed: the client lists that key.
+  const nodeKey = path.join(mkdtempSync(path.join(os.tmpdir(), 'zkjobs-guarded-')), 'node_ed25519');
+  const guarded = await startDaemon({ zk: zk.connectString, root, nodeId: 'guarded', slots: 1, queues: ['guarded'], args: ['--http-token-file', tokenFile], env: { ZKJOBS_NODE_KEY: nodeKey } });
   daemons.push(guarded);
+  const trustFile = path.join(path.dirname(tokenFile), 'authorized_daemons');
+  writeFileSync(trustFile, readFileSync(`${nodeKey}.pub`, 'utf8'));
+  const trusting = { ZKJOBS_AUTHORIZED_DAEMONS: trustFile };
   const r = await run('zkjobc', ['submit', ...conn(), '-q', 'guarded', '--wait', '--', 'echo', 'secret output']);
   const id = r.stdout.trim();
-  const refused = await run('zkjobc', ['output', ...conn(), id]);
+  const refused = await run('zkjobc', ['output', ...conn(), id], { env: trusting });
   assert.equal(refused.code, 77);
   assert.match(refused.stderr, /wrong or missing token/);
-  assert.equal(await ok('zkjobc', ['output', ...conn(), id], { env: { ZKJOBS_HTTP_TOKEN: 's3cret' } }), 'secret output\n');
-  assert.equal(await ok('zkjobc', ['output', ...conn(), '--http-token-file', tokenFile, id]), 'secret output\n');
+  assert.equal(await ok('zkjobc', ['output', ...conn(), id], { env: { ZKJOBS_HTTP_TOKEN: 's3cret', ...trusting } }), 'secret output\n');
+  assert.equal(await ok('zkjobc', ['output', ...conn(), '--http-token-file', tokenFile, id], { env: trusting }), 'secret output\n');
+  // Without the node's key to check its record against, the token is not sent at all.
+  const unverified = await run('zkjobc', ['output', ...conn(), id], { env: { ZKJOBS_HTTP_TOKEN: 's3cret', ZKJOBS_AUTHORIZED_DAEMONS: 'none' } });
+  assert.equal(unverified.code, 77);
+  assert.match(unverified.stderr, /^zkjobc: not asking node guarded at .* for output: its record cannot be verified without an authorized_daemons file/);
 });
 
 test('when the node that ran it is gone, output falls back to the result tail', async () => {

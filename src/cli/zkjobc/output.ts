@@ -53,7 +53,8 @@ async function stream(args: OutputArgs, follow: boolean, finishedOnly: boolean):
     if (status.state === 'pending') throw new ZkjobsError(`job ${status.id} has not started yet`);
     if (finishedOnly && status.state === 'running') throw new ZkjobsError(`job ${status.id} is still running; use zkjobc logs -f`);
     try {
-      const body = await fetchOutput(await endpointOf(zk, paths, status.node!), id, which, follow, token(args));
+      const secret = token(args);
+      const body = await fetchOutput(await endpointOf(zk, paths, status.node!, secret), id, which, follow, secret);
       for await (const chunk of body) process.stdout.write(chunk);
     } catch (err) {
       if (!(err instanceof UnavailableError) || !status.result) throw err;
