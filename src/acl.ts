@@ -38,16 +38,44 @@ export function digestId(userPassword: string): string {
   return `${user}:${createHash('sha1').update(userPassword).digest('base64')}`;
 }
 
-/** An identity as given to --submitters etc.: a digest id user:HASH (from `zkjobq digest`). */
+/**
+ * Certificate subjects, as ZooKeeper's x509 provider names a TLS client
+ * (RFC 2253, e.g. `CN=worker,O=example`), are written `x509:SUBJECT`;
+ * anything else is a digest id. (So a digest user may not be called x509.)
+ */
+const X509 = 'x509:';
+const DIGEST_ID = /^[^:,\s]+:[A-Za-z0-9+/]{27}=$/;
+
+/** An identity as given to --submitters etc.: a digest id user:HASH (from `zkjobq digest`), or x509:SUBJECT. */
 export function checkIdentity(id: string): string {
-  if (!/^[^:,\s]+:[A-Za-z0-9+/]{27}=$/.test(id)) throw new DataError(`invalid identity '${id}': expected USER:DIGEST as printed by 'zkjobq digest'`);
+  if (id.startsWith(X509)) {
+    if (!/^[^\s,=]+=\S/.test(id.slice(X509.length)) || /\s$/.test(id)) throw new DataError(`invalid identity '${id}': expected x509:SUBJECT, the certificate's subject as ZooKeeper logs it (e.g. x509:CN=worker)`);
+    return id;
+  }
+  if (!DIGEST_ID.test(id)) throw new DataError(`invalid identity '${id}': expected USER:DIGEST as printed by 'zkjobq digest', or x509:SUBJECT`);
   return id;
+}
+
+/**
+ * A comma-separated list of identities. A subject has commas of its own
+ * (`x509:CN=worker,O=example`): a piece that is neither a digest id nor
+ * an x509 identity continues the subject before it.
+ */
+export function splitIdentities(list: string): string[] {
+  const ids: string[] = [];
+  for (const piece of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const continues = ids.length > 0 && ids[ids.length - 1].startsWith(X509) && !piece.startsWith(X509) && !DIGEST_ID.test(piece);
+    if (continues) ids[ids.length - 1] += `,${piece}`;
+    else ids.push(piece);
+  }
+  return ids.map(checkIdentity);
 }
 
 const WORLD_READ: Acl = { perms: PERM.READ, scheme: 'world', auth: 'anyone' };
 
-function grant(ids: string[], perms: number): Acl[] {
-  return ids.map((auth) => ({ perms, scheme: 'digest', auth }));
+/** ACL entries giving `perms` to each identity, in the scheme its form says. */
+export function grant(ids: string[], perms: number): Acl[] {
+  return ids.map((id) => (id.startsWith(X509) ? { perms, scheme: 'x509', auth: id.slice(X509.length) } : { perms, scheme: 'digest', auth: id }));
 }
 
 /** Claims, run slots and node records: daemons and admins change them, everyone reads. */

@@ -25,7 +25,7 @@ import type { Paths } from './zk/paths.js';
 import { NoAuthError, NoNodeError } from './zk/errors.js';
 import { retry } from './zk/retry.js';
 import { decodeJsonObject, encodeJson, rejectUnknownFields, stringArray } from './record.js';
-import { accessOf, forgetQueueAccess, lockAcl } from './acl.js';
+import { accessOf, forgetQueueAccess, grant, lockAcl } from './acl.js';
 
 export interface FleetAccess {
   daemons: string[];
@@ -33,16 +33,15 @@ export interface FleetAccess {
 }
 
 const WORLD_READ: Acl = { perms: PERM.READ, scheme: 'world', auth: 'anyone' };
-const digest = (ids: string[], perms: number): Acl[] => ids.map((auth) => ({ perms, scheme: 'digest', auth }));
 
 /** ROOT/nodes: daemons add and remove their records, everyone lists them. */
 export function nodesAcl(f: FleetAccess): Acl[] {
-  return [...digest(f.admins, PERM.ALL), ...digest(f.daemons.filter((d) => !f.admins.includes(d)), PERM.READ | PERM.CREATE | PERM.DELETE), WORLD_READ];
+  return [...grant(f.admins, PERM.ALL), ...grant(f.daemons.filter((d) => !f.admins.includes(d)), PERM.READ | PERM.CREATE | PERM.DELETE), WORLD_READ];
 }
 
 /** ROOT/access: its identities read it (daemons need it to make their ACLs), admins change it. */
 export function fleetAccessAcl(f: FleetAccess): Acl[] {
-  return [...digest(f.admins, PERM.ALL), ...digest(f.daemons.filter((d) => !f.admins.includes(d)), PERM.READ)];
+  return [...grant(f.admins, PERM.ALL), ...grant(f.daemons.filter((d) => !f.admins.includes(d)), PERM.READ)];
 }
 
 export function parseFleetAccess(data: Buffer): FleetAccess {

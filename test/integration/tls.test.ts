@@ -16,6 +16,7 @@ import { DaemonProcess, freshRoot, ok, run } from '../helpers/cli.js';
 import { connectClient, expireSession } from '../helpers/faults.js';
 import { PERM, type ZkClient } from '../../src/zk/client.js';
 import { NoAuthError } from '../../src/zk/errors.js';
+import { Paths } from '../../src/zk/paths.js';
 import { UnavailableError } from '../../src/errors.js';
 import { spawn } from 'node:child_process';
 
@@ -146,6 +147,27 @@ test('the certificate is an x509 identity in ZooKeeper ACLs', async () => {
   assert.equal((await admin.get(node)).data.toString(), 'secret', 'the certificate named in the ACL may read');
   await assert.rejects(intruder.get(node), NoAuthError, 'another certificate of the same CA may not');
   await assert.rejects(intruder.set(node, 'forged'), NoAuthError);
+});
+
+test('x509 identities in zkjobq init and create: listed certificates submit and serve, others are refused (77)', async () => {
+  const root = freshRoot();
+  const as = (cn: string) => ['--zk', zk.secureConnectString, '--root', root, ...tlsFlags(tls.client(cn))];
+  assert.match(await ok('zkjobq', ['init', ...as('fleet-admin'), '--daemons', 'x509:CN=zkjobd-x509', '--admins', 'x509:CN=fleet-admin']), /^fleet: 1 daemon identity, 1 admin identity/);
+  assert.equal(await ok('zkjobq', ['create', ...as('fleet-admin'), 'certs', '--submitters', 'x509:CN=alice', '--admins', 'x509:CN=fleet-admin', '--daemons', 'x509:CN=zkjobd-x509']), 'certs: created (restricted)\n');
+  await tlsDaemon(root, 'x509', ['--queue', 'certs']);
+  const submitted = await run('zkjobc', ['submit', ...as('alice'), '-q', 'certs', '--wait', '--', 'sh', '-c', 'exit 3'], { timeoutMs: 60_000 });
+  assert.equal(submitted.code, 3, `alice's certificate submits, the daemon's runs it: ${submitted.stderr}`);
+  const refused = await run('zkjobc', ['submit', ...as('mallory'), '-q', 'certs', '--', 'true'], { timeoutMs: 60_000 });
+  assert.equal(refused.code, 77, refused.stderr);
+  assert.match(refused.stderr, /not authorized/);
+  // The daemon's record is its certificate's alone to change, the fleet admin's to repair.
+  const mallory = await connectClient(zk.secureConnectString, { tls: tls.client('mallory') });
+  clients.push(mallory);
+  const paths = new Paths(root);
+  await assert.rejects(mallory.set(paths.node('x509'), '{}'), NoAuthError);
+  await assert.rejects(mallory.create(paths.node('forged'), '{}', 'ephemeral'), NoAuthError);
+  const check = await run('zkjobq', ['check', ...as('fleet-admin')], { timeoutMs: 60_000 });
+  assert.equal(check.code, 0, check.stdout + check.stderr);
 });
 
 test('session expiry over TLS: a renewed session is TLS again and works', async () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkIdentity, counterAcl, digestId, isOpenAcl, jobsAcl, lockAcl, slotsAcl } from '../../src/acl.js';
+import { checkIdentity, counterAcl, digestId, grant, isOpenAcl, jobsAcl, lockAcl, slotsAcl, splitIdentities } from '../../src/acl.js';
 import { nodesAcl, parseFleetAccess } from '../../src/fleet-access.js';
 import { PERM } from '../../src/zk/client.js';
 
@@ -49,4 +49,15 @@ test('the fleet access record: daemons and admins, nothing else', () => {
   const nodes = nodesAcl({ daemons: ['d:x'], admins: ['a:x'] });
   assert.equal(nodes.find((e) => e.auth === 'd:x')!.perms & PERM.WRITE, 0, 'daemons add and remove records, not rewrite the parent');
   assert.equal(isOpenAcl(nodes), false);
+});
+
+test('x509 identities: a certificate subject, commas and all, in the x509 scheme', () => {
+  const d = digestId('alice:pw');
+  assert.deepEqual(splitIdentities(`x509:CN=worker,O=example, ${d},x509:CN=other`), ['x509:CN=worker,O=example', d, 'x509:CN=other']);
+  assert.deepEqual(grant(['x509:CN=worker,O=example', d], PERM.READ), [
+    { perms: PERM.READ, scheme: 'x509', auth: 'CN=worker,O=example' },
+    { perms: PERM.READ, scheme: 'digest', auth: d },
+  ]);
+  assert.throws(() => splitIdentities('x509:'), /expected x509:SUBJECT/);
+  assert.throws(() => splitIdentities('alice:pw'), /invalid identity 'alice:pw'/);
 });

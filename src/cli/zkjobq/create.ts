@@ -6,7 +6,7 @@ import { withConnectionOptions, withSession, out, warn, type ConnectionArgs } fr
 import { ensureQueue, repairedConfigWarning, setMaxRunning } from '../../queue.js';
 import { parseLimit } from './queue-admin.js';
 import { checkQueueName } from '../../job-id.js';
-import { checkIdentity, digestId, type QueueAccess } from '../../acl.js';
+import { digestId, splitIdentities, type QueueAccess } from '../../acl.js';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
 
@@ -19,7 +19,7 @@ interface CreateArgs extends ConnectionArgs {
 }
 
 export function identities(list: string | undefined): string[] {
-  return (list ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(checkIdentity);
+  return splitIdentities(list ?? '');
 }
 
 function accessFrom(args: CreateArgs): QueueAccess | undefined {
@@ -34,7 +34,7 @@ export const createCommand: CommandModule<object, CreateArgs> = {
   describe: 'create queues (an existing queue is left as it is, unless access is given)',
   builder: (y) => withConnectionOptions(y)
     .positional('queues', { type: 'string', array: true, demandOption: true })
-    .option('submitters', { type: 'string', describe: 'restrict submitting to these digest ids (USER:DIGEST,…)' })
+    .option('submitters', { type: 'string', describe: 'restrict submitting to these identities (USER:DIGEST or x509:SUBJECT, comma-separated)' })
     .option('admins', { type: 'string', describe: 'identities that may pause, purge and delete the queue' })
     .option('daemons', { type: 'string', describe: 'identities of the daemons that serve the queue' })
     .option('max-running', { type: 'string', describe: "most jobs of the queue running at once across the cluster, or 'none' (see zkjobq limit)" }) as unknown as Argv<CreateArgs>,

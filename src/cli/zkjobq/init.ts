@@ -19,7 +19,7 @@ export const initCommand: CommandModule<object, InitArgs> = {
   command: 'init',
   describe: "set the fleet's daemon and admin identities: only daemons may then write node records, claims and run slots",
   builder: (y) => withConnectionOptions(y)
-    .option('daemons', { type: 'string', describe: 'identities of all the daemons (USER:DIGEST,…)' })
+    .option('daemons', { type: 'string', describe: 'identities of all the daemons (USER:DIGEST or x509:SUBJECT, comma-separated)' })
     .option('admins', { type: 'string', describe: 'identities that may change this and repair node records' }) as unknown as Argv<InitArgs>,
   handler: async (args) => {
     const access = { daemons: identities(args.daemons), admins: identities(args.admins) };
