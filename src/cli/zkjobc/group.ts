@@ -50,7 +50,7 @@ async function outputOf(zk: ZkClient, paths: Paths, copy: CopyOutcome, which: Ou
   if (result.startedAt === null) return which === 'stdout' ? result.stdoutTail : result.stderrTail;
   try {
     const chunks: Buffer[] = [];
-    for await (const chunk of await fetchOutput(await endpointOf(zk, paths, copy.node), copy.id, which, false, token)) chunks.push(Buffer.from(chunk));
+    for await (const chunk of await fetchOutput(await endpointOf(zk, paths, copy.node, token), copy.id, which, false, token)) chunks.push(Buffer.from(chunk));
     return Buffer.concat(chunks).toString('utf8');
   } catch (err) {
     if (!(err instanceof UnavailableError)) throw err;
