@@ -3,6 +3,9 @@
 // with filters and dry run, delete.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startStandalone, waitFor, type ZkCluster } from '../helpers/zk-server.js';
 import { freshRoot, ok, run, startDaemon, type DaemonProcess } from '../helpers/cli.js';
 import { connectTo } from '../helpers/zk.js';
@@ -27,18 +30,27 @@ after(async () => {
   await zk?.stop();
 });
 
-test('pause stops new starts but lets running jobs finish; resume starts them', async () => {
-  const running = (await ok('zkjobc', ['submit', ...conn(), '-q', 'work', '--', 'sleep', '2'])).trim();
-  await waitFor('the first job to run', async () => (await stateOf(running)) === 'running', 20_000);
+test('pause stops new starts but lets running jobs finish; resume starts them', async (t) => {
+  // The first job runs until the test lets it end, after the pause: its
+  // "running" lasts, where a `sleep 2` could go from pending to succeeded
+  // between two status polls of a loaded machine (each one spawns zkjobc).
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'zkjobs-pause-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  chmodSync(dir, 0o777);
+  const [started, release] = [path.join(dir, 'started'), path.join(dir, 'release')];
+  const script = 'touch "$1"; while [ ! -e "$2" ]; do sleep 0.1; done';
+  const running = (await ok('zkjobc', ['submit', ...conn(), '-q', 'work', '--', 'sh', '-c', script, 'job', started, release])).trim();
+  await waitFor('the first job to run', async () => existsSync(started) && (await stateOf(running)) === 'running', 60_000, 100);
   assert.equal(await zkjobq('pause', 'work'), 'work: paused\n');
   const held = (await ok('zkjobc', ['submit', ...conn(), '-q', 'work', '--', 'true'])).trim();
-  await waitFor('the running job to finish while paused', async () => (await stateOf(running)) === 'succeeded', 20_000);
+  writeFileSync(release, '');
+  await waitFor('the running job to finish while paused', async () => (await stateOf(running)) === 'succeeded', 60_000, 100);
   const stat = JSON.parse(await zkjobq('stat', 'work', '--json'));
   assert.equal(stat.paused, true);
   assert.equal(stat.pending, 1);
   assert.equal(await stateOf(held), 'pending', 'nothing new started while paused');
   assert.equal(await zkjobq('resume', 'work'), 'work: resumed\n');
-  await waitFor('the held job to run after resume', async () => (await stateOf(held)) === 'succeeded', 20_000);
+  await waitFor('the held job to run after resume', async () => (await stateOf(held)) === 'succeeded', 60_000, 100);
 });
 
 test('stat counts per state and show describes one job', async () => {
