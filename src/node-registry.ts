@@ -147,3 +147,26 @@ async function readNodes(zk: ZkClient, paths: Paths): Promise<NodeEntry[]> {
   }));
   return entries.filter((e): e is NodeEntry => e !== null);
 }
+
+/**
+ * Whether a live, non-draining daemon serves `queue`: what submit checks to
+ * warn of a job that would wait for ever. Records are read a few at a time
+ * and the look stops at the first that serves, so a large fleet costs a few
+ * reads; all of them only when none does (the case worth a warning).
+ */
+export async function anyServer(zk: ZkClient, paths: Paths, queue: string): Promise<boolean> {
+  const ids = await retry(() => zk.childrenOrEmpty(paths.nodes()));
+  for (let i = 0; i < ids.length; i += 16) {
+    const records = await Promise.all(ids.slice(i, i + 16).map((id) => retry(() => zk.getOrNull(paths.node(id)))));
+    for (const node of records) {
+      if (!node) continue;
+      try {
+        const record = parseNodeRecord(node.data);
+        if (record.queues.includes(queue) && record.draining !== true) return true;
+      } catch {
+        // A record we cannot read serves nobody we can count on.
+      }
+    }
+  }
+  return false;
+}

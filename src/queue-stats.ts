@@ -23,6 +23,8 @@ export interface QueueStats {
   /** Seconds since the oldest pending job was submitted, or null. */
   oldestPendingAge: number | null;
   runningPerNode: Record<string, number>;
+  /** The queue has its counter: false while a delete is under way or was cut short (run it again). */
+  complete: boolean;
 }
 
 async function childCount(zk: ZkClient, parent: string, bucket: (b: string) => string): Promise<{ total: number; first: string | null }> {
@@ -66,6 +68,7 @@ async function readStats(zk: ZkClient, paths: Paths, queue: string, config: Serv
     finished: finished.total,
     oldestPendingAge: await oldestAge(zk, paths, queue, unfinished.first, new Set(claims)),
     runningPerNode,
+    complete: (await zk.exists(paths.counter(queue))) !== null,
   };
 }
 

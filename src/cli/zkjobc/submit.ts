@@ -5,10 +5,11 @@ import { constants, createReadStream, readFileSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import readline from 'node:readline';
 import type { Argv, CommandModule } from 'yargs';
-import { withConnectionOptions, withSession, out, warn, LineBuffer, type ConnectionArgs } from '../program.js';
+import { withConnectionOptions, withSession, out, warn, LineBuffer, type ConnectionArgs, type Session } from '../program.js';
 import { unplaceable } from '../../placement-check.js';
 import { formatGroup, submitEveryNode } from '../../every-node.js';
 import { waitGroupAndReport } from './group.js';
+import { anyServer } from '../../node-registry.js';
 import { submitJob } from '../../submit.js';
 import { formatJobId } from '../../job-id.js';
 import { waitForResult } from '../../wait.js';
@@ -83,6 +84,7 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
       out(formatJobId(id));
       const why = await unplaceable(zk, paths, args.queue, requirementsOf(spec));
       if (why) warn(`warning: ${formatJobId(id)} waits: ${why}`);
+      else await warnIfUnserved(zk, paths, args.queue);
       if (args.wait) process.exitCode = exitStatusOf(await waitForResult(zk, paths, id), formatJobId(id));
     });
   },
@@ -94,6 +96,11 @@ async function submitToEveryNode(args: SubmitArgs, spec: JobSpec, sign: SpecSign
     out(formatGroup(group));
     if (args.wait) process.exitCode = await waitGroupAndReport(zk, paths, group);
   });
+}
+
+/** A job nobody will run is still accepted (a daemon may come), but said so on stderr: exit 0 all the same. */
+async function warnIfUnserved(zk: Session['zk'], paths: Session['paths'], queue: string): Promise<void> {
+  if (!(await anyServer(zk, paths, queue))) warn(`warning: no live zkjobd serves queue ${queue}; the job waits until one does (zkjobq nodes)`);
 }
 
 /** Turn the command line into a spec; every check that can fail does so here, before ZooKeeper. */
@@ -185,5 +192,6 @@ async function submitBatchFrom(args: SubmitArgs, words: string[]): Promise<void>
     } finally {
       ids.flush();
     }
+    await warnIfUnserved(zk, paths, args.queue);
   });
 }

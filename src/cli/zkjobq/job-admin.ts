@@ -37,7 +37,7 @@ export function describeJob(s: JobStatus): string[] {
 export const showCommand: CommandModule<object, JobArgs> = {
   command: 'show <job>',
   describe: 'everything known about one job',
-  builder: (y) => jobArg(y).option('json', { type: 'boolean', default: false }) as unknown as Argv<JobArgs>,
+  builder: (y) => jobArg(y).option('json', { type: 'boolean', default: false, describe: 'the job as one JSON object' }) as unknown as Argv<JobArgs>,
   handler: async (args) => {
     const id = parseJobId(String(args.job));
     await withSession(args, async ({ zk, paths }) => {

@@ -41,7 +41,7 @@ interface NodesArgs extends ConnectionArgs {
 export const nodesCommand: CommandModule<object, NodesArgs> = {
   command: 'nodes',
   describe: 'list the live zkjobd nodes',
-  builder: (y) => withConnectionOptions(y).option('json', { type: 'boolean', default: false }) as unknown as Argv<NodesArgs>,
+  builder: (y) => withConnectionOptions(y).option('json', { type: 'boolean', default: false, describe: 'one JSON object per node instead of the table' }) as unknown as Argv<NodesArgs>,
   handler: async (args) => {
     await withSession(args, async ({ zk, paths }) => {
       const nodes = await listNodes(zk, paths);

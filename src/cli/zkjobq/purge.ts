@@ -49,7 +49,7 @@ export const purgeCommand: CommandModule<object, PurgeArgs> = {
     .option('older-than', { type: 'string', describe: 'only jobs submitted (pending) or finished more than DURATION ago' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'count what would be removed, remove nothing' })
     .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask; needed to remove pending jobs when not on a terminal' })
-    .option('json', { type: 'boolean', default: false }) as unknown as Argv<PurgeArgs>,
+    .option('json', { type: 'boolean', default: false, describe: 'print the counts as one JSON object' }) as unknown as Argv<PurgeArgs>,
   handler: async (args) => {
     const filter = purgeFilter(args.state, args['older-than'], args['dry-run']);
     await withSession(args, async ({ zk, paths }) => {
