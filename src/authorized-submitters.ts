@@ -10,9 +10,8 @@
 import { readFileSync } from 'node:fs';
 import { DataError } from './errors.js';
 import type { JobId } from './job-id.js';
-import { decodeJsonObject } from './record.js';
 import { parseKeyLines, signatureField, verifyFields } from './signature.js';
-import { MAX_SPEC_BYTES } from './job-spec.js';
+import { decodeSpecZnode } from './job-spec.js';
 
 export const DEFAULT_AUTHORIZED_SUBMITTERS = '/etc/zkjobs/authorized_submitters';
 
@@ -45,7 +44,7 @@ export function verifySubmitter(specData: Buffer, id: JobId, authorized: Authori
   const refused = (why: string) => ({ refused: `not signed by an authorized submitter: ${why}` });
   let fields;
   try {
-    fields = decodeJsonObject(specData, 'job spec', MAX_SPEC_BYTES);
+    fields = decodeSpecZnode(specData);
   } catch (err) {
     return refused((err as Error).message);
   }

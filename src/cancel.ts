@@ -32,13 +32,40 @@ import { formatJobId, type JobId } from './job-id.js';
 import { ZkjobsError, NotFoundError } from './errors.js';
 import { makeResult, type JobResult } from './result.js';
 import { parseJobSpec } from './job-spec.js';
+import { decodeJsonObject, encodeJson } from './record.js';
+import type { CancelledBy } from './attempt-history.js';
 
 export type CancelOutcome = 'cancelled' | 'requested';
 
-export async function cancelJob(zk: ZkClient, paths: Paths, id: JobId): Promise<CancelOutcome> {
+/** Who is asking: this client's user@host, and its ZooKeeper identity when it has one. Kept in the result. */
+export function canceller(zkUser?: string): CancelledBy {
+  return { by: `${os.userInfo().username}@${os.hostname()}`, ...(zkUser ? { zkUser } : {}), at: new Date().toISOString() };
+}
+
+/** The claim record, plus who asked: the same bytes serve as our claim of a pending job and as a request to a daemon. */
+function requestRecord(who: CancelledBy): Buffer {
+  const claim = JSON.parse(newClaimRecord(`zkjobc@${os.hostname()}`).toString()) as Record<string, unknown>;
+  return encodeJson({ ...claim, by: who.by, ...(who.zkUser ? { zkUser: who.zkUser } : {}) });
+}
+
+/** Who asked for a job to be cancelled, from its request (read by the daemon that cancels it); null if unknown. */
+export async function readCancelRequest(zk: ZkClient, paths: Paths, id: JobId): Promise<CancelledBy | null> {
+  const node = await retry(() => zk.getOrNull(paths.cancel(id.queue, id.seq)));
+  if (!node) return null;
+  try {
+    const fields = decodeJsonObject(node.data, 'cancel request', 64 * 1024);
+    if (typeof fields.by !== 'string') return null;
+    const at = typeof fields.since === 'string' ? fields.since : node.stat.ctime.toISOString();
+    return { by: fields.by.slice(0, 200), ...(typeof fields.zkUser === 'string' ? { zkUser: fields.zkUser.slice(0, 200) } : {}), at };
+  } catch {
+    return null; // an unreadable request still cancels; it just names nobody
+  }
+}
+
+export async function cancelJob(zk: ZkClient, paths: Paths, id: JobId, who: CancelledBy = canceller()): Promise<CancelOutcome> {
   await refuseIfFinished(zk, paths, id);
   const claim = paths.claim(id.queue, id.seq);
-  const me = newClaimRecord(`zkjobc@${os.hostname()}`);
+  const me = requestRecord(who);
   const take = () => retry(async () => createEphemeralOnce(zk, claim, me, await lockAclFor(zk, paths, id.queue)));
   // A persistent node in the claim's place is no claim (stray-claims.ts): it goes, and the claim is ours.
   if (!(await take()) && !((await clearStray(zk, paths, id)) && (await take()))) {
@@ -51,7 +78,7 @@ export async function cancelJob(zk: ZkClient, paths: Paths, id: JobId): Promise<
     await refuseIfFinished(zk, paths, id);
     throw new NotFoundError(`no such job ${formatJobId(id)}`);
   }
-  const created = await createResult(zk, paths, id, cancelledResult(spec.data));
+  const created = await createResult(zk, paths, id, cancelledResult(spec.data, who));
   await unlessNotAllowed(finishCleanup(zk, paths, id, spec.path));
   if (!created) await refuseIfFinished(zk, paths, id);
   return 'cancelled';
@@ -91,12 +118,12 @@ async function refuseIfFinished(zk: ZkClient, paths: Paths, id: JobId): Promise<
   if (result) throw new ZkjobsError(`job ${formatJobId(id)} already ${result.state}; nothing to cancel`);
 }
 
-function cancelledResult(specData: Buffer): JobResult {
+function cancelledResult(specData: Buffer, who: CancelledBy): JobResult {
   let spec = null;
   try {
     spec = parseJobSpec(specData);
   } catch {
     // A bad spec is cancelled all the same.
   }
-  return makeResult({ state: 'cancelled', reason: 'cancelled before it started', node: `zkjobc@${os.hostname()}`, attempt: 0, spec });
+  return makeResult({ state: 'cancelled', reason: 'cancelled before it started', node: `zkjobc@${os.hostname()}`, attempt: 0, spec, cancelledBy: who });
 }

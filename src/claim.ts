@@ -14,7 +14,9 @@
 //     finish its cleanup, never run the job again;
 //  5. bump the spec's version: the attempt number, kept in ZooKeeper so that
 //     a re-run after a crash is visible as attempt 2. A versioned set, so
-//     that a bump whose reply was lost is not counted twice.
+//     that a bump whose reply was lost is not counted twice. The same set
+//     records the attempt in the spec's history (attempt-record.ts): no
+//     extra write per job.
 // Only then is the job run. Steps 1-4 run as one operation under the retry
 // policy (each is safe to run again after a lost connection: 2 recognises
 // its own claim, 3 and 4 only read and clean up); step 5 is its own
@@ -59,6 +61,7 @@ import { StrayClaims } from './stray-claims.js';
 import { parseResult } from './result.js';
 import { parseJobSpec, requirementsOf, type JobSpec } from './job-spec.js';
 import { finishCleanupOnce } from './complete.js';
+import { specForAttempt } from './attempt-record.js';
 import { decodeJsonObject, encodeJson, optionalString, stringField } from './record.js';
 
 export interface ClaimRecord {
@@ -302,13 +305,14 @@ export class QueueClaimer {
     try {
       const checked = await retry(() => this.claimAndCheck(zk, id, specPath, precheck, record));
       if (checked.kind !== 'checked') return checked;
-      const attempt = await bumpAttempt(zk, specPath, checked.spec.data, checked.spec.stat.version);
+      const specData = await specForAttempt(zk, this.paths, checked.spec.data, checked.spec.stat.version + 1, this.nodeId);
+      const attempt = await bumpAttempt(zk, specPath, specData, checked.spec.stat.version);
       if (attempt === null) return await this.release(zk, id);
       // Still our session now, and the caller starts the job in this turn of
       // the event loop: no session change can come in between.
       if (this.zk.sessionId !== session) return { kind: 'skipped' };
       const parsed = parseOrReason(checked.spec.data, entry.requirements);
-      return { kind: 'claimed', job: { id, attempt, specData: checked.spec.data, specPath, requirements: entry.requirements, ...parsed } };
+      return { kind: 'claimed', job: { id, attempt, specData, specPath, requirements: entry.requirements, ...parsed } };
     } catch (err) {
       // Every request of the attempt went to `session`: a claim we made died with it.
       if (err instanceof SessionChangedError) return { kind: 'skipped' };

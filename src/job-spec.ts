@@ -6,6 +6,7 @@ import { checkJobEnv } from './refused-env.js';
 import { decodeJsonObject, encodeJson, intField, optionalString, rejectUnknownFields, stringArray, stringField, type Fields } from './record.js';
 import { signatureField, type Signature } from './signature.js';
 import { checkCpus, normaliseTags, type Requirements } from './placement.js';
+import { MAX_HISTORY_BYTES } from './attempt-history.js';
 
 export interface JobSpec {
   /** Program and arguments of the first (or only) stage, run without a shell. */
@@ -50,8 +51,11 @@ export interface JobSpec {
 export const MAX_SPEC_BYTES = 512 * 1024;
 /** Largest standard input a job may carry (it travels inside the spec). */
 export const MAX_STDIN_BYTES = 256 * 1024;
+/** Largest spec znode read: the submitter's spec and the daemons' history of attempts. */
+export const MAX_SPEC_ZNODE_BYTES = MAX_SPEC_BYTES + MAX_HISTORY_BYTES;
+// `runs` is the daemons' history of attempts (attempt-history.ts): allowed, read there, never part of a JobSpec.
 const FIELDS = ['argv', 'pipeline', 'shell', 'env', 'cwd', 'stdin', 'timeoutMs', 'retries', 'retryDelayMs', 'mailTo', 'submittedAt', 'name', 'submitter', 'signature',
-  'require', 'cpus', 'mem', 'group'] as const;
+  'require', 'cpus', 'mem', 'group', 'runs'] as const;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function checkArgv(argv: readonly string[]): void {
@@ -75,9 +79,27 @@ function quoteArg(arg: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * A spec znode's fields. The submitter's part is held to MAX_SPEC_BYTES as
+ * before; only the daemons' history (`runs`) may take it beyond that.
+ */
+export function decodeSpecZnode(data: Buffer, what = 'job spec'): Fields {
+  if (data.length <= MAX_SPEC_BYTES) return decodeJsonObject(data, what, MAX_SPEC_BYTES);
+  const overLimit = new DataError(`${what} is ${data.length} bytes, over the limit of ${MAX_SPEC_BYTES}`);
+  let fields: Fields;
+  try {
+    fields = decodeJsonObject(data, what, MAX_SPEC_ZNODE_BYTES);
+  } catch {
+    throw overLimit;
+  }
+  const historyBytes = fields.runs === undefined ? 0 : Buffer.byteLength(JSON.stringify(fields.runs)) + ',"runs":'.length;
+  if (data.length - historyBytes > MAX_SPEC_BYTES) throw overLimit;
+  return fields;
+}
+
 export function parseJobSpec(data: Buffer): JobSpec {
   const what = 'job spec';
-  const fields = decodeJsonObject(data, what, MAX_SPEC_BYTES);
+  const fields = decodeSpecZnode(data);
   rejectUnknownFields(fields, FIELDS, what);
   const spec: JobSpec = { argv: stringArray(fields, 'argv', what), submittedAt: stringField(fields, 'submittedAt', what) };
   if (fields.pipeline !== undefined) spec.pipeline = stagesField(fields, what);

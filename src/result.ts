@@ -2,7 +2,8 @@
 // with create-if-absent, and whoever loses that race throws its own away.
 import os from 'node:os';
 import { DataError } from './errors.js';
-import { decodeJsonObject, encodeJson, intField, nullableInt, nullableString, rejectUnknownFields, stringField, type Fields } from './record.js';
+import { decodeJsonObject, encodeJson, intField, nullableInt, nullableString, optionalString, rejectUnknownFields, stringField, type Fields } from './record.js';
+import { runsOf, type CancelledBy, type Run } from './attempt-history.js';
 import { parseJobSpec, type JobSpec } from './job-spec.js';
 import { signatureField, type Signature } from './signature.js';
 
@@ -23,6 +24,10 @@ export interface JobResult {
   stderrTail: string;
   /** The spec the job ran with (null when it could not be parsed): the command for listings, and what a requeue resubmits. */
   spec: JobSpec | null;
+  /** Every attempt, when there was more than one (attempt-history.ts). */
+  history?: Run[];
+  /** Who asked for a cancelled job to be cancelled. */
+  cancelledBy?: CancelledBy;
   /** The node key's signature of the daemon that wrote it (node-key.ts); clients check it (result-trust.ts). */
   signature?: Signature;
 }
@@ -44,13 +49,15 @@ export function makeResult(f: ResultFields): JobResult {
     stdoutTail: f.stdoutTail ?? '',
     stderrTail: f.stderrTail ?? '',
     spec: f.spec,
+    ...(f.history ? { history: f.history } : {}),
+    ...(f.cancelledBy ? { cancelledBy: f.cancelledBy } : {}),
   };
 }
 
 /** Bytes of stdout and of stderr kept in the result record. */
 export const TAIL_BYTES = 64 * 1024;
 const MAX_RESULT_BYTES = 900 * 1024;
-const FIELDS = ['state', 'exitCode', 'signal', 'reason', 'node', 'attempt', 'startedAt', 'finishedAt', 'stdoutTail', 'stderrTail', 'spec', 'signature'] as const;
+const FIELDS = ['state', 'exitCode', 'signal', 'reason', 'node', 'attempt', 'startedAt', 'finishedAt', 'stdoutTail', 'stderrTail', 'spec', 'history', 'cancelledBy', 'signature'] as const;
 
 export function parseResult(data: Buffer): JobResult {
   const what = 'job result';
@@ -71,6 +78,8 @@ export function parseResult(data: Buffer): JobResult {
     stdoutTail: stringField(fields, 'stdoutTail', what),
     stderrTail: stringField(fields, 'stderrTail', what),
     spec: specField(fields, what),
+    ...(fields.history !== undefined ? { history: runsOf(fields) } : {}),
+    ...(fields.cancelledBy !== undefined ? { cancelledBy: cancelledByField(fields, what) } : {}),
     ...(signature ? { signature } : {}),
   };
 }
@@ -82,6 +91,15 @@ function specField(fields: Fields, what: string): JobSpec | null {
   } catch (err) {
     throw new DataError(`${what}: ${(err as Error).message}`);
   }
+}
+
+function cancelledByField(fields: Fields, what: string): CancelledBy {
+  const value = fields.cancelledBy;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new DataError(`${what}: "cancelledBy" must be an object`);
+  const f = value as Fields;
+  rejectUnknownFields(f, ['by', 'zkUser', 'at'], `${what} cancelledBy`);
+  const zkUser = optionalString(f, 'zkUser', what);
+  return { by: stringField(f, 'by', what), at: stringField(f, 'at', what), ...(zkUser !== undefined ? { zkUser } : {}) };
 }
 
 export function encodeResult(result: JobResult): Buffer {

@@ -27,9 +27,16 @@ export interface Signature {
 
 export type SignedKind = 'spec' | 'result' | 'node';
 
-/** What is signed: the kind of record, whose it is (a job id, or a node id for a node record), and its other fields in canonical form. */
+/**
+ * What is signed: the kind of record, whose it is (a job id, or a node id
+ * for a node record), and its other fields in canonical form. A spec's
+ * `runs` is left out: daemons add each attempt to it after the submitter
+ * signed (attempt-history.ts), and it decides nothing about what runs or
+ * as whom.
+ */
 export function signedMessage(kind: SignedKind, subject: JobId | string, fields: Fields, nonce: string): Buffer {
   const { signature: _omitted, ...rest } = fields;
+  if (kind === 'spec') delete rest.runs;
   const whose = typeof subject === 'string' ? subject : formatJobId(subject);
   return Buffer.from(`zkjobs-${kind}-v1\n${whose}\n${nonce}\n${canonicalJson(rest)}`, 'utf8');
 }

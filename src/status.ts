@@ -9,7 +9,8 @@ import type { Stat, ZkClient } from './zk/client.js';
 import { isEphemeral } from './zk/ephemeral.js';
 import { retry } from './zk/retry.js';
 import { formatJobId, type JobId } from './job-id.js';
-import { parseResult, type JobResult, type TerminalState } from './result.js';
+import { endedHow, parseResult, type JobResult, type TerminalState } from './result.js';
+import { runsInSpec, type Run } from './attempt-history.js';
 import { parseClaimRecord, type ClaimRecord } from './claim.js';
 import { parseJobSpec, type JobSpec } from './job-spec.js';
 import { clientTrust, distrustOf } from './authorized-daemons.js';
@@ -38,6 +39,8 @@ export interface JobStatus {
   reason: string | null;
   /** Held by an operator (zkjobq hold): no daemon claims it until released. */
   held: boolean;
+  /** Every attempt so far, like sacct's steps (attempt-history.ts). */
+  history: Run[];
 }
 
 export function jobStatus(zk: ZkClient, paths: Paths, id: JobId): Promise<JobStatus | null> {
@@ -63,7 +66,7 @@ export function finishedStatus(id: JobId, data: Buffer): JobStatus {
   try {
     const result = parseResult(data);
     const unverified = distrustOf(data, id, result, trust);
-    return { ...status, state: unverified ? 'forged?' : result.state, node: result.node, attempt: result.attempt, spec: result.spec, result, unverified };
+    return { ...status, state: unverified ? 'forged?' : result.state, node: result.node, attempt: result.attempt, spec: result.spec, result, unverified, history: resultHistory(result) };
   } catch (err) {
     return { ...status, state: 'failed', problem: (err as Error).message };
   }
@@ -76,6 +79,7 @@ export function unfinishedStatus(id: JobId, spec: Buffer, version: number, ctime
   } catch (err) {
     status.problem = (err as Error).message;
   }
+  status.history = runsInSpec(spec);
   if (claim && !isEphemeral(claim.stat)) status.problem = 'persistent claim ignored: no session holds it, so nothing runs the job';
   else if (claim) {
     status.state = 'running';
@@ -91,10 +95,17 @@ export function unfinishedStatus(id: JobId, spec: Buffer, version: number, ctime
   return status;
 }
 
+/** A result's attempts: its own history, or the one attempt it describes. */
+function resultHistory(r: JobResult): Run[] {
+  if (r.history) return r.history;
+  if (r.startedAt === null) return [];
+  return [{ attempt: r.attempt, node: r.node, startedAt: r.startedAt, endedAt: r.finishedAt, exitCode: r.exitCode, signal: r.signal, ended: r.state === 'failed' ? endedHow(r) : r.state }];
+}
+
 function inBackoff(claim: ClaimRecord, now: Date): boolean {
   return claim.retryAt !== undefined && Date.parse(claim.retryAt) > now.getTime();
 }
 
 function emptyStatus(id: JobId): JobStatus {
-  return { id: formatJobId(id), state: 'pending', node: null, attempt: 0, spec: null, result: null, claim: null, createdAt: null, problem: null, unverified: null, reason: null, held: false };
+  return { id: formatJobId(id), state: 'pending', node: null, attempt: 0, spec: null, result: null, claim: null, createdAt: null, problem: null, unverified: null, reason: null, held: false, history: [] };
 }

@@ -4,7 +4,8 @@
 import type { ClaimedJob } from '../claim.js';
 import { formatJobId } from '../job-id.js';
 import { stagesOf } from '../job-spec.js';
-import { makeResult, type JobResult, type TerminalState } from '../result.js';
+import { endedHow, makeResult, type JobResult, type TerminalState } from '../result.js';
+import { historyForResult, runsInSpec } from '../attempt-history.js';
 import type { RunOutcome, RunRequest } from './runner.js';
 import type { QueuePolicy } from './queue-policy.js';
 import { resolveIdentity, type Identity } from './identity.js';
@@ -94,12 +95,20 @@ export function resultOfRun(outcome: RunOutcome, nodeId: string, job: ClaimedJob
   const state: TerminalState = cancelled ? 'cancelled' : ok ? 'succeeded' : 'failed';
   const { exitCode, signal, startedAt, finishedAt, stdoutTail, stderrTail } = outcome;
   const reason = cancelled ? 'cancelled by request' : outcome.reason;
-  return makeResult({ state, reason, node: nodeId, attempt: job.attempt, spec: job.spec, exitCode, signal, startedAt, finishedAt, stdoutTail, stderrTail });
+  const result = makeResult({ state, reason, node: nodeId, attempt: job.attempt, spec: job.spec, exitCode, signal, startedAt, finishedAt, stdoutTail, stderrTail });
+  return withHistory(result, job);
 }
 
 /** A job that cannot run (bad spec, refused by policy) fails with the reason and without a process. */
 export function failedWithoutRun(reason: string, nodeId: string, job: ClaimedJob, state: TerminalState = 'failed'): JobResult {
-  return makeResult({ state, reason, node: nodeId, attempt: job.attempt, spec: job.spec });
+  return withHistory(makeResult({ state, reason, node: nodeId, attempt: job.attempt, spec: job.spec }), job);
+}
+
+/** The attempts before this one, from the spec znode, copied into the result (attempt-history.ts). */
+function withHistory(result: JobResult, job: ClaimedJob): JobResult {
+  const ended = result.state === 'succeeded' ? 'succeeded' : result.state === 'cancelled' ? 'cancelled' : endedHow(result);
+  const history = historyForResult(runsInSpec(job.specData), { ...result, ended });
+  return history ? { ...result, history } : result;
 }
 
 /** Milliseconds to wait before re-running a failed attempt, or null when no retry is left. */

@@ -14,7 +14,9 @@ import { retry } from '../zk/retry.js';
 import { deleteIfOwned, setIfOwned } from '../zk/ephemeral.js';
 import { encodeJson } from '../record.js';
 import { bumpAttempt, type ClaimedJob, type ClaimRecord } from '../claim.js';
+import { specForAttempt } from '../attempt-record.js';
 import { publishResult } from '../complete.js';
+import { readCancelRequest } from '../cancel.js';
 import { formatJobId, type JobId } from '../job-id.js';
 import { endedHow, type JobResult } from '../result.js';
 import { failedWithoutRun, RefusedJob, resultOfRun, retryDelay, runRequestFor } from './execution.js';
@@ -58,7 +60,7 @@ interface RunningJob {
 
 export class JobTable {
   private running = new Map<string, RunningJob>();
-  private retrying = new Map<string, { job: ClaimedJob; timer: NodeJS.Timeout }>();
+  private retrying = new Map<string, { job: ClaimedJob; timer: NodeJS.Timeout; failed: JobResult }>();
   /** Retries whose backoff is over, waiting for a free slot. */
   readonly ready: ClaimedJob[] = [];
   /** Results finished while disconnected, waiting for the connection. */
@@ -135,7 +137,7 @@ export class JobTable {
       const delay = entry.lost || entry.cancelled ? null : retryDelay(entry.job, result);
       if (entry.lost) this.ctx.log.warn('job ended after its claim was lost; result discarded', this.fields(id));
       else if (delay !== null) this.scheduleRetry(entry.job, delay, result);
-      else await this.publishOrSpool(id, result, entry.job.specPath);
+      else await this.publishOrSpool(id, await this.withCanceller(id, result), entry.job.specPath);
     } finally {
       this.running.delete(formatJobId(id));
       this.ctx.changed();
@@ -144,8 +146,8 @@ export class JobTable {
 
   private scheduleRetry(job: ClaimedJob, delayMs: number, result: JobResult): void {
     this.ctx.log.info('job failed; will retry', { ...this.fields(job.id), attempt: job.attempt, exit: result.exitCode, signal: result.signal, reason: result.reason, delayMs });
-    const timer = setTimeout(() => void this.readyToRetry(job), delayMs);
-    this.retrying.set(formatJobId(job.id), { job, timer });
+    const timer = setTimeout(() => void this.readyToRetry(job, result), delayMs);
+    this.retrying.set(formatJobId(job.id), { job, timer, failed: result });
     // Said on the claim, so that status and list show the wait instead of "running".
     const retryAt = new Date(Date.now() + delayMs).toISOString();
     void this.rewriteClaim(job, { retryAt, lastExit: endedHow(result) });
@@ -159,10 +161,13 @@ export class JobTable {
       this.ctx.log.warn('cannot update the claim record', { ...this.fields(job.id), error: (err as Error).message }));
   }
 
-  private async readyToRetry(job: ClaimedJob): Promise<void> {
+  private async readyToRetry(job: ClaimedJob, failed: JobResult): Promise<void> {
     if (!this.retrying.delete(formatJobId(job.id))) return;
     try {
-      const attempt = await bumpAttempt(this.ctx.zk(), job.specPath, job.specData);
+      // The failed attempt is closed in the same set that counts the next one (attempt-record.ts).
+      const closing = { endedAt: failed.finishedAt, exitCode: failed.exitCode, signal: failed.signal, ended: endedHow(failed), rerun: 'retry' };
+      const specData = await specForAttempt(this.ctx.zk(), this.ctx.paths, job.specData, job.attempt + 1, this.ctx.nodeId, closing);
+      const attempt = await bumpAttempt(this.ctx.zk(), job.specPath, specData);
       if (attempt === null) {
         // Removed meanwhile (zkjobq rm): nothing to run, nothing to record.
         const zk = this.ctx.zk();
@@ -171,7 +176,7 @@ export class JobTable {
         return;
       }
       await this.rewriteClaim(job, {});
-      this.ready.push({ ...job, attempt });
+      this.ready.push({ ...job, attempt, specData });
     } catch (err) {
       this.ctx.log.warn('cannot retry yet; releasing the job to peers', { ...this.fields(job.id), error: (err as Error).message });
       this.abandoned.push(job.id);
@@ -198,8 +203,16 @@ export class JobTable {
     if (waiting) clearTimeout(waiting.timer);
     this.retrying.delete(key);
     if (readyIndex >= 0) this.ready.splice(readyIndex, 1);
-    this.publishInBackground(job, failedWithoutRun('cancelled by request', this.ctx.nodeId, job, 'cancelled'));
+    const result = failedWithoutRun('cancelled by request', this.ctx.nodeId, job, 'cancelled');
+    void this.withCanceller(id, result).then((r) => this.publishOrSpool(id, r, job.specPath));
     return true;
+  }
+
+  /** A cancelled job's result names who asked (their request says); best effort, one read, cancelled jobs only. */
+  private async withCanceller(id: JobId, result: JobResult): Promise<JobResult> {
+    if (result.state !== 'cancelled' || result.cancelledBy) return result;
+    const who = await readCancelRequest(this.ctx.zk(), this.ctx.paths, id).catch(() => null);
+    return who ? { ...result, cancelledBy: who } : result;
   }
 
   /** True while a job runs whose claim we still count as ours: what the fence protects. */

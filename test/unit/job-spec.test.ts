@@ -28,3 +28,13 @@ test('bad specs are refused with a reason', () => {
 test('a spec too large for ZooKeeper is refused at encode time, not truncated', () => {
   assert.throws(() => encodeJobSpec({ ...spec, argv: ['x', 'y'.repeat(MAX_SPEC_BYTES)] }), /over the limit/);
 });
+
+test("the daemons' history may take a spec znode past the submitter's limit, nothing else may", () => {
+  const big = { ...spec, argv: ['x', 'y'.repeat(MAX_SPEC_BYTES - 200)] };
+  const runs = Array.from({ length: 20 }, (_, i) => ({ attempt: i + 1, node: 'n'.repeat(100), startedAt: new Date().toISOString(), ended: 'node lost' }));
+  const withHistory = Buffer.from(JSON.stringify({ ...big, runs }));
+  assert.ok(withHistory.length > MAX_SPEC_BYTES);
+  assert.deepEqual(parseJobSpec(withHistory).argv, big.argv);
+  const padded = Buffer.from(JSON.stringify({ ...big, name: 'z'.repeat(4000), runs }));
+  assert.throws(() => parseJobSpec(padded), /over the limit/);
+});

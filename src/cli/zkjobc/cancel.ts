@@ -2,9 +2,10 @@
 // killed by the daemon running it (TERM, grace, KILL), which records
 // 'cancelled'. Waits, bounded, for that result. A finished job: exit 1.
 import type { Argv, CommandModule } from 'yargs';
-import { withConnectionOptions, withSession, out, type ConnectionArgs } from '../program.js';
+import { withConnectionOptions, withSession, out, zkAuth, type ConnectionArgs } from '../program.js';
 import { formatJobId, parseJobId, type JobId } from '../../job-id.js';
-import { cancelJob, withdrawRequest } from '../../cancel.js';
+import { cancelJob, canceller, withdrawRequest } from '../../cancel.js';
+import type { CancelledBy } from '../../attempt-history.js';
 import { waitForResult } from '../../wait.js';
 import { parseDuration } from '../../duration.js';
 import { EXIT, TempFailError, ZkjobsError } from '../../errors.js';
@@ -24,10 +25,11 @@ export const cancelCommand: CommandModule<object, CancelArgs> = {
   handler: async (args) => {
     const ids = args.jobs.map(String).map(parseJobId);
     const patience = parseDuration(args['wait-for'], '--wait-for');
+    const who = canceller(zkAuth(args)?.split(':')[0]);
     await withSession(args, async (session) => {
       for (const id of ids) {
         try {
-          out(`${formatJobId(id)} ${await cancelOne(session, id, patience)}`);
+          out(`${formatJobId(id)} ${await cancelOne(session, id, patience, who)}`);
         } catch (err) {
           if (!(err instanceof ZkjobsError)) throw err;
           process.stderr.write(`zkjobc: ${err.message}\n`);
@@ -38,8 +40,8 @@ export const cancelCommand: CommandModule<object, CancelArgs> = {
   },
 };
 
-async function cancelOne({ zk, paths }: Session, id: JobId, patienceMs: number): Promise<string> {
-  if ((await cancelJob(zk, paths, id)) === 'cancelled') return 'cancelled';
+async function cancelOne({ zk, paths }: Session, id: JobId, patienceMs: number, who: CancelledBy): Promise<string> {
+  if ((await cancelJob(zk, paths, id, who)) === 'cancelled') return 'cancelled';
   try {
     const { result, unverified } = await Promise.race([
       waitForResult(zk, paths, id),

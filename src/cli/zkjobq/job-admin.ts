@@ -6,6 +6,8 @@ import { removeJob, requeueJob } from '../../remove.js';
 import { requireStatus } from '../../job-output.js';
 import type { JobStatus } from '../../status.js';
 import { describeCommand } from '../../job-spec.js';
+import type { CancelledBy, Run } from '../../attempt-history.js';
+import { formatTable } from './table.js';
 
 interface JobArgs extends ConnectionArgs {
   job: string;
@@ -13,6 +15,27 @@ interface JobArgs extends ConnectionArgs {
 }
 
 const jobArg = (y: Argv) => withConnectionOptions(y).positional('job', { type: 'string', demandOption: true });
+
+/** A time as the operator's clock shows it: "2026-12-01 04:12:07 +0000". */
+export function localTime(iso: string | null | undefined): string | null {
+  const t = iso ? new Date(iso) : null;
+  if (!t || Number.isNaN(t.getTime())) return iso ?? null;
+  const p = (n: number) => String(n).padStart(2, '0');
+  const off = -t.getTimezoneOffset();
+  const zone = `${off < 0 ? '-' : '+'}${p(Math.floor(Math.abs(off) / 60))}${p(Math.abs(off) % 60)}`;
+  return `${t.getFullYear()}-${p(t.getMonth() + 1)}-${p(t.getDate())} ${p(t.getHours())}:${p(t.getMinutes())}:${p(t.getSeconds())} ${zone}`;
+}
+
+/** One line per attempt, like sacct's steps: node, start, end, how it ended, why it ran again. */
+export function historyLines(runs: Run[]): string[] {
+  const clock = (iso?: string) => (iso ? (localTime(iso) ?? iso).slice(11, 19) : '?');
+  const rows = runs.map((r) => [`#${r.attempt}`, r.node, `${clock(r.startedAt)}-${r.endedAt ? clock(r.endedAt) : r.ended ? '?' : 'now'}`, r.ended ?? (r.endedAt ? '' : 'running'), r.rerun ? `re-run: ${r.rerun}` : '']);
+  return formatTable(['ATTEMPT', 'NODE', 'START-END', 'ENDED', 'THEN'], rows).split('\n');
+}
+
+function cancelledByLine(c: CancelledBy | undefined): string | null {
+  return c ? `${c.by}${c.zkUser ? ` (ZooKeeper user ${c.zkUser})` : ''} at ${localTime(c.at)}` : null;
+}
 
 export function describeJob(s: JobStatus): string[] {
   const r = s.result;
@@ -23,15 +46,18 @@ export function describeJob(s: JobStatus): string[] {
     ['Command', s.spec ? describeCommand(s.spec) : null],
     ['Node', s.node],
     ['Attempt', String(s.attempt)],
-    ['Submitted', s.spec?.submittedAt],
+    ['Submitted', localTime(s.spec?.submittedAt)],
     ['Submitter', s.spec?.submitter],
-    ['Started', r?.startedAt ?? s.claim?.since],
-    ['Finished', r?.finishedAt],
+    ['Started', localTime(r?.startedAt ?? s.claim?.since)],
+    ['Finished', localTime(r?.finishedAt)],
     ['Exit', r ? (r.signal ?? (r.exitCode === null ? '-' : String(r.exitCode))) : null],
     ['Reason', r?.reason ?? s.reason],
+    ['Cancelled', cancelledByLine(r?.cancelledBy)],
     ['Problem', s.problem],
   ];
-  return lines.filter(([, v]) => v !== null && v !== undefined && v !== '').map(([k, v]) => `${`${k}:`.padEnd(11)}${v}`);
+  const shown = lines.filter(([, v]) => v !== null && v !== undefined && v !== '').map(([k, v]) => `${`${k}:`.padEnd(11)}${v}`);
+  if (s.history.length > 0) shown.push('History:', ...historyLines(s.history).map((l) => `  ${l}`));
+  return shown;
 }
 
 export const showCommand: CommandModule<object, JobArgs> = {
