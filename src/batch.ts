@@ -10,7 +10,7 @@ import type { Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
 import { createBucket, createJobSpec, reserveSequences } from './submit.js';
 import { retry } from './zk/retry.js';
-import { bucketOf } from './zk/paths.js';
+import { classBucket } from './zk/paths.js';
 import { encodeJobSpec, requirementsOf } from './job-spec.js';
 import { DataError } from './errors.js';
 import { checkArgv, parseJobSpec, type JobSpec } from './job-spec.js';
@@ -67,6 +67,7 @@ export async function submitBatch(
       }
       const unsigned = encodeJobSpec(spec); // checked before it takes a number
       const id = { queue, seq: await numbers.next() };
+      await numbers.ensureBucket(classBucket(id.seq, requirementsOf(spec)));
       const data = sign ? encodeJobSpec(sign(id, spec)) : unsigned;
       const submission = createJobSpec(zk, paths, id, data, requirementsOf(spec)).then(() => id);
       submission.catch(() => undefined); // awaited in order below
@@ -95,13 +96,17 @@ class NumberBlocks {
     if (this.nextSeq > this.end) {
       this.nextSeq = await reserveSequences(this.zk, this.paths, this.queue, BLOCK);
       this.end = this.nextSeq + BLOCK - 1;
-      // Make the block's buckets before hundreds of creates would each find them missing.
-      for (const b of new Set([bucketOf(this.nextSeq), bucketOf(this.end)])) await this.ensureBucket(b);
     }
     return this.nextSeq++;
   }
 
-  private async ensureBucket(bucket: string): Promise<void> {
+  /**
+   * Make a job's bucket (that of its class, placement.ts) before hundreds of
+   * creates would each find it missing. Only buckets that get a job: an
+   * empty plain bucket beside 100,000 gpu jobs would be listed by every
+   * untagged node until reaped (never, for a container never used).
+   */
+  async ensureBucket(bucket: string): Promise<void> {
     if (this.buckets.has(bucket)) return;
     await retry(() => createBucket(this.zk, this.paths, this.queue, this.paths.pendingBucket(this.queue, bucket)));
     this.buckets.add(bucket);
