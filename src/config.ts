@@ -24,7 +24,7 @@ export const GLOBAL_KEYS = [
 /** Policy keys: global, or in a [queue NAME] section overriding the global one for that queue. */
 export const QUEUE_KEYS = ['allow_shell', 'wrapper', 'run_as', 'mail_to', 'retention'] as const;
 /** Keys of a [queue NAME] section only: settings of the queue itself, shared by the cluster. */
-export const SECTION_ONLY_KEYS = ['max_running'] as const;
+export const SECTION_ONLY_KEYS = ['max_running', 'require'] as const;
 
 export interface DaemonConfig {
   file: string;
@@ -34,6 +34,8 @@ export interface DaemonConfig {
   policies: Map<string, QueuePolicy>;
   /** max_running per queue whose section sets it (null: `none`, no limit). */
   queueLimits: Map<string, number | null>;
+  /** Default --require of jobs submitted to a queue from this host (its section's `require`). */
+  queueRequire: Map<string, string[]>;
 }
 
 /** Read and check a config file; a bad key or value throws a DataError naming file:line. */
@@ -70,18 +72,20 @@ function interpret(text: ConfigText): DaemonConfig {
   }
   const policies = new Map<string, QueuePolicy>([['*', globalPolicy]]);
   const queueLimits = new Map<string, number | null>();
+  const queueRequire = new Map<string, string[]>();
   for (const [queue, settings] of text.queues) {
     const firstLine = [...settings.values()][0]?.line ?? 0;
     at(text.file, firstLine, () => checkQueueName(queue));
     const policy = { ...globalPolicy };
     for (const [key, setting] of settings) {
       if (key === 'max_running') queueLimits.set(queue, at(text.file, setting.line, () => maxRunning(setting.value)));
+      else if (key === 'require') queueRequire.set(queue, at(text.file, setting.line, () => parseTagList(setting.value)));
       else if ((QUEUE_KEYS as readonly string[]).includes(key)) applyPolicy(policy, key, setting, text.file);
       else throw configError(text.file, setting.line, `unknown key '${key}' in [queue ${queue}]`);
     }
     policies.set(queue, policy);
   }
-  return { file: text.file, flags, policies, queueLimits };
+  return { file: text.file, flags, policies, queueLimits, queueRequire };
 }
 
 /** Run a check, re-throwing its error with the file and line in front. */
@@ -181,6 +185,8 @@ export interface ClientDefaults {
   zkTlsCa?: string;
   zkTlsCert?: string;
   zkTlsKey?: string;
+  /** Per queue, the tags its jobs --require unless the submit says otherwise. */
+  queueRequire?: Map<string, string[]>;
 }
 
 /**
@@ -198,7 +204,7 @@ export function clientDefaults(env = process.env): ClientDefaults {
     if ((err as NodeJS.ErrnoException).code === 'EACCES') return {};
     throw new DataError(`cannot read ${file}: ${(err as Error).message}`);
   }
-  const { flags } = interpret(splitConfig(text, file));
+  const { flags, queueRequire } = interpret(splitConfig(text, file));
   const flag = (name: string) => flags[name] as string | undefined;
   return {
     zk: flag('zk'),
@@ -208,5 +214,6 @@ export function clientDefaults(env = process.env): ClientDefaults {
     zkTlsCa: flag('zk-tls-ca'),
     zkTlsCert: flag('zk-tls-cert'),
     zkTlsKey: flag('zk-tls-key'),
+    queueRequire,
   };
 }

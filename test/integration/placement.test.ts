@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { standaloneFixture } from '../helpers/fixture.js';
 import { waitFor } from '../helpers/zk-server.js';
 import { FIXTURES, freshRoot, ok, run, startDaemon } from '../helpers/cli.js';
@@ -130,6 +131,15 @@ test('a job no live node can run says why: submit warns (exit 0), status and lis
   // A job some live node can run warns of nothing.
   const fine = await run('zkjobc', ['submit', ...conn(root), '--require', 'os=linux', '--', 'true']);
   assert.equal(fine.stderr, '');
+  // The queue's default from the configuration file, and --require '' to override it.
+  const file = path.join(recordFile('conf'), '..', 'zkjobd.conf');
+  writeFileSync(file, '[queue default]\nrequire = gpu, ssd\n');
+  const env = { ZKJOBS_CONFIG: file };
+  const byDefault = await run('zkjobc', ['submit', ...conn(root), '--', 'true'], { env });
+  assert.match(byDefault.stderr, /waits: no live node has tags gpu,ssd/);
+  assert.deepEqual((await statusOf(root, byDefault.stdout.trim()) as unknown as { spec: { require: string[] } }).spec.require, ['gpu', 'ssd']);
+  const overridden = await run('zkjobc', ['submit', ...conn(root), '--require', '', '--wait', '--', 'true'], { env, timeoutMs: 30_000 });
+  assert.equal(overridden.code, 0, overridden.stderr);
 });
 
 test('--every-node: a copy per node, pinned; a node killed before its copy runs is reported node lost and wait returns; output per node', async () => {

@@ -21,6 +21,7 @@ import { splitPipeline } from '../../pipeline-args.js';
 import { parseDuration } from '../../duration.js';
 import { loadSubmitterKey, specSigner, type SpecSigner } from '../../submitter-key.js';
 import { checkCpus, parseSize, parseTagList } from '../../placement.js';
+import { clientDefaults } from '../../config.js';
 
 interface SubmitArgs extends ConnectionArgs {
   queue: string;
@@ -62,7 +63,7 @@ function options(y: Argv): Argv<SubmitArgs> {
     .option('pipe-token', { type: 'string', default: '|', describe: "the argument that separates pipeline stages" })
     .option('batch', { type: 'string', describe: 'submit one job per line of FILE (- for stdin): a JSON argv array or a JSON spec object' })
     .option('key', { type: 'string', default: process.env.ZKJOBS_KEY, describe: 'sign jobs with this private key (env ZKJOBS_KEY; default ~/.config/zkjobs/id_ed25519 when it exists, see zkjobc keygen)' })
-    .option('require', { type: 'string', describe: 'run only on a node that has every one of TAG,… (see zkjobq nodes)' })
+    .option('require', { type: 'string', describe: "run only on a node that has every one of TAG,… (see zkjobq nodes); default: the queue's require in the configuration file" })
     .option('every-node', { type: 'boolean', default: false, describe: 'run the command once on every live node that serves the queue (and has the --require tags); prints one group id for zkjobc wait and output' })
     .option('cpus', { type: 'number', describe: "slots the job takes on its node (default 1)" })
     .option('mem', { type: 'string', describe: "memory the job needs, e.g. 512M, 4G: claimed only by a node whose available memory, less what its running jobs asked for, covers it" })
@@ -133,8 +134,10 @@ export function buildSpec(args: SubmitArgs, words: string[]): JobSpec {
 function placementOf(args: SubmitArgs): Pick<JobSpec, 'require' | 'cpus' | 'mem'> {
   const fields: Pick<JobSpec, 'require' | 'cpus' | 'mem'> = {};
   try {
-    if (args.require !== undefined) {
-      const tags = parseTagList(String(args.require));
+    // The queue's default from the configuration file, unless --require is given (--require '' for none).
+    const require = args.require ?? clientDefaults().queueRequire?.get(args.queue)?.join(',');
+    if (require !== undefined) {
+      const tags = parseTagList(String(require));
       if (tags.length > 0) fields.require = tags;
     }
     if (args.cpus !== undefined && checkCpus(args.cpus) !== 1) fields.cpus = args.cpus;
