@@ -17,7 +17,7 @@
 // is left to run it); create the result if absent (complete.ts); delete
 // the spec; drop the claim. A crash after the result leaves a spec beside
 // a result, which the next claimer or zkjobq check only cleans up.
-import type { Paths } from './zk/paths.js';
+import { parsePendingBucket, parseSeqInBucket, type Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
 import { retry } from './zk/retry.js';
 import { DataError, NotFoundError } from './errors.js';
@@ -91,11 +91,31 @@ export async function submitEveryNode(zk: ZkClient, paths: Paths, queue: string,
 }
 
 /**
+ * End every pinned job of the queue whose node is not among `live` (a
+ * daemon does this when a peer leaves): what a waiter would do, so that
+ * listings say `node lost` without anyone waiting. Cheap: pending/ lists
+ * one name per bucket and class, and only the buckets pinned to a node
+ * that is gone are listed. Returns how many were ended.
+ */
+export async function settleLostCopies(zk: ZkClient, paths: Paths, queue: string, live: ReadonlySet<string>, by: string): Promise<number> {
+  let ended = 0;
+  for (const bucket of await retry(() => zk.childrenOrEmpty(paths.pending(queue)))) {
+    const pin = parsePendingBucket(bucket)?.requirements.tags.find((t) => t.startsWith('node='));
+    if (!pin || live.has(pin.slice('node='.length))) continue;
+    for (const name of await retry(() => zk.childrenOrEmpty(paths.pendingBucket(queue, bucket)))) {
+      const seq = parseSeqInBucket(bucket, name);
+      if (seq !== null && (await settleIfNodeLost(zk, paths, { queue, seq }, null, by)).lost) ended++;
+    }
+  }
+  return ended;
+}
+
+/**
  * One pass over a copy that has no result yet: if its node is gone and
  * nobody holds its claim, end it as failed, `node lost`. Returns the node
  * it is pinned to (null when the copy is not the group's).
  */
-export async function settleIfNodeLost(zk: ZkClient, paths: Paths, id: JobId, group: Group): Promise<{ node: string | null; lost: boolean; gone: boolean }> {
+export async function settleIfNodeLost(zk: ZkClient, paths: Paths, id: JobId, group: Group | null, by = `zkjobc@${os.hostname()}`): Promise<{ node: string | null; lost: boolean; gone: boolean }> {
   const found = await retry(() => readPendingSpec(zk, paths, id));
   if (!found) return { node: null, lost: false, gone: true };
   let spec: JobSpec;
@@ -104,7 +124,7 @@ export async function settleIfNodeLost(zk: ZkClient, paths: Paths, id: JobId, gr
   } catch {
     return { node: null, lost: false, gone: false };
   }
-  if (spec.group !== formatGroup(group)) throw new DataError(`job ${formatJobId(id)} is not a copy of group ${formatGroup(group)}`);
+  if (group && spec.group !== formatGroup(group)) throw new DataError(`job ${formatJobId(id)} is not a copy of group ${formatGroup(group)}`);
   const node = pinnedNode(spec);
   if (!node) return { node, lost: false, gone: false };
   if (await retry(() => zk.exists(paths.node(node)))) return { node, lost: false, gone: false };
@@ -112,7 +132,7 @@ export async function settleIfNodeLost(zk: ZkClient, paths: Paths, id: JobId, gr
   // one starts it while we end it (a node back under the same id finds it
   // held, then finds the result). Held by someone: it is being run.
   const claim = paths.claim(id.queue, id.seq);
-  if (!(await retry(() => createEphemeralOnce(zk, claim, newClaimRecord(`zkjobc@${os.hostname()}`))))) return { node, lost: false, gone: false };
+  if (!(await retry(() => createEphemeralOnce(zk, claim, newClaimRecord(by))))) return { node, lost: false, gone: false };
   try {
     // Came back between the two reads: its to run.
     if (await retry(() => zk.exists(paths.node(node)))) return { node, lost: false, gone: false };

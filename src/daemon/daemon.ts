@@ -20,6 +20,7 @@ import { QueueClaimer, type ClaimedJob, type Room } from '../claim.js';
 import { eligible, type NodeOffer } from '../placement.js';
 import { parsePendingBucket } from '../zk/paths.js';
 import { nodeTags } from './node-tags.js';
+import { settleLostCopies } from '../every-node.js';
 import { ensureQueue } from '../queue.js';
 import { describeThisNode, registerNode, unregisterNode, updateNode } from '../node-registry.js';
 import { forgetAccess } from '../fleet-access.js';
@@ -228,6 +229,19 @@ export class Daemon {
     const nodes = await this.wakeups.armChildren(this.paths.nodes(), () => void this.watchPeers().catch((err) => this.retryLater('watching peers', err)));
     this.peers = Math.max(1, nodes.length);
     this.pump();
+    void this.settleLostCopies(new Set(nodes));
+  }
+
+  /** Jobs pinned to a node that is gone (--every-node copies) will never run: end them as `node lost` (every-node.ts). */
+  private async settleLostCopies(live: Set<string>): Promise<void> {
+    for (const queue of this.options.queues) {
+      try {
+        const ended = await settleLostCopies(this.zk, this.paths, queue, live, this.options.nodeId);
+        if (ended > 0) this.log.info('jobs pinned to a node that is gone ended as node lost', { node: this.options.nodeId, queue, jobs: ended });
+      } catch (err) {
+        this.log.warn('cannot end the jobs of a lost node yet', { node: this.options.nodeId, queue, error: (err as Error).message });
+      }
+    }
   }
 
   private onDisconnected(): void {

@@ -153,6 +153,10 @@ test('--every-node: a copy per node, pinned; a node killed before its copy runs 
   const group = await submit(root, ['--every-node', '--', 'sh', '-c', 'echo "hello from $ZKJOBS_NODE"; echo second line']);
   assert.match(group, /^default\/\d{10}\+3$/);
   e3.signal('SIGKILL');
+  // The live daemons end e3's copy once its session is gone, with nobody waiting.
+  const first = Number(group.slice(group.indexOf('/') + 1, group.indexOf('+')));
+  const e3Copy = `default/${String(first + 2).padStart(10, '0')}`;
+  await waitFor("e3's copy to be ended by its peers", async () => (await statusOf(root, e3Copy)).state === 'failed', 30_000, 200);
   const started = Date.now();
   const waited = await run('zkjobc', ['wait', ...conn(root), group], { timeoutMs: 60_000 });
   assert.equal(waited.code, 1, waited.stderr);
@@ -161,10 +165,9 @@ test('--every-node: a copy per node, pinned; a node killed before its copy runs 
   assert.match(waited.stderr, /^e2: default\/\d{10} succeeded exit 0$/m);
   assert.match(waited.stderr, /^e3: default\/\d{10} failed \(node lost\)$/m);
   // Each copy ran on its own node only; e3's never ran anywhere.
-  const first = Number(group.slice(group.indexOf('/') + 1, group.indexOf('+')));
   const copies = await Promise.all([0, 1, 2].map((i) => statusOf(root, `default/${String(first + i).padStart(10, '0')}`)));
   assert.deepEqual(copies.map((c) => [c.state, c.result?.node]), [['succeeded', 'e1'], ['succeeded', 'e2'], ['failed', 'e3']]);
-  assert.match(await ok('zkjobc', ['status', ...conn(root), `default/${String(first + 2).padStart(10, '0')}`]), /failed on e3 \(node lost\)/);
+  assert.match(await ok('zkjobc', ['status', ...conn(root), e3Copy]), /failed on e3 \(node lost\)/);
   // Output, pdsh | dshbak style, and one file per node.
   const printed = await ok('zkjobc', ['output', ...conn(root), group]);
   assert.equal(printed, 'e1: hello from e1\ne1: second line\ne2: hello from e2\ne2: second line\n');
@@ -192,4 +195,16 @@ test('--every-node --wait: exit 0 only if every copy succeeded, else the highest
   const none = await run('zkjobc', ['submit', ...conn(root), '--every-node', '--require', 'nosuchtag', '--', 'true']);
   assert.equal(none.code, 1);
   assert.match(none.stderr, /^zkjobc: no live node with tags nosuchtag serves queue default; nothing submitted\n$/);
+});
+
+test('with no daemon left to do it, zkjobc wait itself ends a copy whose node is gone', async () => {
+  const root = freshRoot();
+  const only = await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 'alone', slots: 1 });
+  daemons.push(only);
+  only.signal('SIGSTOP');
+  const group = await submit(root, ['--every-node', '--', 'true']);
+  only.signal('SIGKILL');
+  const waited = await run('zkjobc', ['wait', ...conn(root), group], { timeoutMs: 60_000 });
+  assert.equal(waited.code, 1, waited.stderr);
+  assert.match(waited.stderr, /^alone: default\/\d{10} failed \(node lost\)$/m);
 });
