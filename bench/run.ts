@@ -2,7 +2,8 @@
 // figures, each the median of BENCH_RUNS runs (default 3). Sizes can be cut
 // for a quick look: BENCH_DEPTHS, BENCH_PURGE_MAX, BENCH_RSS_JOBS; BENCH_ONLY
 // names the sections to run (comma-separated: limits, throughput, latency,
-// batch, herd, queue-limit, memory, depths, status, check), all by default.
+// batch, herd, queue-limit, memory, depths, status, check, placement), all by
+// default. BENCH_PLACEMENT_AHEAD sizes the placement section (default 100000).
 // BENCH_CHECK_DEPTH sizes the check section (default 100000), BENCH_STATUS_DEPTHS
 // the status page's (default 1000,1000000).
 import { startStandalone } from '../test/helpers/zk-server.js';
@@ -15,6 +16,7 @@ import { measureMemory } from './memory.js';
 import { measureQueueLimit } from './queue-limit.js';
 import { measureStatus } from './status.js';
 import { measureCheck } from './check.js';
+import { measurePlacement } from './placement.js';
 
 process.env.ZK_HEAP ??= '3g'; // a million znodes do not fit the tests' default heap
 const zk = await startStandalone();
@@ -36,6 +38,7 @@ try {
   if (wanted('depths')) await measureDepths(connect);
   if (wanted('status')) await measureStatus(connect);
   if (wanted('check')) await measureCheck(connect);
+  if (wanted('placement')) await measurePlacement(connect);
 } finally {
   await zk.stop();
 }
