@@ -91,6 +91,6 @@ test('zkjobq nodes shows the live daemon', async () => {
   assert.equal(nodes[0].record.slots, 2);
   assert.deepEqual(nodes[0].record.queues, ['default']);
   const table = (await ok('zkjobq', ['nodes', ...conn()])).trim().split('\n');
-  assert.match(table[0], /^NODE\s+HOST\s+SLOTS\s+RUNNING\s+CPUS\s+LOAD\s+MEM\s+DISK\s+GPUS\s+QUEUES\s+VERSION\s+UPTIME\s+TAGS$/);
-  assert.match(table[1], /^n1\s+\S+\s+2\s+\d+\s+\d+\s+[\d.]+ [\d.]+ [\d.]+\s+\d+\.\d\/\d+\.\dG\s+\d+\/\d+G\s+(-|\d+\S*)\s+default\s+\d+\.\d+\.\d+\s+\d+[smhd]\s+\S*os=linux\S*$/);
+  assert.match(table[0], /^NODE\s+STATE\s+HOST\s+SLOTS\s+RUNNING\s+CPUS\s+LOAD\s+MEM\(FREE\/TOTAL\)\s+DISK\(FREE\/TOTAL\)\s+GPUS\s+QUEUES\s+VERSION\s+UPTIME\s+TAGS$/);
+  assert.match(table[1], /^n1\s+up\s+\S+\s+2\s+\d+\s+\d+\s+[\d.]+ [\d.]+ [\d.]+\s+\d+\.\d\/\d+\.\dG\s+\d+\/\d+G\s+(-|\d+\S*)\s+default\s+\d+\.\d+\.\d+\s+\d+[smhd]\s+\S*os=linux\S*$/);
 });

@@ -8,7 +8,7 @@ import { formatTable } from './table.js';
 import { shortAge } from './list.js';
 import type { NodeRecord } from '../../node-record.js';
 
-/** Free and total memory, "3.2/15.6G". */
+/** Free and total memory, "3.2/15.6G" under the header MEM(FREE/TOTAL): free first, which reads as used/total without the header's word. */
 export function memoryColumn(free: number, total: number): string {
   const gib = (n: number) => (n / 2 ** 30).toFixed(1);
   return `${gib(free)}/${gib(total)}G`;
@@ -34,6 +34,12 @@ export function tagsColumn(tags: string[] | undefined): string {
   return tags.filter((t) => !t.startsWith('node=') && !t.startsWith('host=')).join(',') || '-';
 }
 
+/** up; draining (told to claim nothing, jobs still running); drained (nothing left running). */
+export function nodeState(r: NodeRecord): string {
+  if (r.draining !== true) return 'up';
+  return r.running.length > 0 ? 'draining' : 'drained';
+}
+
 interface NodesArgs extends ConnectionArgs {
   json: boolean;
 }
@@ -51,11 +57,11 @@ export const nodesCommand: CommandModule<object, NodesArgs> = {
       }
       const now = Date.now();
       const rows = nodes.map(({ id, record: r, error }) => r
-        ? [id, r.host, String(r.slots), String(r.running.length), r.cpus === undefined ? '-' : String(r.cpus), r.load.map((l) => l.toFixed(2)).join(' '),
+        ? [id, nodeState(r), r.host, String(r.slots), String(r.running.length), r.cpus === undefined ? '-' : String(r.cpus), r.load.map((l) => l.toFixed(2)).join(' '),
           memoryColumn(r.memFree, r.memTotal), diskColumn(r.diskFree, r.diskTotal), gpuColumn(r.gpus),
           r.queues.join(','), r.version, shortAge(Math.max(0, (now - Date.parse(r.startedAt)) / 1000)), tagsColumn(r.tags)]
-        : [id, `(${error})`, '', '', '', '', '', '', '', '', '', '', '']);
-      out(formatTable(['NODE', 'HOST', 'SLOTS', 'RUNNING', 'CPUS', 'LOAD', 'MEM', 'DISK', 'GPUS', 'QUEUES', 'VERSION', 'UPTIME', 'TAGS'], rows));
+        : [id, 'unreadable', `(${error})`, '', '', '', '', '', '', '', '', '', '', '']);
+      out(formatTable(['NODE', 'STATE', 'HOST', 'SLOTS', 'RUNNING', 'CPUS', 'LOAD', 'MEM(FREE/TOTAL)', 'DISK(FREE/TOTAL)', 'GPUS', 'QUEUES', 'VERSION', 'UPTIME', 'TAGS'], rows));
     });
   },
 };
