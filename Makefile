@@ -72,8 +72,14 @@ chaos: deps build
 	$(NODE) dist/test/chaos/run.js --minutes $(CHAOS_MINUTES) --jobs $(CHAOS_JOBS)
 
 # The benchmark table (not part of make test): takes about half an hour at full size.
-bench: deps build
+bench: deps build .kazoo-ok
 	$(NODE) dist/bench/run.js
+
+# The bench's yardstick: kazoo's LockingQueue, from Debian (bench/kazoo-consumer.py).
+.PHONY: .kazoo-ok
+.kazoo-ok:
+	@/usr/bin/python3 -c 'import kazoo' 2>/dev/null || { echo "make: installing Debian's python3-kazoo"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-kazoo >/dev/null; }
 
 # A ZooKeeper on 127.0.0.1:2181 (ours in ./run/zk unless one already answers there) and a zkjobd.
 run: deps build

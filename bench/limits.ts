@@ -19,7 +19,7 @@ async function rawWrites(connect: string, clients: number, perClient: number, ta
 }
 
 /** Trivial processes spawned and reaped per second, `concurrency` at a time, plain or through execa. */
-async function spawnRate(count: number, concurrency: number, viaExeca: boolean): Promise<number> {
+export async function spawnRate(count: number, concurrency: number, viaExeca: boolean): Promise<number> {
   const started = performance.now();
   let next = 0;
   const once = viaExeca

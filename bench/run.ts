@@ -1,9 +1,12 @@
 // make bench: starts its own ZooKeeper and daemons and prints one table of
 // figures, each the median of BENCH_RUNS runs (default 3). Sizes can be cut
 // for a quick look: BENCH_DEPTHS, BENCH_PURGE_MAX, BENCH_RSS_JOBS; BENCH_ONLY
-// names the sections to run (comma-separated: limits, throughput, latency,
-// batch, herd, queue-limit, memory, depths, status, check, placement), all by
-// default. BENCH_PLACEMENT_AHEAD sizes the placement section (default 100000).
+// names the sections to run (comma-separated: limits, throughput, kazoo,
+// latency, cli, batch, herd, queue-limit, memory, depths, status, check,
+// placement), all by default. BENCH_PLACEMENT_AHEAD sizes the placement
+// section (default 100000). kazoo runs zkjobs side by side with kazoo's
+// LockingQueue (BENCH_KAZOO_JOBS, default 2000); cli times the CLIs against
+// `node -e 0`.
 // BENCH_CHECK_DEPTH sizes the check section (default 100000), BENCH_STATUS_DEPTHS
 // the status page's (default 1000,1000000).
 import { startStandalone } from '../test/helpers/zk-server.js';
@@ -17,6 +20,8 @@ import { measureQueueLimit } from './queue-limit.js';
 import { measureStatus } from './status.js';
 import { measureCheck } from './check.js';
 import { measurePlacement } from './placement.js';
+import { measureSideBySide } from './side-by-side.js';
+import { measureCliStart } from './cli-start.js';
 
 process.env.ZK_HEAP ??= '3g'; // a million znodes do not fit the tests' default heap
 const zk = await startStandalone();
@@ -30,7 +35,9 @@ try {
     const limits = await measureLimits(connect);
     if (wanted('throughput')) await measureThroughput(connect, limits);
   }
+  if (wanted('kazoo')) await measureSideBySide(connect);
   if (wanted('latency')) await measureLatency(connect);
+  if (wanted('cli')) await measureCliStart(connect);
   if (wanted('batch')) await measureBatch(connect);
   if (wanted('herd')) await measureHerd(connect, port);
   if (wanted('queue-limit')) await measureQueueLimit(connect, port);
