@@ -2,7 +2,10 @@
 // claim znode. Order and crash points:
 //  1. (read) the spec still exists and nobody's claim is listed: a cheap
 //     filter so that finished jobs cost no failed write (skipped right
-//     after listing the bucket, when the listing is the check);
+//     after listing the bucket, when the listing is the check, and while
+//     this node is the only live one and has lost no create: nobody else
+//     takes jobs from its cached head then). Needed by no invariant; it
+//     only saves the failed writes of the "no herd" rule;
 //  2. create claims/<seq> ephemeral: the lock. NodeExists: a peer has it,
 //     or our own session does for another run: neither is a win. The claim
 //     carries a token, so a create whose reply was lost is recognised as
@@ -17,6 +20,13 @@
 //     that a bump whose reply was lost is not counted twice. The same set
 //     records the attempt in the spec's history (attempt-record.ts): no
 //     extra write per job.
+// Steps 2, 3 and 4 go out together, the reads right behind the create: the
+// server applies one session's requests in order, so the reads see the
+// state after the claim exists, as if sent after its reply. Per job that is
+// one write (2: exclusivity, invariants 2 and 4), two reads in the same
+// round trip (3 and 4: the "claim after completion" and "crash between
+// result and cleanup" traps) and one write (5: the attempt count that
+// retries and re-runs after a crash rely on).
 // Only then is the job run. Steps 1-4 run as one operation under the retry
 // policy (each is safe to run again after a lost connection: 2 recognises
 // its own claim, 3 and 4 only read and clean up); step 5 is its own
@@ -141,6 +151,8 @@ export class QueueClaimer {
   /** The eligible jobs of the head range, oldest first, not yet tried by us. */
   private head: HeadEntry[] = [];
   readonly stats: ClaimStats = { attempts: 0, won: 0, lost: 0 };
+  /** A create lost since the claims were last listed: list (and sweep) before the next pick. */
+  private lostSinceListing = false;
   private readonly strays: StrayClaims;
 
   constructor(
@@ -178,8 +190,12 @@ export class QueueClaimer {
     const left = { ...room };
     let refilled = false;
     while (won.length < wanted && left.slots > 0) {
-      const claimed = new Set(await retry(() => this.zk.childrenOrEmpty(this.paths.claims(this.queue))));
-      await this.strays.sweep(claimed, this.head.slice(0, this.spread(wanted - won.length)).map((e) => e.seq));
+      // Alone, nobody else takes jobs from our cached head: the claims
+      // listing and the pre-check would only cost a read each per job. A
+      // lost create (a canceller, a stray claim, a peer just starting)
+      // turns both back on until the next listing has swept.
+      const alone = this.racers() <= 1 && !this.lostSinceListing;
+      const claimed = alone ? new Set<string>() : await this.listClaims(wanted - won.length);
       const picks = this.pick(claimed, wanted - won.length, left);
       if (picks.length === 0) {
         if (refilled) break;
@@ -188,13 +204,21 @@ export class QueueClaimer {
         continue;
       }
       // Just listed: the specs were there a moment ago, skip the pre-check.
-      const attempts = await Promise.all(picks.map((entry) => this.tryClaim(entry, !refilled)));
+      const attempts = await Promise.all(picks.map((entry) => this.tryClaim(entry, !refilled && !alone)));
       for (const a of attempts) if (a.kind === 'claimed') won.push(a.job);
       // Room was taken for every pick; give back that of the picks we did not win.
       for (const [i, a] of attempts.entries()) if (a.kind !== 'claimed') give(left, picks[i].requirements);
       this.dropEndedHead(attempts);
     }
     return won;
+  }
+
+  /** The claims held now, with stray ones among the next candidates swept away. */
+  private async listClaims(count: number): Promise<Set<string>> {
+    const claimed = new Set(await retry(() => this.zk.childrenOrEmpty(this.paths.claims(this.queue))));
+    this.lostSinceListing = false;
+    await this.strays.sweep(claimed, this.head.slice(0, this.spread(count)).map((e) => e.seq));
+    return claimed;
   }
 
   /**
@@ -323,9 +347,12 @@ export class QueueClaimer {
   /** Steps 1-4: safe to run again after a lost connection (see the top of the file). */
   private async claimAndCheck(zk: ZkClient, id: JobId, specPath: string, precheck: boolean, record: Buffer): Promise<Attempt | { kind: 'checked'; spec: { data: Buffer; stat: Stat } }> {
     if (precheck && !(await zk.exists(specPath))) return { kind: 'gone', seq: id.seq };
-    if (!(await this.createClaim(zk, id, record))) return { kind: 'skipped' };
-    // Both reads go out together; the server answers them in order.
-    const [spec, result] = await Promise.all([zk.getOrNull(specPath), zk.exists(this.paths.result(id.queue, id.seq))]);
+    // The create and both reads go out together: one session's requests are
+    // applied in the order sent, so the reads see the state after our claim
+    // exists (steps 3 and 4), at one round trip instead of two. When the
+    // create loses, the two reads are thrown away.
+    const [won, spec, result] = await Promise.all([this.createClaim(zk, id, record), zk.getOrNull(specPath), zk.exists(this.paths.result(id.queue, id.seq))]);
+    if (!won) return { kind: 'skipped' };
     if (!spec) {
       await deleteIfOwned(zk, this.paths.claim(id.queue, id.seq));
       return { kind: 'gone', seq: id.seq };
@@ -360,7 +387,10 @@ export class QueueClaimer {
     // The lock ACL (fleet-access.ts): only daemons and admins may rewrite the claim or change its ACL.
     const won = await createEphemeralOnce(zk, this.paths.claim(id.queue, id.seq), record, await lockAclFor(zk, this.paths, id.queue));
     if (won) this.stats.won++;
-    else this.stats.lost++;
+    else {
+      this.stats.lost++;
+      this.lostSinceListing = true;
+    }
     return won;
   }
 

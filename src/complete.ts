@@ -8,6 +8,15 @@
 //     a result, which the next claimer only cleans up (see claim.ts);
 //  4. delete our claim: a crash before this leaves an ephemeral claim that
 //     dies with our session; the job is already finished either way.
+// What each request is for: 1 (a read) is fencing, invariant 3; 2 (a
+// write) is "exactly one result", invariant 2; 3 (a write) ends the job for
+// every claimer (without it the next one only cleans up, at a claim's cost);
+// 4 (a write) lets the claim go now rather than with our session, which
+// lives for months: claims/ would grow by one name per job. 2 must succeed
+// before 3 is sent: a create refused for another reason (its bucket
+// missing, an ACL) followed by a delete that went through would lose the
+// job. The daemon publishes while its next job already runs (job-table.ts),
+// so these round trips do not hold a slot.
 // Steps 1, 2 and 3-4 are each one operation under the retry policy; they
 // are not run again as a whole, because after step 4 our claim is gone and
 // step 1 would call a published result lost. Step 2 recognises its own
