@@ -39,6 +39,7 @@ import { QueueLimits, publishConfiguredLimits } from './queue-limits.js';
 import { Fence, fenceWindow } from './fence.js';
 import { reportQueues } from './queue-report.js';
 import { HardwareMonitor } from './hardware-monitor.js';
+import { Spawner } from './spawner.js';
 import { NodeMetrics } from './node-metrics.js';
 import { startStatusServer } from '../status/start.js';
 import type { StatusOptions, StatusServer } from '../status/status-server.js';
@@ -114,6 +115,7 @@ export class Daemon {
   private pruneTimer: NodeJS.Timeout | null = null;
   private status: StatusServer | null = null;
   private hardware!: HardwareMonitor;
+  private spawner!: Spawner;
   readonly metrics = new NodeMetrics({
     running: () => this.jobs?.size ?? 0,
     slots: () => this.options.slots,
@@ -144,6 +146,8 @@ export class Daemon {
     this.configs = new QueueConfigs(this.zk, this.paths, () => this.pump(), this.findings.report, (queue, exists) => this.onQueuePresence(queue, exists));
     this.limits = new QueueLimits(() => this.zk, this.paths, o.nodeId, () => this.pump());
     this.claimers = o.queues.map((q) => this.claimerFor(q));
+    this.spawner = new Spawner(this.log, o.nodeId);
+    this.spawner.warm();
     this.jobs = new JobTable({
       zk: () => this.zk,
       paths: this.paths,
@@ -162,6 +166,14 @@ export class Daemon {
       },
       claimEnded: (id) => this.limits.release(id),
       metrics: this.metrics,
+      spawner: this.spawner,
+      released: () => {
+        if (this.zk.state !== 'connected') return; // the reconnection catches up
+        void this.jobs
+          .catchUp()
+          .then(() => this.pump())
+          .catch((err) => this.retryLater('releasing claims', err));
+      },
     });
     this.fence = new Fence({
       zk: () => this.zk,
@@ -307,8 +319,13 @@ export class Daemon {
       });
   }
 
+  /**
+   * Room for another job: a free slot (a job whose processes have exited
+   * no longer takes one), and no more than `slots` finished jobs still
+   * waiting for their results to go out (job-table.ts).
+   */
   private canClaim(): boolean {
-    return !this.stopping && this.zk.state === 'connected' && this.jobs.slotsInUse() < this.options.slots;
+    return !this.stopping && this.zk.state === 'connected' && this.jobs.slotsInUse() < this.options.slots && this.jobs.publishingCount < this.options.slots;
   }
 
   private claimerFor(queue: string): QueueClaimer {
@@ -433,6 +450,7 @@ export class Daemon {
   abort(): void {
     this.stopping = true;
     this.fence?.stop();
+    this.spawner?.close();
     for (const t of [this.retryTimer, this.nodeTimer, this.pruneTimer]) if (t) clearTimeout(t);
     this.endpoint?.stop();
     this.zk?.close();
@@ -457,6 +475,7 @@ export class Daemon {
       await unregisterNode(this.zk, this.paths, this.options.nodeId).catch(() => undefined);
     }
     this.fence.stop();
+    this.spawner.close();
     for (const t of [this.retryTimer, this.nodeTimer, this.pruneTimer]) if (t) clearTimeout(t);
     this.endpoint?.stop();
     this.status?.stop();

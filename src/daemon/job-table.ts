@@ -3,6 +3,13 @@
 // checks that our claim is still ours (complete.ts), or waits in the spool
 // while the connection is down.
 //
+// A slot is free the moment its job's processes have exited: the result is
+// published alongside (publishing), while the next job already runs. The
+// claim stays ours until the result is out, so the node may hold up to
+// twice its slots in claims: `slots` running, and up to `slots` finished
+// ones waiting on ZooKeeper (the daemon stops claiming past that), so a
+// slow ZooKeeper cannot pile up finished jobs without bound.
+//
 // Retries keep the claim: a failed attempt with retries left is not a
 // result; the job waits (without a slot) for its backoff, the attempt is
 // counted on the spec znode, and it runs again here. If this daemon dies
@@ -20,10 +27,10 @@ import { readCancelRequest } from '../cancel.js';
 import { formatJobId, type JobId } from '../job-id.js';
 import { endedHow, type JobResult } from '../result.js';
 import { failedWithoutRun, RefusedJob, resultOfRun, retryDelay, runRequestFor } from './execution.js';
-import { startProcess, type RunningProcess } from './runner.js';
+import type { RunningProcess } from './runner.js';
+import type { Spawner } from './spawner.js';
 import type { PolicySource } from './queue-policy.js';
 import { shouldMail, type Mailer } from './mailer.js';
-import { spoolSink } from './output-spool.js';
 import type { NodeMetrics } from './node-metrics.js';
 import type { ResultSigner } from '../node-key.js';
 
@@ -47,6 +54,10 @@ export interface JobTableContext {
   metrics?: NodeMetrics;
   /** Signs each result with the node key, so that clients can tell ours from forged ones. */
   sign: ResultSigner;
+  /** Starts jobs in the daemon's job runner process. */
+  spawner: Spawner;
+  /** Claims were given up outside a fence (the job runner died): release them now. */
+  released: () => void;
 }
 
 interface RunningJob {
@@ -60,6 +71,8 @@ interface RunningJob {
 
 export class JobTable {
   private running = new Map<string, RunningJob>();
+  /** Jobs whose processes have exited and whose results are being published: no slot, but still our claim. */
+  private publishing = new Map<string, RunningJob>();
   private retrying = new Map<string, { job: ClaimedJob; timer: NodeJS.Timeout; failed: JobResult }>();
   /** Retries whose backoff is over, waiting for a free slot. */
   readonly ready: ClaimedJob[] = [];
@@ -70,6 +83,7 @@ export class JobTable {
 
   constructor(private readonly ctx: JobTableContext) {}
 
+  /** Jobs whose processes run: what the node's slots count. */
   get size(): number {
     return this.running.size;
   }
@@ -86,6 +100,11 @@ export class JobTable {
     let n = 0;
     for (const entry of this.running.values()) n += entry.job.requirements.mem;
     return n;
+  }
+
+  /** Finished jobs whose results are not out yet. */
+  get publishingCount(): number {
+    return this.publishing.size;
   }
 
   ids(): string[] {
@@ -115,19 +134,36 @@ export class JobTable {
       return this.publishInBackground(job, failedWithoutRun(err.message, this.ctx.nodeId, job));
     }
     const owner = request.uid !== undefined ? { uid: request.uid, gid: request.gid ?? request.uid } : null;
-    request.stdoutSink = spoolSink(this.ctx.spoolDir, job.id, 'stdout', this.ctx.spoolMaxBytes, owner);
-    request.stderrSink = spoolSink(this.ctx.spoolDir, job.id, 'stderr', this.ctx.spoolMaxBytes, owner);
-    const process = startProcess(request);
-    this.ctx.log.info('job started', { ...fields, pids: process.pids.join(','), uid: request.uid ?? globalThis.process.getuid?.(), argv: job.spec.argv });
+    const process = this.ctx.spawner.start(job.id, request, { dir: this.ctx.spoolDir, maxBytes: this.ctx.spoolMaxBytes, owner });
+    const uid = request.uid ?? globalThis.process.getuid?.();
+    void process.started.then((pids) => this.ctx.log.info('job started', { ...fields, pids: pids.join(','), uid, argv: job.spec!.argv }));
     const entry: RunningJob = { job, process, lost: false, cancelled: false, finished: Promise.resolve() };
-    entry.finished = process.done
-      .then(async (outcome) => {
-        await Promise.all([request.stdoutSink!, request.stderrSink!].map((s) => new Promise((r) => s.end(r))));
-        return outcome;
-      })
-      .then((outcome) => this.finish(entry, resultOfRun(outcome, this.ctx.nodeId, job, entry.cancelled)));
+    entry.finished = process.done.then(async (outcome) => {
+      // Every stage has exited (the runner closed the spool files first):
+      // the slot is free now, not once the result is out.
+      this.exited(entry);
+      if (outcome.runnerDied) this.runnerDied(entry);
+      await this.finish(entry, resultOfRun(outcome, this.ctx.nodeId, job, entry.cancelled));
+    });
     this.running.set(formatJobId(job.id), entry);
     this.ctx.metrics?.jobStarted(job.id.queue);
+    this.ctx.changed();
+  }
+
+  /** Its processes were killed with the runner: nothing is recorded, the claim goes back to peers. */
+  private runnerDied(entry: RunningJob): void {
+    if (entry.lost) return;
+    entry.lost = true;
+    this.abandoned.push(entry.job.id);
+    this.ctx.log.warn('job killed: the job runner died; releasing it for a re-run', this.fields(entry.job.id));
+    this.ctx.released();
+  }
+
+  /** Move a job from its slot to the publishing list, and let the daemon fill the slot. */
+  private exited(entry: RunningJob): void {
+    const key = formatJobId(entry.job.id);
+    this.running.delete(key);
+    this.publishing.set(key, entry);
     this.ctx.changed();
   }
 
@@ -139,7 +175,7 @@ export class JobTable {
       else if (delay !== null) this.scheduleRetry(entry.job, delay, result);
       else await this.publishOrSpool(id, await this.withCanceller(id, result), entry.job.specPath);
     } finally {
-      this.running.delete(formatJobId(id));
+      this.publishing.delete(formatJobId(id));
       this.ctx.changed();
     }
   }
@@ -187,6 +223,8 @@ export class JobTable {
   /** A cancel request for a job we hold: true when it was ours to handle. */
   cancel(id: JobId): boolean {
     const key = formatJobId(id);
+    // Ended, its result on the way: the canceller sees that result and removes its request.
+    if (this.publishing.has(key)) return true;
     const entry = this.running.get(key);
     if (entry && !entry.lost) {
       if (!entry.cancelled) {
@@ -245,8 +283,9 @@ export class JobTable {
     this.abandoned = [];
   }
 
+  /** Every running job has exited and every result is out (or spooled). */
   async allFinished(): Promise<void> {
-    await Promise.all([...this.running.values()].map((e) => e.finished));
+    await Promise.all([...this.running.values(), ...this.publishing.values()].map((e) => e.finished));
   }
 
   private publishInBackground(job: ClaimedJob, result: JobResult): void {

@@ -27,6 +27,24 @@ export function findOrphanGroups(nodeId: string, ownPid = process.pid): number[]
   return groups;
 }
 
+/**
+ * Process groups of this daemon's own jobs named in `jobIds` (their
+ * ZKJOBS_JOB_ID), any member counting: how the daemon finds the processes
+ * of a job runner that died before it could say, or before it said, their pids.
+ */
+export function findJobGroups(jobIds: ReadonlySet<string>, daemonPid = process.pid): number[] {
+  const groups = new Set<number>();
+  for (const entry of safeReaddir('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === daemonPid) continue;
+    const env = readEnviron(pid);
+    if (env.get('ZKJOBS_DAEMON_PID') !== String(daemonPid) || !jobIds.has(env.get('ZKJOBS_JOB_ID') ?? '')) continue;
+    const group = processGroupOf(pid);
+    if (group !== null && group > 1) groups.add(group);
+  }
+  return [...groups];
+}
+
 export function killGroups(groups: number[]): void {
   for (const pgid of groups) {
     try {

@@ -29,6 +29,8 @@ export interface RunOutcome {
   /** Set when a stage could not be started at all, or the job timed out. */
   reason: string | null;
   timedOut: boolean;
+  /** The job runner process died under the job: how it ended is unknown (spawner.ts). */
+  runnerDied?: boolean;
   startedAt: string;
   finishedAt: string;
   stdoutTail: string;
