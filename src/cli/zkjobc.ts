@@ -1,12 +1,17 @@
 // zkjobc: the client that shell scripts call.
 import { runProgram } from './program.js';
-import { submitCommand } from './zkjobc/submit.js';
-import { statusCommand } from './zkjobc/status.js';
-import { waitCommand } from './zkjobc/wait.js';
-import { cancelCommand } from './zkjobc/cancel.js';
-import { logsCommand, outputCommand } from './zkjobc/output.js';
-import { keygenCommand } from './zkjobc/keygen.js';
+import { commandsFor } from './lazy-commands.js';
+
+const commands = await commandsFor([
+  { name: 'submit', load: async () => (await import('./zkjobc/submit.js')).submitCommand },
+  { name: 'status', load: async () => (await import('./zkjobc/status.js')).statusCommand },
+  { name: 'wait', load: async () => (await import('./zkjobc/wait.js')).waitCommand },
+  { name: 'cancel', load: async () => (await import('./zkjobc/cancel.js')).cancelCommand },
+  { name: 'logs', load: async () => (await import('./zkjobc/output.js')).logsCommand },
+  { name: 'output', load: async () => (await import('./zkjobc/output.js')).outputCommand },
+  { name: 'keygen', load: async () => (await import('./zkjobc/keygen.js')).keygenCommand },
+]);
 
 await runProgram('zkjobc', 'zkjobc submit|status|wait|cancel|logs|output|keygen [options] … (see zkjobc --help)', (y) =>
-  y.command(submitCommand).command(statusCommand).command(waitCommand).command(cancelCommand).command(logsCommand).command(outputCommand).command(keygenCommand).demandCommand(1, 'no command given'),
+  commands.reduce((parser, command) => parser.command(command), y).demandCommand(1, 'no command given'),
 );

@@ -1,17 +1,26 @@
 // zkjobq: the operators' tool.
 import { runProgram } from './program.js';
-import { listCommand } from './zkjobq/list.js';
-import { purgeCommand } from './zkjobq/purge.js';
-import { nodesCommand } from './zkjobq/nodes.js';
-import { createCommand, digestCommand } from './zkjobq/create.js';
-import { initCommand } from './zkjobq/init.js';
-import { deleteQueueCommand, limitQueueCommand, pauseQueueCommand, resumeQueueCommand } from './zkjobq/queue-admin.js';
-import { requeueCommand, rmCommand, showCommand } from './zkjobq/job-admin.js';
-import { statCommand } from './zkjobq/stat.js';
-import { checkCommand } from './zkjobq/check.js';
-import { serveCommand } from './zkjobq/serve.js';
+import { commandsFor } from './lazy-commands.js';
+
+const commands = await commandsFor([
+  { name: 'init', load: async () => (await import('./zkjobq/init.js')).initCommand },
+  { name: 'create', load: async () => (await import('./zkjobq/create.js')).createCommand },
+  { name: 'delete', load: async () => (await import('./zkjobq/queue-admin.js')).deleteQueueCommand },
+  { name: 'list', load: async () => (await import('./zkjobq/list.js')).listCommand },
+  { name: 'show', load: async () => (await import('./zkjobq/job-admin.js')).showCommand },
+  { name: 'stat', load: async () => (await import('./zkjobq/stat.js')).statCommand },
+  { name: 'pause', load: async () => (await import('./zkjobq/queue-admin.js')).pauseQueueCommand },
+  { name: 'resume', load: async () => (await import('./zkjobq/queue-admin.js')).resumeQueueCommand },
+  { name: 'limit', load: async () => (await import('./zkjobq/queue-admin.js')).limitQueueCommand },
+  { name: 'requeue', load: async () => (await import('./zkjobq/job-admin.js')).requeueCommand },
+  { name: 'rm', load: async () => (await import('./zkjobq/job-admin.js')).rmCommand },
+  { name: 'purge', load: async () => (await import('./zkjobq/purge.js')).purgeCommand },
+  { name: 'nodes', load: async () => (await import('./zkjobq/nodes.js')).nodesCommand },
+  { name: 'check', load: async () => (await import('./zkjobq/check.js')).checkCommand },
+  { name: 'serve', load: async () => (await import('./zkjobq/serve.js')).serveCommand },
+  { name: 'digest', load: async () => (await import('./zkjobq/create.js')).digestCommand },
+]);
 
 await runProgram('zkjobq', 'zkjobq init|create|delete|list|show|stat|pause|resume|limit|requeue|rm|purge|nodes|check|serve|digest [options] … (see zkjobq --help)', (y) =>
-  y.command(initCommand).command(createCommand).command(deleteQueueCommand).command(listCommand).command(showCommand).command(statCommand)
-    .command(pauseQueueCommand).command(resumeQueueCommand).command(limitQueueCommand).command(requeueCommand).command(rmCommand).command(purgeCommand).command(nodesCommand).command(checkCommand).command(serveCommand).command(digestCommand).demandCommand(1, 'no command given'),
+  commands.reduce((parser, command) => parser.command(command), y).demandCommand(1, 'no command given'),
 );
