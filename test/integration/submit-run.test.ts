@@ -78,7 +78,7 @@ test('zkjobq list shows every job with its state, and purge removes finished one
   assert.ok(rows.length >= 7, `expected the earlier jobs, got ${rows.length}`);
   assert.ok(rows.every((r) => ['succeeded', 'failed'].includes(r.state)));
   const table = await ok('zkjobq', ['list', ...conn()]);
-  assert.match(table.split('\n')[0], /^JOB\s+STATE\s+NODE/);
+  assert.match(table.split('\n')[0], /^JOB\s+NAME\s+STATE\s+REASON\/EXIT\s+NODE\s+SUBMITTED\s+WAIT\s+ELAPSED$/);
   const purged = await ok('zkjobq', ['purge', ...conn(), 'default']);
   assert.match(purged, new RegExp(`^purged ${rows.length} jobs from default`));
   assert.equal((await ok('zkjobq', ['list', ...conn(), '--json'])).trim(), '');
