@@ -7,8 +7,9 @@
 // last, because a spec without a result is a pending job that would run
 // again.
 //
-// requeue resubmits a failed or cancelled job's spec under a NEW id and
-// keeps the old result. Reusing the id would need two operations without a
+// requeue resubmits a finished job's spec (succeeded ones too: running a
+// good job again is an operator's call) under a NEW id and keeps the old
+// result. Reusing the id would need two operations without a
 // transaction (recreate the spec, delete the result), and a crash between
 // them leaves either a job with no record at all or a pending spec beside
 // a result, which a claimer treats as finished. A new id is safe at every
@@ -45,7 +46,6 @@ export async function requeueJob(zk: ZkClient, paths: Paths, id: JobId): Promise
     const pending = await retry(() => findPendingSpec(zk, paths, id));
     throw pending ? new ZkjobsError(`job ${formatJobId(id)} has not ended; nothing to requeue`) : new NotFoundError(`no such job ${formatJobId(id)}`);
   }
-  if (result.state === 'succeeded') throw new ZkjobsError(`job ${formatJobId(id)} succeeded; only failed or cancelled jobs are requeued`);
   if (!result.spec) throw new DataError(`job ${formatJobId(id)} has no readable spec to requeue`);
   return submitJob(zk, paths, id.queue, { ...result.spec, submittedAt: new Date().toISOString() });
 }

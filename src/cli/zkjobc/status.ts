@@ -4,7 +4,7 @@ import { withConnectionOptions, withSession, out, type ConnectionArgs } from '..
 import { parseJobId } from '../../job-id.js';
 import { jobStatus, type JobStatus } from '../../status.js';
 import { withReason } from '../../queue-situation.js';
-import { shellStatus } from '../../result.js';
+import { endedHow, shellStatus } from '../../result.js';
 import type { CheckedResult } from '../../wait.js';
 import { EXIT } from '../../errors.js';
 
@@ -26,6 +26,14 @@ export function exitStatusOf({ result, unverified }: CheckedResult, id: string):
   if (result.state === 'cancelled') return result.exitCode ?? 128 + 15;
   if (result.state === 'failed' && result.exitCode === 0) return EXIT.FAILURE;
   return result.state === 'succeeded' ? 0 : shellStatus(result.exitCode, result.signal);
+}
+
+/** How a job ended, in one line: "q/0000000002 failed exit 3 on vm1 (reason)". */
+export function endLine({ result, unverified }: CheckedResult, id: string): string {
+  if (unverified) return `${id} forged? (claims ${result.state}; ${unverified})`;
+  const how = result.state === 'succeeded' ? '' : ` ${endedHow(result)}`;
+  const reason = result.reason && !how.includes(result.reason) ? ` (${result.reason})` : '';
+  return `${id} ${result.state}${how} on ${result.node}${reason}`;
 }
 
 export function describeStatus(s: JobStatus): string {

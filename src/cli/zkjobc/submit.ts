@@ -15,7 +15,7 @@ import { formatJobId } from '../../job-id.js';
 import { waitForResult } from '../../wait.js';
 import { DataError, UsageError } from '../../errors.js';
 import { submitBatch } from '../../batch.js';
-import { exitStatusOf } from './status.js';
+import { endLine, exitStatusOf } from './status.js';
 import { MAX_STDIN_BYTES, requirementsOf, type JobSpec } from '../../job-spec.js';
 import { splitPipeline } from '../../pipeline-args.js';
 import { parseDuration } from '../../duration.js';
@@ -86,7 +86,12 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
       const why = await unplaceable(zk, paths, args.queue, requirementsOf(spec));
       if (why) warn(`warning: ${formatJobId(id)} waits: ${why}`);
       else await warnIfUnserved(zk, paths, args.queue);
-      if (args.wait) process.exitCode = exitStatusOf(await waitForResult(zk, paths, id), formatJobId(id));
+      if (args.wait) {
+        const ended = await waitForResult(zk, paths, id);
+        process.exitCode = exitStatusOf(ended, formatJobId(id));
+        // What happened, for the person or log reading stderr: the exit code alone does not say.
+        if (process.exitCode !== 0 && !ended.unverified) process.stderr.write(`zkjobc: ${endLine(ended, formatJobId(id))}\n`);
+      }
     });
   },
 };

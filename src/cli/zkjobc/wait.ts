@@ -6,7 +6,7 @@ import { withConnectionOptions, withSession, out, type ConnectionArgs } from '..
 import { jobStatus } from '../../status.js';
 import { formatJobId, parseJobId } from '../../job-id.js';
 import { waitForResult } from '../../wait.js';
-import { exitStatusOf } from './status.js';
+import { endLine, exitStatusOf } from './status.js';
 import { isGroupId, parseGroup } from '../../every-node.js';
 import { waitGroupAndReport } from './group.js';
 import { UsageError } from '../../errors.js';
@@ -23,6 +23,7 @@ async function waitGroups(args: WaitArgs, names: string[]): Promise<void> {
 interface WaitArgs extends ConnectionArgs {
   jobs: string[];
   json: boolean;
+  quiet: boolean;
 }
 
 export const waitCommand: CommandModule<object, WaitArgs> = {
@@ -30,19 +31,22 @@ export const waitCommand: CommandModule<object, WaitArgs> = {
   describe: 'wait for jobs (or one --every-node group) to end; exit 0 if all succeeded, else the first failing exit status (for a group, the highest)',
   builder: (y) => withConnectionOptions(y)
     .positional('jobs', { type: 'string', array: true, demandOption: true })
-    .option('json', { type: 'boolean', default: false, describe: "print each job's final status as one JSON object, as status --json does" }) as unknown as Argv<WaitArgs>,
+    .option('json', { type: 'boolean', default: false, describe: "print each job's final status as one JSON object, as status --json does" })
+    .option('quiet', { type: 'boolean', default: false, describe: 'print nothing as jobs end (waiting for several jobs prints a line per job as each ends)' }) as unknown as Argv<WaitArgs>,
   handler: async (args) => {
     const names = args.jobs.map(String);
     if (names.some(isGroupId)) return waitGroups(args, names);
     const ids = names.map(parseJobId);
+    const lines = ids.length > 1 && !args.quiet && !args.json;
     await withSession(args, async ({ zk, paths }) => {
-      let first = 0;
-      for (const id of ids) {
-        const code = exitStatusOf(await waitForResult(zk, paths, id), formatJobId(id));
-        if (first === 0) first = code;
-        if (args.json) out(JSON.stringify(await jobStatus(zk, paths, id)));
-      }
-      process.exitCode = first;
+      // All waited for at once, so that each line comes as its job ends, in whatever order they end.
+      const codes = await Promise.all(ids.map(async (id) => {
+        const ended = await waitForResult(zk, paths, id);
+        if (lines) out(endLine(ended, formatJobId(id)));
+        return exitStatusOf(ended, formatJobId(id));
+      }));
+      if (args.json) for (const id of ids) out(JSON.stringify(await jobStatus(zk, paths, id)));
+      process.exitCode = codes.find((c) => c !== 0) ?? 0;
     });
   },
 };

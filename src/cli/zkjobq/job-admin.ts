@@ -85,7 +85,7 @@ export const rmCommand: CommandModule<object, JobArgs> = {
 
 export const requeueCommand: CommandModule<object, JobArgs> = {
   command: 'requeue <job>',
-  describe: 'submit a failed or cancelled job again, under a new id (printed)',
+  describe: 'submit a finished job (succeeded, failed or cancelled) again, under a new id (printed)',
   builder: (y) => jobArg(y) as unknown as Argv<JobArgs>,
   handler: async (args) => {
     const id = parseJobId(String(args.job));
