@@ -7,7 +7,7 @@
 // pending jobs may be in several buckets, one per requirement class
 // (`<first>~<class>`, placement.ts): each is a proper bucket when its class
 // is written exactly as zkjobs writes classes.
-import { bucketOf, parsePendingBucket } from '../zk/paths.js';
+import { bucketOf, parsePendingBucket, parseSeqInBucket } from '../zk/paths.js';
 import { findPendingSpec } from '../pending-spec.js';
 import { retry } from '../zk/retry.js';
 import { pipelined } from '../pipeline.js';
@@ -53,10 +53,14 @@ async function walkBucket(ctx: QueueContext, bucket: string, inPending: boolean,
     inPending ? listBounded(ctx.zk, bucketPath(ctx, 'pending', bucket)) : none,
     inResults ? listBounded(ctx.zk, bucketPath(ctx, 'results', bucket)) : resultsOf ? listBounded(ctx.zk, bucketPath(ctx, 'results', resultsOf)) : none,
   ]);
-  const finished = new Set(results.kind === 'ok' ? sortNames(ctx, 'results', bucket, results.names) : []);
+  // A class bucket's range's results are sorted (and reported) with the plain bucket; here they only pair with specs.
+  const resultNames = results.kind === 'ok' ? results.names : [];
+  const finished = new Set(
+    results.kind !== 'ok' ? [] : resultsOf ? resultNames.map((n) => parseSeqInBucket(resultsOf, n)).filter((s): s is number => s !== null) : sortNames(ctx, 'results', bucket, resultNames),
+  );
   const specs = pending.kind === 'ok' ? sortNames(ctx, 'pending', bucket, pending.names) : [];
   for (const [area, listing] of [['pending', pending], ['results', results]] as const) {
-    if (listing.kind === 'too-many') ctx.findings.push(tooMany(ctx, bucketPath(ctx, area, bucket), listing.count));
+    if (listing.kind === 'too-many' && !(area === 'results' && resultsOf)) ctx.findings.push(tooMany(ctx, bucketPath(ctx, area, bucket), listing.count));
   }
   for await (const found of pipelined(specs, WINDOW, (seq) => examineSpec(ctx, bucket, seq, finished.has(seq)))) ctx.findings.push(...found);
   if (resultsOf) return; // its range's results are examined once, with the plain bucket

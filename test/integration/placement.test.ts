@@ -71,6 +71,10 @@ test('FIFO among the jobs a node may run, with jobs it may not run interleaved',
   // zkjobq list shows them in number order, with why they wait.
   const listed = (await ok('zkjobq', ['list', ...conn(root), '--json'])).trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(listed.map((j) => j.id), [...mine, ...others].sort());
+  // Class buckets are zkjobs's own: zkjobq check finds nothing to repair.
+  const checked = await run('zkjobq', ['check', ...conn(root), '--settle', '0s']);
+  assert.equal(checked.code, 0, checked.stdout + checked.stderr);
+  assert.match(checked.stdout, /clean/);
 });
 
 test('--cpus 2 on a 2-slot node runs alone', async () => {
