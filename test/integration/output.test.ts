@@ -75,6 +75,35 @@ test('output and logs of a job that exists and is still pending: exit 1, it has 
   assert.match(missing.stderr, /no such job held\/0000099999/);
 });
 
+test('logs -f on a job not started yet waits for the start, then follows it; a job cancelled meanwhile ends the wait', async () => {
+  // A queue the daemon serves, paused so that the job waits until the test resumes it.
+  await ok('zkjobq', ['pause', ...conn(), 'other']);
+  const id = (await ok('zkjobc', ['submit', ...conn(), '-q', 'other', '--', 'echo', 'hello'])).trim();
+  const follow = (job: string) => {
+    const child = spawn(bin('zkjobc'), ['logs', ...conn(), '-f', job]);
+    const seen = { stdout: '', stderr: '' };
+    child.stdout.on('data', (c: Buffer) => (seen.stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (seen.stderr += c.toString()));
+    return { seen, closed: new Promise<number | null>((resolve) => child.on('close', resolve)), child };
+  };
+  const first = follow(id);
+  await waitFor('the follower to say it waits', () => first.seen.stderr.includes(`job ${id} has not started yet; waiting for it to start`), 20_000, 50);
+  assert.equal(first.child.exitCode, null, 'still waiting while the job is pending');
+  await ok('zkjobq', ['resume', ...conn(), 'other']);
+  assert.equal(await first.closed, 0, first.seen.stderr);
+  assert.equal(first.seen.stdout, 'hello\n');
+
+  await ok('zkjobq', ['pause', ...conn(), 'other']);
+  const doomed = (await ok('zkjobc', ['submit', ...conn(), '-q', 'other', '--', 'echo', 'never'])).trim();
+  const second = follow(doomed);
+  await waitFor('the follower to wait', () => second.seen.stderr.includes('waiting for it to start'), 20_000, 50);
+  await ok('zkjobc', ['cancel', ...conn(), doomed]);
+  assert.equal(await second.closed, 0, second.seen.stderr);
+  assert.equal(second.seen.stdout, '');
+  assert.match(second.seen.stderr, new RegExp(`job ${doomed} cancelled before it started; it has no output\\n$`));
+  await ok('zkjobq', ['resume', ...conn(), 'other']);
+});
+
 test('with a token, requests without it are refused (77); with it they work', async () => {
   // The token goes only to a node whose record its key signed: the client lists that key.
   const nodeKey = path.join(mkdtempSync(path.join(os.tmpdir(), 'zkjobs-guarded-')), 'node_ed25519');

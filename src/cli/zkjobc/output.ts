@@ -4,8 +4,9 @@
 // spool, or the result's tail (with a note) when that node is unreachable.
 import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { withConnectionOptions, withSession, type ConnectionArgs } from '../program.js';
-import { parseJobId } from '../../job-id.js';
+import { withConnectionOptions, withSession, type ConnectionArgs, type Session } from '../program.js';
+import { formatJobId, parseJobId, type JobId } from '../../job-id.js';
+import { jobStatus, type JobStatus } from '../../status.js';
 import { endpointOf, fetchOutput, requireStatus, type OutputStream } from '../../job-output.js';
 import { DataError, UnavailableError, UsageError, ZkjobsError } from '../../errors.js';
 import { isGroupId, parseGroup } from '../../every-node.js';
@@ -49,8 +50,14 @@ async function stream(args: OutputArgs, follow: boolean, finishedOnly: boolean):
   const id = parseJobId(String(args.job));
   const which: OutputStream = args.stderr ? 'stderr' : 'stdout';
   await withSession(args, async ({ zk, paths }) => {
-    const status = await requireStatus(zk, paths, id);
-    if (status.state === 'pending') throw new ZkjobsError(`job ${status.id} has not started yet`);
+    let status = await requireStatus(zk, paths, id);
+    if (status.state === 'pending' && !follow) throw new ZkjobsError(`job ${status.id} has not started yet`);
+    if (status.state === 'pending') status = await startOf(zk, paths, id);
+    if (status.result && status.result.startedAt === null) {
+      // Ended before it started (cancelled while pending): there is no output anywhere.
+      process.stderr.write(`zkjobc: job ${status.id} ${status.result.state} before it started; it has no output\n`);
+      return;
+    }
     if (finishedOnly && status.state === 'running') throw new ZkjobsError(`job ${status.id} is still running; use zkjobc logs -f`);
     try {
       const secret = token(args);
@@ -62,6 +69,24 @@ async function stream(args: OutputArgs, follow: boolean, finishedOnly: boolean):
       process.stdout.write(args.stderr ? status.result.stderrTail : status.result.stdoutTail);
     }
   });
+}
+
+/** How often a follower looks whether a pending job has started. */
+const START_POLL_MS = 500;
+
+/**
+ * logs -f on a pending job: say so once, and wait until it starts or ends
+ * (cancelled while pending, purged: then requireStatus says so). A lost
+ * connection ends the wait as any command's does (program.ts).
+ */
+async function startOf(zk: Session['zk'], paths: Session['paths'], id: JobId): Promise<JobStatus> {
+  process.stderr.write(`zkjobc: job ${formatJobId(id)} has not started yet; waiting for it to start\n`);
+  for (;;) {
+    await new Promise((r) => setTimeout(r, START_POLL_MS));
+    // The job alone, without the pending reason requireStatus works out (a read of every node record).
+    const status = await jobStatus(zk, paths, id);
+    if (!status || status.state !== 'pending') return requireStatus(zk, paths, id);
+  }
 }
 
 export const logsCommand: CommandModule<object, OutputArgs> = {
