@@ -66,7 +66,8 @@ export function finishedStatus(id: JobId, data: Buffer): JobStatus {
   try {
     const result = parseResult(data);
     const unverified = distrustOf(data, id, result, trust);
-    return { ...status, state: unverified ? 'forged?' : result.state, node: result.node, attempt: result.attempt, spec: result.spec, result, unverified, history: resultHistory(result) };
+    // A job cancelled before it started ran on no node: the canceller's name in the result is not one.
+    return { ...status, state: unverified ? 'forged?' : result.state, node: result.startedAt === null && result.state === 'cancelled' ? null : result.node, attempt: result.attempt, spec: result.spec, result, unverified, history: resultHistory(result) };
   } catch (err) {
     return { ...status, state: 'failed', problem: (err as Error).message };
   }

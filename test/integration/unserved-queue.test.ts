@@ -20,6 +20,11 @@ test('submit warns when no live daemon serves the queue; stat counts the nodes s
   assert.equal(batch.code, 0, batch.stderr);
   assert.equal(batch.stderr.split('\n').filter(Boolean).length, 1, 'one warning for a whole batch');
   assert.match(JSON.stringify(JSON.parse(await ok('zkjobq', ['stat', ...conn, 'lonely', '--json']))), /"nodes":0,"drainingNodes":0/);
+  // Cancelled before it started: it ran on no node, whoever cancelled it (bug 9).
+  const cancelled = r.stdout.trim();
+  await ok('zkjobc', ['cancel', ...conn, cancelled]);
+  const status = JSON.parse(await ok('zkjobc', ['status', ...conn, '--json', cancelled]));
+  assert.deepEqual([status.state, status.node], ['cancelled', null]);
 
   fixture.daemons.push(await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 's1', queues: ['lonely'] }));
   const served = await run('zkjobc', ['submit', ...conn, '-q', 'lonely', '--wait', '--', 'true']);
