@@ -25,6 +25,7 @@ test('submit warns when no live daemon serves the queue; stat counts the nodes s
   await ok('zkjobc', ['cancel', ...conn, cancelled]);
   const status = JSON.parse(await ok('zkjobc', ['status', ...conn, '--json', cancelled]));
   assert.deepEqual([status.state, status.node], ['cancelled', null]);
+  assert.equal((await run('zkjobc', ['wait', ...conn, cancelled])).code, 143, 'wait: a cancelled job is 143, as documented');
 
   fixture.daemons.push(await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 's1', queues: ['lonely'] }));
   const served = await run('zkjobc', ['submit', ...conn, '-q', 'lonely', '--wait', '--', 'true']);

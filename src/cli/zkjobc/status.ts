@@ -23,7 +23,8 @@ export function exitStatusOf({ result, unverified }: CheckedResult, id: string):
     process.stderr.write(`zkjobc: ${id}: result not believed, it says ${result.state} but ${unverified}\n`);
     return EXIT.NOPERM;
   }
-  if (result.state === 'cancelled') return result.exitCode ?? 128 + 15;
+  // Cancelled is 143 (128 + TERM) however it went: before it started, or killed, or exiting by itself on the TERM.
+  if (result.state === 'cancelled') return 128 + 15;
   if (result.state === 'failed' && result.exitCode === 0) return EXIT.FAILURE;
   return result.state === 'succeeded' ? 0 : shellStatus(result.exitCode, result.signal);
 }
