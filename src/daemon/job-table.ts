@@ -136,7 +136,7 @@ export class JobTable {
     const owner = request.uid !== undefined ? { uid: request.uid, gid: request.gid ?? request.uid } : null;
     const process = this.ctx.spawner.start(job.id, request, { dir: this.ctx.spoolDir, maxBytes: this.ctx.spoolMaxBytes, owner });
     const uid = request.uid ?? globalThis.process.getuid?.();
-    void process.started.then((pids) => this.ctx.log.info('job started', { ...fields, pids: pids.join(','), uid, argv: job.spec!.argv }));
+    void process.started.then((pids) => this.ctx.log.info('job started', { ...fields, pids: pids.join(','), uid, argv: job.spec!.argv, ...(job.spec!.pipeline ? { pipeline: job.spec!.pipeline.map((stage) => stage.join(' ')).join(' | ') } : {}) }));
     const entry: RunningJob = { job, process, lost: false, cancelled: false, finished: Promise.resolve() };
     entry.finished = process.done.then(async (outcome) => {
       // Every stage has exited (the runner closed the spool files first):
@@ -316,7 +316,8 @@ export class JobTable {
     const zk = this.ctx.zk();
     const outcome = await publishResult(zk, this.ctx.paths, id, result, zk.sessionId, specPath);
     this.ctx.claimEnded(id);
-    const fields = { ...this.fields(id), state: result.state, exit: result.exitCode, signal: result.signal };
+    // The reason (timeout, cancelled by request, cannot start…) says why a job ended as it did.
+    const fields = { ...this.fields(id), state: result.state, exit: result.exitCode, signal: result.signal, ...(result.reason ? { reason: result.reason } : {}) };
     if (outcome === 'published') {
       this.ctx.metrics?.jobFinished(id.queue, result.state, result.startedAt, result.finishedAt);
       this.ctx.log.info('job finished', fields);

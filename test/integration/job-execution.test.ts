@@ -37,6 +37,8 @@ async function submitAndWait(args: string[]): Promise<{ code: number | null; id:
 
 test('a pipeline runs without a shell, stdout to stdin, with pipefail status', async () => {
   const sorted = await submitAndWait(['--', 'printf', 'b\\na\\nb\\n', '|', 'sort', '|', 'uniq', '-c']);
+  // The daemon logs every stage, not only the first.
+  await daemons[0].waitForLog(/job started.*sort \| uniq -c/);
   assert.equal(sorted.code, 0);
   assert.match((await statusOf(sorted.id)).result.stdoutTail, /^\s+1 a\n\s+2 b\n$/);
   assert.equal((await submitAndWait(['--', 'sh', '-c', 'echo err >&2; exit 3', '|', 'cat'])).code, 3, 'a failing first stage decides');
@@ -82,6 +84,8 @@ test('--timeout kills the job and fails it with reason timeout', async () => {
   const s = await statusOf(r.id);
   assert.equal(s.state, 'failed');
   assert.equal(s.result.reason, 'timeout');
+  // The daemon's finish line says why, as the result does.
+  await daemons[0].waitForLog(new RegExp(`job finished.*${r.id}.*reason.*timeout|job finished.*reason.*timeout.*${r.id}`));
 });
 
 test('--retries runs a failing job again with backoff, counting attempts', async () => {
