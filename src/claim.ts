@@ -153,6 +153,13 @@ export class QueueClaimer {
   readonly stats: ClaimStats = { attempts: 0, won: 0, lost: 0 };
   /** A create lost since the claims were last listed: list (and sweep) before the next pick. */
   private lostSinceListing = false;
+  /**
+   * The jobs whose claim create we lost since the last listing. A pick drops
+   * its entries from the head, so without these the stray sweep would never
+   * see the job a persistent claim blocks: alone, we would pick it, lose,
+   * list without it, refill and pick it again for ever.
+   */
+  private lostSeqs = new Set<number>();
   private readonly strays: StrayClaims;
 
   constructor(
@@ -217,7 +224,9 @@ export class QueueClaimer {
   private async listClaims(count: number): Promise<Set<string>> {
     const claimed = new Set(await retry(() => this.zk.childrenOrEmpty(this.paths.claims(this.queue))));
     this.lostSinceListing = false;
-    await this.strays.sweep(claimed, this.head.slice(0, this.spread(count)).map((e) => e.seq));
+    const blocked = [...this.head.slice(0, this.spread(count)).map((e) => e.seq), ...this.lostSeqs];
+    this.lostSeqs.clear();
+    await this.strays.sweep(claimed, blocked);
     return claimed;
   }
 
@@ -390,6 +399,7 @@ export class QueueClaimer {
     else {
       this.stats.lost++;
       this.lostSinceListing = true;
+      this.lostSeqs.add(id.seq);
     }
     return won;
   }
