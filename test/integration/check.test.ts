@@ -140,12 +140,15 @@ test('hostile job records are found, repaired, and every job still runs exactly 
 
 test('foreign run slots that starve a limited queue are found and repaired; its jobs then run', async () => {
   await daemonsRunning();
-  await ok('zkjobq', ['limit', ...conn(), 'lq', '2']);
   const { zk, paths } = await connectTo(fixture.zk().connectString, root);
   try {
+    // Planted before the limit is set: a daemon woken by the new limit takes
+    // slots for a moment (and gives them back, the queue being empty), and
+    // one of them could be the name planted here.
     await plant(zk, under(paths, 'lq', 'slots/7'), encodeJson({ node: 'ghost', since: 'x' }));
     await plant(zk, under(paths, 'lq', 'slots/x'), '');
     await plant(zk, under(paths, 'lq', 'slots/1'), encodeJson({ node: 'stranger', since: 'x' }), 'ephemeral');
+    await ok('zkjobq', ['limit', ...conn(), 'lq', '2']);
     const record = recordFile('slots');
     const ids = [await submitRecorded('lq', record), await submitRecorded('lq', record)];
     const found = await check(['lq'], 1);
