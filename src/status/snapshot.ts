@@ -2,7 +2,7 @@
 // built by cluster-view.ts. Field names are the API's (zkjobq(8), STATUS PAGE).
 import type { NodeRecord } from '../node-record.js';
 import type { Activity } from '../activity.js';
-import type { TerminalState } from '../result.js';
+import type { JobResult } from '../result.js';
 
 export interface JobBrief {
   id: string;
@@ -46,16 +46,9 @@ export interface RunningJob {
   name: string | null;
 }
 
-export interface FinishedJob {
+/** A finished job as the page shows it: its result's fields, with the spec's command and name. */
+export interface FinishedJob extends Pick<JobResult, 'state' | 'exitCode' | 'signal' | 'reason' | 'node' | 'attempt' | 'startedAt' | 'finishedAt'> {
   id: string;
-  state: TerminalState;
-  exitCode: number | null;
-  signal: string | null;
-  reason: string | null;
-  node: string;
-  attempt: number;
-  startedAt: string | null;
-  finishedAt: string;
   command: string;
   name: string | null;
   /** The last part of the result's stderr tail. */
