@@ -4,6 +4,13 @@
 // the jobs it may run from the bucket names alone, without reading a spec
 // (docs/placement.md). This file owns the class text: one encoder, one
 // strict parser, and the eligibility test.
+//
+// A held job (zkjobq hold, hold.ts) is one no node is eligible for: its
+// bucket's class carries the part `h` before the job's own requirements
+// (`<first>~h`, `<first>~h~c2~tgpu`). Eligibility rejects it for every node,
+// so daemons never list a held bucket nor read its specs, and the claim
+// path needs no test of its own. A spec never asks to be held: `held` is
+// only ever read from a bucket's name.
 import { DataError } from './errors.js';
 
 export interface Requirements {
@@ -13,6 +20,8 @@ export interface Requirements {
   cpus: number;
   /** Bytes of memory the job asks for. Default 0: none asked. */
   mem: number;
+  /** Held by an operator (a bucket's class only, never a spec's): eligible for no node. Absent: not held. */
+  held?: boolean;
 }
 
 export const NO_REQUIREMENTS: Requirements = { tags: [], cpus: 1, mem: 0 };
@@ -70,12 +79,22 @@ export function formatSize(bytes: number): string {
 }
 
 export function isUnconstrained(r: Requirements): boolean {
-  return r.tags.length === 0 && r.cpus === 1 && r.mem === 0;
+  return !r.held && r.tags.length === 0 && r.cpus === 1 && r.mem === 0;
 }
 
-/** The class text: '' for none, else `c<N>`, `m<bytes>`, `t<tag>,…` joined by '~', defaults left out. */
+/** The part of a class that holds its jobs (see the top of the file). */
+export const HELD_PART = 'h';
+
+/** The same requirements, held or not: where zkjobq hold and release move a spec. */
+export function withHold(r: Requirements, held: boolean): Requirements {
+  const plain: Requirements = { tags: r.tags, cpus: r.cpus, mem: r.mem };
+  return held ? { ...plain, held: true } : plain;
+}
+
+/** The class text: '' for none, else `h` (held), `c<N>`, `m<bytes>`, `t<tag>,…` joined by '~', defaults left out. */
 export function encodeClass(r: Requirements): string {
   const parts: string[] = [];
+  if (r.held) parts.push(HELD_PART);
   if (r.cpus !== 1) parts.push(`c${r.cpus}`);
   if (r.mem !== 0) parts.push(`m${r.mem}`);
   if (r.tags.length > 0) parts.push(`t${r.tags.join(',')}`);
@@ -94,7 +113,8 @@ export function parseClass(text: string): Requirements | null {
   try {
     for (const part of text.split('~')) {
       const value = part.slice(1);
-      if (part[0] === 'c' && /^\d{1,4}$/.test(value)) r.cpus = checkCpus(Number(value));
+      if (part === HELD_PART) r.held = true;
+      else if (part[0] === 'c' && /^\d{1,4}$/.test(value)) r.cpus = checkCpus(Number(value));
       else if (part[0] === 'm' && /^[1-9]\d{0,15}$/.test(value)) r.mem = Number(value);
       else if (part[0] === 't') r.tags = normaliseTags(value.split(','));
       else return null;
@@ -105,13 +125,14 @@ export function parseClass(text: string): Requirements | null {
   return encodeClass(r) === text ? r : null;
 }
 
-/** Could this node ever run such a job (tags, slots, total memory)? */
+/** Could this node ever run such a job (tags, slots, total memory)? Never a held one. */
 export function eligible(r: Requirements, node: NodeOffer): boolean {
-  return r.cpus <= node.slots && (r.mem === 0 || r.mem <= node.memTotal) && r.tags.every((t) => node.tags.includes(t));
+  return !r.held && r.cpus <= node.slots && (r.mem === 0 || r.mem <= node.memTotal) && r.tags.every((t) => node.tags.includes(t));
 }
 
 /** Why no node of `nodes` is eligible, in words ("no live node has tags gpu"), or null when one is. */
 export function whyNoNode(r: Requirements, nodes: readonly NodeOffer[]): string | null {
+  if (r.held) return 'held';
   if (nodes.some((n) => eligible(r, n))) return null;
   const tagged = nodes.filter((n) => r.tags.every((t) => n.tags.includes(t)));
   if (tagged.length === 0) return r.tags.length > 0 ? `no live node has tags ${r.tags.join(',')}` : 'no live node serves the queue';

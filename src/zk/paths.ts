@@ -4,6 +4,7 @@
 //   ROOT/queues/<q>/seq                  sequence counter: its data version is the last job number
 //   ROOT/queues/<q>/pending/<b>/<seq>    job spec until the job is finished (containers per bucket)
 //   ROOT/queues/<q>/pending/<b>~<class>/<seq>  the same for a job with requirements (placement.ts)
+//   ROOT/queues/<q>/pending/<b>~h[~<class>]/<seq>  a held job (zkjobq hold, hold.ts): no node is eligible
 //   ROOT/queues/<q>/claims/<seq>         ephemeral: the node running it
 //   ROOT/queues/<q>/results/<b>/<seq>    terminal result (containers per bucket)
 //   ROOT/queues/<q>/cancels/<seq>        request to cancel a running job
@@ -16,7 +17,7 @@
 // bucket holds BUCKET_SIZE consecutive sequence numbers, so a 1,000,000-deep
 // queue is 100 buckets of at most 10,000 names each.
 import { formatSeq, parseSeq } from '../job-id.js';
-import { encodeClass, parseClass, type Requirements } from '../placement.js';
+import { encodeClass, parseClass, withHold, type Requirements } from '../placement.js';
 
 export const BUCKET_SIZE = 10_000;
 
@@ -34,6 +35,12 @@ export function parseBucket(name: string): number | null {
 export function classBucket(seq: number, requirements: Requirements | null): string {
   const cls = requirements ? encodeClass(requirements) : '';
   return cls === '' ? bucketOf(seq) : `${bucketOf(seq)}~${cls}`;
+}
+
+/** The bucket of the same range and class, held or not: where zkjobq hold and release move a spec. */
+export function heldTwin(bucket: PendingBucket, held: boolean): string {
+  const cls = encodeClass(withHold(bucket.requirements, held));
+  return cls === '' ? formatSeq(bucket.first) : `${formatSeq(bucket.first)}~${cls}`;
 }
 
 export interface PendingBucket {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eligible, encodeClass, formatSize, parseClass, parseSize, parseTagList, whyNoNode, NO_REQUIREMENTS } from '../../src/placement.js';
-import { classBucket, parsePendingBucket, parseSeqInBucket, Paths } from '../../src/zk/paths.js';
+import { eligible, encodeClass, formatSize, isUnconstrained, parseClass, parseSize, parseTagList, whyNoNode, withHold, NO_REQUIREMENTS } from '../../src/placement.js';
+import { classBucket, heldTwin, parsePendingBucket, parseSeqInBucket, Paths } from '../../src/zk/paths.js';
 
 test('a class is written one way only, and read back only when written that way', () => {
   const r = { tags: ['gpu', 'ssd'], cpus: 2, mem: 1024 };
@@ -52,4 +52,37 @@ test('sizes and tag lists as people type them', () => {
   assert.deepEqual(parseTagList(' ssd,gpu, ssd '), ['gpu', 'ssd']);
   assert.throws(() => parseTagList('a b'), /invalid tag/);
   assert.throws(() => parseTagList('gpu~x'), /invalid tag/);
+});
+
+test('a held class: `h` first, then the job\'s own requirements; no node is eligible for it', () => {
+  const gpu = { tags: ['gpu'], cpus: 2, mem: 0 };
+  assert.equal(encodeClass(withHold(NO_REQUIREMENTS, true)), 'h');
+  assert.equal(encodeClass(withHold(gpu, true)), 'h~c2~tgpu');
+  assert.deepEqual(parseClass('h~c2~tgpu'), { ...gpu, held: true });
+  assert.deepEqual(parseClass('h'), { ...NO_REQUIREMENTS, tags: [], held: true });
+  // Released, the class is the job's own again, with no trace of the hold.
+  assert.deepEqual(withHold(parseClass('h~c2~tgpu')!, false), gpu);
+  assert.equal(encodeClass(withHold(parseClass('h~c2~tgpu')!, false)), 'c2~tgpu');
+  // Only that one spelling: a second name for a held class would list a job twice.
+  for (const bad of ['c2~h', 'h~h', 'hx', 'H', 'h~', '~h', 'tgpu~h', 'h1']) assert.equal(parseClass(bad), null, bad);
+  // A tag may be called h: it is a `t` part, not a hold.
+  assert.deepEqual(parseClass('th'), { tags: ['h'], cpus: 1, mem: 0 });
+  const anyNode = { tags: ['gpu', 'h'], slots: 64, memTotal: 2 ** 40 };
+  assert.ok(!eligible(withHold(NO_REQUIREMENTS, true), anyNode));
+  assert.ok(!eligible(withHold(gpu, true), anyNode));
+  assert.ok(eligible(gpu, anyNode));
+  assert.ok(!isUnconstrained(withHold(NO_REQUIREMENTS, true)));
+  assert.equal(whyNoNode(withHold(NO_REQUIREMENTS, true), [anyNode]), 'held');
+});
+
+test('held buckets: the twin of a bucket in the same range, held or not', () => {
+  const plain = parsePendingBucket('0000010000')!;
+  assert.equal(heldTwin(plain, true), '0000010000~h');
+  assert.equal(heldTwin(plain, false), '0000010000');
+  const held = parsePendingBucket('0000010000~h~c2~tgpu')!;
+  assert.deepEqual(held, { first: 10_000, cls: 'h~c2~tgpu', requirements: { tags: ['gpu'], cpus: 2, mem: 0, held: true } });
+  assert.equal(heldTwin(held, false), '0000010000~c2~tgpu');
+  assert.equal(heldTwin(held, true), '0000010000~h~c2~tgpu');
+  assert.equal(parseSeqInBucket('0000010000~h', '0000010007'), 10_007);
+  for (const bad of ['0000010000~c2~h', '0000010001~h', '0000010000~hh']) assert.equal(parsePendingBucket(bad), null, bad);
 });
