@@ -9,6 +9,7 @@ import type { Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
 import { retry } from './zk/retry.js';
 import { createEphemeralOnce, deleteIfOwned } from './zk/ephemeral.js';
+import { deleteCounted } from './zk/counted-delete.js';
 import { newClaimRecord } from './claim.js';
 import { lockAclFor } from './fleet-access.js';
 import { clearStrayClaim } from './stray-claims.js';
@@ -41,9 +42,12 @@ export interface PurgeFilter {
   dryRun: boolean;
 }
 
+/** Told the running counts after each job removed (a terminal's progress line). */
+export type PurgeProgress = (counts: Readonly<PurgeCounts>) => void;
+
 export const PURGE_ALL: PurgeFilter = { pending: true, finished: TERMINAL_STATES, before: null, dryRun: false };
 
-export async function purgeQueue(zk: ZkClient, paths: Paths, queue: string, filter: PurgeFilter = PURGE_ALL): Promise<PurgeCounts> {
+export async function purgeQueue(zk: ZkClient, paths: Paths, queue: string, filter: PurgeFilter = PURGE_ALL, onProgress: PurgeProgress = () => {}): Promise<PurgeCounts> {
   const counts: PurgeCounts = { pending: 0, finished: 0, skippedRunning: 0 };
   // Reading each result is only needed when the filter looks inside it.
   const readResults = filter.finished.length < TERMINAL_STATES.length || filter.before !== null;
@@ -64,6 +68,7 @@ export async function purgeQueue(zk: ZkClient, paths: Paths, queue: string, filt
     for await (const outcome of pipelined(pending, WINDOW, purgeOne)) {
       if (outcome === 'removed') counts.pending++;
       if (outcome === 'running') counts.skippedRunning++;
+      if (outcome === 'removed') onProgress(counts);
     }
   }
   if (filter.finished.length > 0) {
@@ -73,13 +78,16 @@ export async function purgeQueue(zk: ZkClient, paths: Paths, queue: string, filt
       if (filter.dryRun) return true;
       // A spec left behind by a crash goes first, or the job would come back as pending.
       // Deletes only, in that order: safe to run again as a whole.
-      return retry(async () => {
+      await retry(async () => {
         const spec = await findPendingSpec(zk, paths, id);
         if (spec) await zk.deleteIfExists(spec);
-        return zk.deleteIfExists(paths.result(queue, id.seq));
       });
+      return deleteCounted(zk, paths.result(queue, id.seq));
     };
-    for await (const deleted of pipelined(results, WINDOW, purgeOne)) if (deleted) counts.finished++;
+    for await (const deleted of pipelined(results, WINDOW, purgeOne)) {
+      if (deleted) counts.finished++;
+      if (deleted) onProgress(counts);
+    }
   }
   return counts;
 }
@@ -102,7 +110,9 @@ export async function removePending(zk: ZkClient, paths: Paths, id: JobId, specP
   if (!(await take()) && !((await clearStrayClaim(zk, paths, id, IGNORE_FINDINGS)) && (await take()))) return 'running';
   try {
     const path = specPath ?? (await retry(() => findPendingSpec(zk, paths, id)));
-    return path && (await retry(() => zk.deleteIfExists(path))) ? 'removed' : 'gone';
+    // While we hold the claim nobody else deletes the spec, so a spec gone
+    // on a retried delete went by our own earlier attempt (deleteCounted).
+    return path && (await deleteCounted(zk, path)) ? 'removed' : 'gone';
   } finally {
     await retry(() => deleteIfOwned(zk, claim));
   }

@@ -16,6 +16,7 @@ import { QueueClaimer } from '../../src/claim.js';
 import { publishResult } from '../../src/complete.js';
 import { encodeJobSpec } from '../../src/job-spec.js';
 import { createBucket, createJobSpec } from '../../src/submit.js';
+import { purgeQueue } from '../../src/purge.js';
 
 let cluster: ZkCluster;
 let observer: ZkClient;
@@ -88,4 +89,37 @@ test('a submit whose spec create lost its reply, and whose job ran meanwhile, is
   proxy.refuse(false);
   await submitted;
   assert.equal(await observer.exists(specPath), null, 'the retried create did not bring the finished job back');
+});
+
+test('a purge whose spec delete lost its reply counts the job it removed', async () => {
+  const paths = await freshQueue();
+  const ids = [await submitJob(observer, paths, 'default', spec), await submitJob(observer, paths, 'default', spec)];
+  const { zk, proxy } = await connectThroughProxy(cluster.connectString);
+  clients.push(zk);
+  const specPath = paths.pendingJob('default', ids[0].seq);
+  const trap = proxy.trap((r) => r.op === OP.delete && r.path === specPath, 'reply');
+  const counts = await purgeQueue(zk, paths, 'default');
+  await trap.sprung;
+  assert.deepEqual(counts, { pending: 2, finished: 0, skippedRunning: 0 });
+  assert.equal(await observer.exists(specPath), null);
+});
+
+test('a purge whose result delete lost its reply counts the job it removed', async () => {
+  const paths = await freshQueue();
+  for (let i = 0; i < 2; i++) {
+    const id = await submitJob(observer, paths, 'default', spec);
+    const job = await new QueueClaimer(observer, paths, 'default', 'd1', () => 1).claimNext();
+    assert.equal(job?.id.seq, id.seq);
+    const at = new Date().toISOString();
+    const result = { state: 'succeeded' as const, exitCode: 0, signal: null, reason: null, node: 'd1', attempt: 1, startedAt: at, finishedAt: at, stdoutTail: '', stderrTail: '', spec };
+    assert.equal(await publishResult(observer, paths, job!.id, result), 'published');
+  }
+  const { zk, proxy } = await connectThroughProxy(cluster.connectString);
+  clients.push(zk);
+  const resultPath = paths.result('default', 1);
+  const trap = proxy.trap((r) => r.op === OP.delete && r.path === resultPath, 'reply');
+  const counts = await purgeQueue(zk, paths, 'default');
+  await trap.sprung;
+  assert.deepEqual(counts, { pending: 0, finished: 2, skippedRunning: 0 });
+  assert.equal(await observer.exists(resultPath), null);
 });
