@@ -13,6 +13,7 @@ import { UnavailableError } from '../errors.js';
 import { checkConnectString } from './connect-string.js';
 import { ClosingError, NoNodeError, NodeExistsError, operationOf, zkErrorFromCode } from './errors.js';
 import { SessionChangedError } from './session-bound.js';
+import { fromNativeResults, multiError, toNativeOps, type MultiOp, type MultiResult, type NativeMultiResult } from './multi.js';
 
 const require = createRequire(import.meta.url);
 const Binding = require('zookeeper') as BindingClass;
@@ -67,6 +68,8 @@ export interface ZkTlsFiles {
 const CONNECT_FAILURES: Record<number, string> = { [-15]: 'TLS handshake failed', [-4]: 'connection refused or closed', [-7]: 'no answer' };
 
 type Callback = (rc: number, error: string, ...result: unknown[]) => void;
+/** How a failed request becomes an error, when its return code alone does not say (a multi). */
+type Failure = (rc: number, error: string | undefined, result: unknown[]) => Error;
 type WatchCallback = (type: number, state: number, path: string) => void;
 interface BindingHandle extends EventEmitter {
   native: Record<string, unknown>;
@@ -104,7 +107,7 @@ export const PERM = {
  * after formatting a debug string with util.inspect on every call, logger or
  * not: a third of a batch submit's CPU. Called on the native handle directly.
  */
-const PASS_THROUGH = new Set(['a_create', 'a_create_acl', 'a_exists', 'aw_exists', 'a_get', 'aw_get', 'a_get_children', 'aw_get_children', 'a_set', 'a_delete_', 'add_auth']);
+const PASS_THROUGH = new Set(['a_multi', 'a_create', 'a_create_acl', 'a_exists', 'aw_exists', 'a_get', 'aw_get', 'a_get_children', 'aw_get_children', 'a_set', 'a_delete_', 'add_auth']);
 
 /**
  * Return codes that only a server sends, in reply to a request it received:
@@ -263,8 +266,8 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   boundTo(session: string): ZkClient {
     const view = Object.create(this) as ZkClient;
     const call = this.call.bind(this);
-    const bound = <T>(method: string, path: string, args: unknown[], pick: (result: unknown[]) => T): Promise<T> =>
-      this.sessionId === session ? call(method, path, args, pick) : Promise.reject(new SessionChangedError(session, this.sessionId));
+    const bound = <T>(method: string, path: string, args: unknown[], pick: (result: unknown[]) => T, fail?: Failure): Promise<T> =>
+      this.sessionId === session ? call(method, path, args, pick, fail) : Promise.reject(new SessionChangedError(session, this.sessionId));
     Object.defineProperty(view, 'call', { value: bound });
     Object.defineProperty(view, 'client', { value: this });
     return view;
@@ -276,7 +279,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   }
 
   /** Call an async binding method and map its return code to a typed error. */
-  private call<T>(method: string, path: string, args: unknown[], pick: (result: unknown[]) => T): Promise<T> {
+  private call<T>(method: string, path: string, args: unknown[], pick: (result: unknown[]) => T, fail?: Failure): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const handle = this.handle;
       if (!handle) {
@@ -287,12 +290,12 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       const callback: Callback = (rc, error, ...result) => {
         if (handle === this.handle && SERVER_ANSWERS.has(rc)) this.lastHeardAt = Math.max(this.lastHeardAt, sentAt);
         if (rc === 0) resolve(pick(result));
-        else reject(zkErrorFromCode(rc, path, error, operationOf(method)));
+        else reject(fail ? fail(rc, error, result) : zkErrorFromCode(rc, path, error, operationOf(method)));
       };
       const target = PASS_THROUGH.has(method) ? handle.native : handle;
       const fn = target[method] as (...a: unknown[]) => number;
       const rc = fn.call(target, ...args, callback);
-      if (typeof rc === 'number' && rc < 0) reject(zkErrorFromCode(rc, path, undefined, operationOf(method)));
+      if (typeof rc === 'number' && rc < 0) reject(fail ? fail(rc, undefined, []) : zkErrorFromCode(rc, path, undefined, operationOf(method)));
     });
   }
 
@@ -306,6 +309,21 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     if (!acl) return this.call('a_create', path, [path, data, FLAGS[mode]], (r) => String(r[0]));
     const native = acl.map((a) => ({ perm: a.perms, scheme: a.scheme, auth: a.auth }));
     return this.call('a_create_acl', path, [path, data, FLAGS[mode], native], (r) => String(r[0]));
+  }
+
+  /**
+   * Apply every op or none, in one request (zk/multi.ts). A failing op
+   * rejects with its own error class, at its path, naming the op
+   * (`multiOp`); after a lost connection the multi was applied whole or not
+   * at all. From a session-bound view it is bound like any request.
+   */
+  async multi(ops: readonly MultiOp[]): Promise<MultiResult[]> {
+    if (ops.length === 0) return [];
+    const native = toNativeOps(ops, FLAGS);
+    const results = await this.call('a_multi', ops[0]!.path, [native], (r) => r[0] as NativeMultiResult[], (rc, error, r) =>
+      multiError(ops, rc, error, r[0] as NativeMultiResult[] | undefined),
+    );
+    return fromNativeResults(ops, results);
   }
 
   /** Create unless it exists; true when this call created it. */

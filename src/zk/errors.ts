@@ -1,6 +1,7 @@
 // One error class per ZooKeeper return code that the protocol branches on.
 // The binding reports failures as a bare number; this table turns it into a
 // class so callers write `instanceof NodeExistsError`, never compare codes.
+import type { FailedMultiOp } from './multi.js';
 
 /** What a request asked of a znode: how a refusal names the right it lacked. */
 export type ZkOperation = 'read' | 'create' | 'write' | 'delete' | 'admin';
@@ -10,6 +11,8 @@ export class ZkError extends Error {
   readonly path: string;
   /** The request's kind, when known. */
   op?: ZkOperation;
+  /** In a multi (zk/multi.ts): the op that failed it, whose path this is. */
+  multiOp?: FailedMultiOp;
   constructor(code: number, path: string, text: string) {
     super(`${text} (${code}) at ${path}`);
     this.name = new.target.name;
