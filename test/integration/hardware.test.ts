@@ -70,3 +70,24 @@ test('a node without nvidia-smi has no GPU fields and shows "-"', { skip: spawnS
   const row = table.find((l) => l.startsWith('plain '))!.split(/\s+/);
   assert.equal(row[row.length - (header.length - header.indexOf('GPUS'))], '-');
 });
+
+test('an idle node refreshes its record when its hardware changes (free disk of its spool directory)', async (t) => {
+  // A small tmpfs of our own as the spool directory: filling it changes
+  // free disk by far more than the 2% the record waits for, on any host.
+  const spool = mkdtempSync(path.join(os.tmpdir(), 'zkjobs-tmpfs-spool-'));
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', spool]);
+  if (mounted.status !== 0) return t.skip(`cannot mount a tmpfs: ${mounted.stderr}`);
+  t.after(() => spawnSync('umount', ['-l', spool]));
+  const daemon = await startDaemon({
+    zk: fixture.zk().connectString, root, nodeId: 'idle',
+    raw: ['--zk', fixture.zk().connectString, '--root', root, '--node-id', 'idle', '--queue', 'default', '--spool-dir', spool, '--run-as', 'root', '--session-timeout', '4s'],
+  });
+  fixture.daemons.push(daemon);
+  const diskFree = async () => (await nodes()).get('idle')?.record.diskFree as number | undefined;
+  const before = await diskFree();
+  assert.ok(before !== undefined && before > 40 * MIB && before <= 64 * MIB, `free disk of the tmpfs spool: ${before}`);
+  writeFileSync(path.join(spool, 'ballast'), Buffer.alloc(24 * MIB, 1));
+  // No job runs: only the hardware monitor (a sample every 5 s) can rewrite the record.
+  await waitFor('the idle node record shows the filled spool', async () => ((await diskFree()) ?? Infinity) <= before - 20 * MIB, 30_000);
+  assert.doesNotMatch(daemon.log, /started job/);
+});
