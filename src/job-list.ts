@@ -53,7 +53,7 @@ function unfinishedJob(zk: ZkClient, paths: Paths, id: ListedJob, claims: Set<st
     const spec = await zk.getOrNull(paths.pendingIn(id.queue, id.bucket, id.seq));
     if (!spec) return null;
     const claim = claims.has(formatSeq(id.seq)) ? await zk.getOrNull(paths.claim(id.queue, id.seq)) : null;
-    return unfinishedStatus(id, spec.data, spec.stat.version, spec.stat.ctime, claim);
+    return unfinishedStatus(id, spec.data, spec.stat.version, spec.stat.ctime, claim, new Date(), parsePendingBucket(id.bucket)?.requirements.held === true);
   });
 }
 

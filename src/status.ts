@@ -57,7 +57,7 @@ async function readStatus(zk: ZkClient, paths: Paths, id: JobId): Promise<JobSta
     return late ? finishedStatus(id, late.data) : null;
   }
   const claimNode = await zk.getOrNull(paths.claim(id.queue, id.seq));
-  return unfinishedStatus(id, specNode.data, specNode.stat.version, specNode.stat.ctime, claimNode);
+  return unfinishedStatus(id, specNode.data, specNode.stat.version, specNode.stat.ctime, claimNode, new Date(), specNode.held);
 }
 
 export function finishedStatus(id: JobId, data: Buffer): JobStatus {
@@ -73,7 +73,8 @@ export function finishedStatus(id: JobId, data: Buffer): JobStatus {
   }
 }
 
-export function unfinishedStatus(id: JobId, spec: Buffer, version: number, ctime: Date, claim: { data: Buffer; stat: Stat } | null, now = new Date()): JobStatus {
+/** `held`: the spec is in a held bucket (hold.ts); while a claim is taken (moving it, cancelling it) it is not held but busy. */
+export function unfinishedStatus(id: JobId, spec: Buffer, version: number, ctime: Date, claim: { data: Buffer; stat: Stat } | null, now = new Date(), held = false): JobStatus {
   const status: JobStatus = { ...emptyStatus(id), attempt: version, createdAt: ctime };
   try {
     status.spec = parseJobSpec(spec);
@@ -93,6 +94,7 @@ export function unfinishedStatus(id: JobId, spec: Buffer, version: number, ctime
       status.problem = (err as Error).message;
     }
   }
+  status.held = held && status.state === 'pending' && status.claim === null;
   return status;
 }
 
