@@ -13,6 +13,8 @@ const commands = await commandsFor([
   { name: 'resume', load: async () => (await import('./zkjobq/queue-admin.js')).resumeQueueCommand },
   { name: 'limit', load: async () => (await import('./zkjobq/queue-admin.js')).limitQueueCommand },
   { name: 'requeue', load: async () => (await import('./zkjobq/job-admin.js')).requeueCommand },
+  { name: 'hold', load: async () => (await import('./zkjobq/hold.js')).holdCommand },
+  { name: 'release', load: async () => (await import('./zkjobq/hold.js')).releaseCommand },
   { name: 'rm', load: async () => (await import('./zkjobq/job-admin.js')).rmCommand },
   { name: 'purge', load: async () => (await import('./zkjobq/purge.js')).purgeCommand },
   { name: 'nodes', load: async () => (await import('./zkjobq/nodes.js')).nodesCommand },
@@ -21,6 +23,6 @@ const commands = await commandsFor([
   { name: 'digest', load: async () => (await import('./zkjobq/create.js')).digestCommand },
 ]);
 
-await runProgram('zkjobq', 'zkjobq init|create|delete|list|show|stat|pause|resume|limit|requeue|rm|purge|nodes|check|serve|digest [options] … (see zkjobq --help)', (y) =>
+await runProgram('zkjobq', 'zkjobq init|create|delete|list|show|stat|pause|resume|limit|requeue|hold|release|rm|purge|nodes|check|serve|digest [options] … (see zkjobq --help)', (y) =>
   commands.reduce((parser, command) => parser.command(command), y).demandCommand(1, 'no command given'),
 );
