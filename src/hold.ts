@@ -9,7 +9,7 @@
 // the same number, so it starts in its place by number (FIFO), as if never
 // held.
 //
-// A move, and why its order is crash safe:
+// A move, and why it is crash safe:
 //  1. take the job's claim exactly as a daemon would (createEphemeralOnce,
 //     the lock ACL). While it is ours no daemon can start the job; a job
 //     someone holds the claim of (running, waiting for its retry, being
@@ -18,29 +18,28 @@
 //  2. read every copy of the spec in its range (normally one) and look for
 //     a result: one means the job has ended ("claim after completion"), and
 //     copies a crash left beside it are only cleaned up, as a claimer would;
-//  3. before writing anything, make sure we may delete in the bucket: a
-//     delete of the spec at a version it cannot have is refused for want
-//     of rights (NOAUTH) before ZooKeeper compares versions (BADVERSION);
-//  4. create the copy in the twin bucket with the source's bytes (a
-//     submitter's signature covers the bytes and the job id, both kept),
-//     then bring its data version, the attempt count (claim.ts step 5), up
-//     to the source's by sets of the same bytes. A crash here leaves the job
-//     in two buckets, and nothing lost. It still runs at most once: there is
-//     one claim znode per job number, and a claimer that finds a result only
-//     cleans up (claim.ts steps 2-4). The held copy never runs; a runnable
-//     copy runs as if the hold had not happened;
-//  5. delete the source at the version read in 2 (nobody else changes it
-//     while the claim is ours; a mismatch stops the move with nothing lost);
-//  6. drop the claim, only while our session still owns it.
-// Create before delete: at every point the job has a spec, so it is never
-// lost. Both only under the claim: it never starts while being moved. Every
-// request of 2-5 goes to the session that took the claim (session-bound.ts).
+//  3. one multi (zk/multi.ts), applied whole or not at all: create the copy
+//     in the twin bucket with the source's bytes (a submitter's signature
+//     covers the bytes and the job id, both kept), bring its data version,
+//     the attempt count (claim.ts step 5), up to the source's by sets
+//     (empty but for the last, so the request stays the spec's size), and
+//     delete the source at the version read in 2. A refusal of any op
+//     (NOAUTH: a submitter of a restricted queue may not delete) changes
+//     nothing; a lost reply is resolved by running 2-3 again from what is
+//     there;
+//  4. drop the claim, only while our session still owns it.
+// So a move never loses the job (the copy and the delete are one
+// transaction) and never runs it while moving (under the claim). Every
+// request of 2-3 goes to the session that took the claim (session-bound.ts).
 //
-// A job found in two buckets (a move cut short) is finished by running hold
-// or release again. The runnable copy is the one that counts: it is the one
-// daemons see and write their attempts into, while nobody writes a held
-// copy. So hold makes the held copy equal to it and deletes it; release
-// deletes the held copy.
+// A job found in two buckets, from a version of this move made of ordered
+// steps (copy, then delete) cut short or from someone's hand, is finished by
+// running hold or release again. Such a job still runs at most once: one
+// claim znode per job number, and a claimer that finds a result only cleans
+// up (claim.ts steps 2-4). The runnable copy is the one that counts: it is
+// the one daemons see and write their attempts into, while nobody writes a
+// held copy. So hold makes the held copy equal to it and deletes it;
+// release deletes the held copy.
 //
 // After a release, one more write: the counter is set to the value it has,
 // at its version. That fires the data watch idle daemons keep on it
@@ -48,13 +47,14 @@
 // A set that finds another version lost to a submit, which woke them anyway.
 //
 // Rights: a move deletes a spec, so on a restricted queue it takes the
-// queue's admin right (acl.ts: submitters create but never delete); step 3
-// says so before anything changes. On an open queue anyone may, as anyone
-// may cancel.
+// queue's admin right (acl.ts: submitters create but never delete); the
+// multi is then refused whole. On an open queue anyone may, as anyone may
+// cancel.
 import os from 'node:os';
 import type { Paths } from './zk/paths.js';
 import { heldTwin } from './zk/paths.js';
-import type { Stat, ZkClient } from './zk/client.js';
+import type { Acl, ZkClient } from './zk/client.js';
+import type { MultiOp } from './zk/multi.js';
 import { BadVersionError, NoAuthError, NoNodeError, NodeExistsError } from './zk/errors.js';
 import { retry } from './zk/retry.js';
 import { createEphemeralOnce, deleteIfOwned } from './zk/ephemeral.js';
@@ -62,16 +62,14 @@ import { lockAclFor } from './fleet-access.js';
 import { newClaimRecord, parseClaimRecord } from './claim.js';
 import { clearStrayClaim } from './stray-claims.js';
 import { IGNORE_FINDINGS } from './finding.js';
-import { createInBucket } from './submit.js';
+import { createBucket } from './submit.js';
+import { aclForNew } from './acl.js';
 import { readSpecCopies, type SpecCopy } from './pending-spec.js';
 import { parseResult } from './result.js';
 import { formatJobId, type JobId } from './job-id.js';
 import { DataError, EXIT, NotAuthorizedError, NotFoundError, TempFailError, ZkjobsError } from './errors.js';
 
 export type HoldOutcome = 'held' | 'already held' | 'released' | 'not held';
-
-/** A data version no znode reaches: the delete it is given can only be refused (step 3). */
-const NO_SUCH_VERSION = 2 ** 31 - 1;
 
 /** Hold a pending job: no daemon starts it until it is released. */
 export function holdJob(zk: ZkClient, paths: Paths, id: JobId): Promise<HoldOutcome> {
@@ -85,7 +83,7 @@ export async function releaseJob(zk: ZkClient, paths: Paths, id: JobId): Promise
   return outcome;
 }
 
-/** Steps 1 and 6 around the move. */
+/** Steps 1 and 4 around the move. */
 async function underClaim(zk: ZkClient, paths: Paths, id: JobId, hold: boolean): Promise<HoldOutcome> {
   const claim = paths.claim(id.queue, id.seq);
   const record = newClaimRecord(`zkjobq@${os.hostname()}`);
@@ -104,7 +102,7 @@ async function underClaim(zk: ZkClient, paths: Paths, id: JobId, hold: boolean):
 }
 
 /**
- * Steps 2-5, from what is there now: safe to run again after a lost
+ * Steps 2-3, from what is there now: safe to run again after a lost
  * connection (`wrote` remembers that an earlier run already changed
  * something, so the outcome is still told right).
  */
@@ -121,18 +119,15 @@ async function moveOnce(zk: ZkClient, paths: Paths, id: JobId, hold: boolean, wr
   }
   if (hold) {
     if (!source) return wrote.any ? 'held' : 'already held';
-    await mayDelete(zk, id, source, hold);
     wrote.any = true;
-    await copyInto(zk, paths, id, heldTwin(source.bucket, true), source, twin);
-    await deleteCopy(zk, id, source);
+    await move(zk, paths, id, heldTwin(source.bucket, true), source, twin, hold);
     return 'held';
   }
   if (!twin) return wrote.any ? 'released' : 'not held';
-  await mayDelete(zk, id, twin, hold);
   wrote.any = true;
-  // A runnable copy already there is a hold or release cut short: it is the one that counts.
-  if (!source) await copyInto(zk, paths, id, heldTwin(twin.bucket, false), twin, null);
-  await deleteCopy(zk, id, twin);
+  // A runnable copy already there is a move cut short: it is the one that counts, only the held one goes.
+  if (source) await deleteOnly(zk, id, twin, hold);
+  else await move(zk, paths, id, heldTwin(twin.bucket, false), twin, null, hold);
   return 'released';
 }
 
@@ -152,51 +147,68 @@ async function refuseIfEnded(zk: ZkClient, paths: Paths, id: JobId, copies: Spec
   throw new ZkjobsError(`job ${formatJobId(id)} already ${state}; only a pending job can be ${hold ? 'held' : 'released'}`);
 }
 
-/** Step 3: refused here, nothing has changed yet. */
-async function mayDelete(zk: ZkClient, id: JobId, copy: SpecCopy, hold: boolean): Promise<void> {
-  try {
-    await zk.delete(copy.path, NO_SUCH_VERSION);
-  } catch (err) {
-    if (err instanceof BadVersionError || err instanceof NoNodeError) return;
-    if (err instanceof NoAuthError) {
-      throw new NotAuthorizedError(`not authorized to ${hold ? 'hold' : 'release'} jobs of queue ${id.queue}: this identity lacks its admin right (zkjobq create --admins; identity from --zk-auth-file or ZKJOBS_ZK_AUTH)`, { cause: err });
+/**
+ * Step 3: the copy in `bucket` with the source's bytes and at least its
+ * version, and the source deleted, as one multi. `existing`: a copy there
+ * already (a move cut short), rewritten only if it differs.
+ */
+async function move(zk: ZkClient, paths: Paths, id: JobId, bucket: string, source: SpecCopy, existing: SpecCopy | null, hold: boolean): Promise<void> {
+  const path = paths.pendingIn(id.queue, bucket, id.seq);
+  const ops = [...copyOps(path, source, existing, await aclForNew(zk, paths, id.queue)), deleteOp(source)];
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await zk.multi(ops);
+      return;
+    } catch (err) {
+      // The twin bucket is a container that may not exist yet (or was reaped): make it and try again.
+      if (err instanceof NoNodeError && err.multiOp?.index === 0 && !existing && attempt < 5) {
+        await createBucket(zk, paths, id.queue, paths.pendingBucket(id.queue, bucket));
+        continue;
+      }
+      throw refusal(err, id, hold);
     }
-    throw err;
   }
-  throw new ZkjobsError(`job ${formatJobId(id)}: ZooKeeper deleted a spec at version ${NO_SUCH_VERSION}; stopped`);
 }
 
 /**
- * Step 4: the copy in `bucket`, with the source's bytes and at least its
- * version. `existing`: a copy there already (a move cut short), rewritten
- * if it differs. A create whose reply was lost is found by the next run.
+ * Ops that leave `path` holding the source's bytes at the source's data
+ * version or above. Only the last write carries the bytes: the sets in
+ * between only count, and nobody sees them (one transaction).
  */
-async function copyInto(zk: ZkClient, paths: Paths, id: JobId, bucket: string, source: SpecCopy, existing: SpecCopy | null): Promise<void> {
-  const path = paths.pendingIn(id.queue, bucket, id.seq);
-  let stat: Stat | null = existing?.stat ?? null;
-  if (!existing) {
-    try {
-      await createInBucket(zk, paths, id.queue, paths.pendingBucket(id.queue, bucket), path, source.data);
-    } catch (err) {
-      if (!(err instanceof NodeExistsError)) throw err;
-    }
-    stat = await zk.exists(path);
-  } else if (!existing.data.equals(source.data)) {
-    stat = await zk.set(path, source.data, existing.stat.version);
-  }
-  // Nobody but a mover writes a spec outside the buckets daemons list, and we hold the claim: no BadVersion here.
-  while (stat && stat.version < source.stat.version) stat = await zk.set(path, source.data, stat.version);
-  if (!stat) throw new ZkjobsError(`job ${formatJobId(id)}: its copy in ${bucket} vanished while being made; nothing lost, run the command again`);
+function copyOps(path: string, source: SpecCopy, existing: SpecCopy | null, acl: Acl[] | undefined): MultiOp[] {
+  const target = source.stat.version;
+  let version = existing?.stat.version ?? 0;
+  const ops: MultiOp[] = [];
+  if (!existing) ops.push({ op: 'create', path, data: target === 0 ? source.data : '', acl });
+  for (; version < target; version++) ops.push({ op: 'set', path, data: version + 1 === target ? source.data : '', version });
+  if (existing && existing.stat.version >= target && !existing.data.equals(source.data)) ops.push({ op: 'set', path, data: source.data, version: existing.stat.version });
+  return ops;
 }
 
-/** Step 5, at the version read: a change we do not expect stops the move, with both copies kept. */
-async function deleteCopy(zk: ZkClient, id: JobId, copy: SpecCopy): Promise<void> {
+/** The source goes at the version read: a change we do not expect refuses the whole multi. */
+function deleteOp(copy: SpecCopy): MultiOp {
+  return { op: 'delete', path: copy.path, version: copy.stat.version };
+}
+
+/** Release of a move cut short: the held copy goes, the runnable one stays. */
+async function deleteOnly(zk: ZkClient, id: JobId, copy: SpecCopy, hold: boolean): Promise<void> {
   try {
-    await zk.deleteIfExists(copy.path, copy.stat.version);
+    await zk.multi([deleteOp(copy)]);
   } catch (err) {
-    if (!(err instanceof BadVersionError)) throw err;
-    throw new ZkjobsError(`job ${formatJobId(id)} changed while being moved; nothing lost, run the command again`, EXIT.TEMPFAIL, { cause: err });
+    if (err instanceof NoNodeError) return;
+    throw refusal(err, id, hold);
   }
+}
+
+/** A refused multi, said as the operator thinks of it: nothing was changed. */
+function refusal(err: unknown, id: JobId, hold: boolean): unknown {
+  if (err instanceof NoAuthError) {
+    return new NotAuthorizedError(`not authorized to ${hold ? 'hold' : 'release'} jobs of queue ${id.queue}: this identity lacks its admin right (zkjobq create --admins; identity from --zk-auth-file or ZKJOBS_ZK_AUTH); nothing changed`, { cause: err });
+  }
+  if (err instanceof BadVersionError || err instanceof NodeExistsError) {
+    return new ZkjobsError(`job ${formatJobId(id)} changed while being moved; nothing changed, run the command again`, EXIT.TEMPFAIL, { cause: err });
+  }
+  return err;
 }
 
 /** The claim is someone's: say whose, and why that stops us. */
