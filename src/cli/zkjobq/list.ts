@@ -28,7 +28,7 @@ interface ListArgs extends ConnectionArgs {
   watch?: string;
 }
 
-export const STATES = ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'finished'] as const;
+export const STATES = ['pending', 'held', 'running', 'succeeded', 'failed', 'cancelled', 'finished'] as const;
 
 /** Seconds as "45s", "12m", "3h", "2d". */
 export function shortAge(seconds: number): string {
@@ -41,6 +41,8 @@ export function shortAge(seconds: number): string {
 export function matchesState(s: JobStatus, state: string | undefined): boolean {
   if (!state) return true;
   if (state === 'finished') return s.result !== null;
+  // Held jobs are pending jobs (the REASON says held), as Slurm shows them: --state held picks them out.
+  if (state === 'held') return s.held;
   return s.state === state;
 }
 
@@ -98,7 +100,7 @@ async function gather({ zk, paths }: Session, args: ListArgs, named: string[], a
   const queues = after ? [after.queue] : named.length > 0 ? named : await listQueues(zk, paths);
   const limit = args.limit > 0 ? args.limit : Number.MAX_SAFE_INTEGER;
   const wantFinished = !args.state || ['succeeded', 'failed', 'cancelled', 'finished'].includes(args.state);
-  const wantUnfinished = !args.state || ['pending', 'running'].includes(args.state);
+  const wantUnfinished = !args.state || ['pending', 'held', 'running'].includes(args.state);
   const filter = (j: JobStatus) => matchesState(j, args.state) && (!args.node || j.node === args.node);
   const rows: JobStatus[] = [];
   const nodes = wantUnfinished ? await readNodes(zk, paths) : [];
