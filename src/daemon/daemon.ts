@@ -466,10 +466,10 @@ export class Daemon {
     this.log.info('stopping: no new claims', { node: this.options.nodeId, running: this.jobs.size });
     this.wakeups.cancelTimer();
     const grace = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.options.stopGraceMs).unref());
-    if ((await Promise.race([this.jobs.allFinished(), grace])) === 'timeout') this.jobs.abandonAll('daemon stopping');
+    if ((await Promise.race([this.jobs.allFinished(), grace])) === 'timeout') this.jobs.abandonAtStop();
     await this.jobs.allFinished();
     // Waiting retries are released to peers as well.
-    this.jobs.abandonAll('daemon stopping');
+    this.jobs.abandonAtStop();
     if (this.zk.state === 'connected') {
       await this.jobs.catchUp().catch(() => undefined);
       await unregisterNode(this.zk, this.paths, this.options.nodeId).catch(() => undefined);

@@ -65,6 +65,8 @@ interface RunningJob {
   process: RunningProcess;
   /** Our claim is gone or doubtful: throw the result away. */
   lost: boolean;
+  /** Killed because the daemon stops (said once when killed): its end needs no warning. */
+  stopped?: boolean;
   cancelled: boolean;
   finished: Promise<void>;
 }
@@ -171,8 +173,9 @@ export class JobTable {
     const id = entry.job.id;
     try {
       const delay = entry.lost || entry.cancelled ? null : retryDelay(entry.job, result);
-      if (entry.lost) this.ctx.log.warn('job ended after its claim was lost; result discarded', this.fields(id));
-      else if (delay !== null) this.scheduleRetry(entry.job, delay, result);
+      if (entry.lost) {
+        if (!entry.stopped) this.ctx.log.warn('job ended after its claim was lost; result discarded', this.fields(id));
+      } else if (delay !== null) this.scheduleRetry(entry.job, delay, result);
       else await this.publishOrSpool(id, await this.withCanceller(id, result), entry.job.specPath);
     } finally {
       this.publishing.delete(formatJobId(id));
@@ -261,13 +264,34 @@ export class JobTable {
 
   /** Fencing: kill every running job (TERM, KILL after graceMs) and give up waiting retries; their claims are (or will be) lost. */
   abandonAll(why: string, graceMs = this.ctx.killGraceMs): void {
+    this.killAll(graceMs, (entry) => this.ctx.log.warn('killing job: claim lost', { ...this.fields(entry.job.id), why, graceMs }));
+    this.releaseWaiting();
+  }
+
+  /**
+   * A stop whose grace is over: kill what still runs and release it, and
+   * waiting retries, to the peers. The operator asked for this, so it is one
+   * line per job, not the warnings of a lost claim.
+   */
+  abandonAtStop(graceMs = this.ctx.killGraceMs): void {
+    this.killAll(graceMs, (entry) => {
+      entry.stopped = true;
+      this.ctx.log.info('stop grace is over: killing job; it is released to run again', { ...this.fields(entry.job.id), graceMs });
+    });
+    this.releaseWaiting();
+  }
+
+  private killAll(graceMs: number, say: (entry: RunningJob) => void): void {
     for (const entry of this.running.values()) {
       if (entry.lost) continue;
       entry.lost = true;
       this.abandoned.push(entry.job.id);
-      this.ctx.log.warn('killing job: claim lost', { ...this.fields(entry.job.id), why, graceMs });
+      say(entry);
       entry.process.stop(graceMs);
     }
+  }
+
+  private releaseWaiting(): void {
     for (const { job, timer } of this.retrying.values()) {
       clearTimeout(timer);
       this.abandoned.push(job.id);

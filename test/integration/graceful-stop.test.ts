@@ -28,6 +28,9 @@ test('past the grace period, running jobs are killed and released to a peer at o
   const stoppedAt = Date.now();
   leaving.signal('SIGTERM');
   assert.deepEqual(await leaving.exited, { code: 0, signal: null });
+  // A stop the operator asked for is one line per killed job, not the warnings of a lost claim.
+  assert.equal(leaving.log.match(/stop grace is over: killing job/g)?.length, 2, leaving.log);
+  assert.doesNotMatch(leaving.log, /claim lost|result discarded/);
   await waitFor('staying to re-run the released jobs', () => readRunEvents(record).filter((e) => e.kind === 'start' && e.node === 'staying').length === 6, 20_000, 50);
   assert.ok(Date.now() - stoppedAt < 10_000, 'released at once, far sooner than the 30 s session timeout');
 
@@ -47,6 +50,7 @@ test('within the grace period, running jobs finish and publish before the daemon
   const events = readRunEvents(record);
   assert.equal(events.filter((e) => e.kind === 'start').length, 2, 'nothing new started while draining');
   assert.equal(events.filter((e) => e.kind === 'end').length, 2, 'both running jobs finished');
+  assert.doesNotMatch(draining.log, / warn (?!queue access)/, 'a stop whose jobs finish in time warns about nothing');
 
   daemons.push(await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 'after', slots: 3, args: LONG_SESSION }));
   const results = await waitAllFinished(fixture.zk().connectString, root, 5, 30_000);
