@@ -13,9 +13,12 @@
 //     their record and their locks with the lock ACL;
 //  2. restrict ROOT/nodes: only daemons create records there;
 //  3. set the lock ACL on the records already there (daemons that started
-//     before step 1).
+//     before step 1);
+//  4. restrict ROOT/drains and the drain requests already there: only
+//     admins drain and undrain nodes (drain.ts).
 // A crash between steps leaves records open until init runs again, or
-// `zkjobq check --repair` sets their ACL (check/walk-nodes.ts).
+// `zkjobq check --repair` sets their ACL (check/walk-nodes.ts); drain
+// requests until init runs again.
 //
 // Daemons read ROOT/access once per session (forgetAccess at each new one):
 // restart them after changing it, or their next session picks it up.
@@ -37,6 +40,15 @@ const WORLD_READ: Acl = { perms: PERM.READ, scheme: 'world', auth: 'anyone' };
 /** ROOT/nodes: daemons add and remove their records, everyone lists them. */
 export function nodesAcl(f: FleetAccess): Acl[] {
   return [...grant(f.admins, PERM.ALL), ...grant(f.daemons.filter((d) => !f.admins.includes(d)), PERM.READ | PERM.CREATE | PERM.DELETE), WORLD_READ];
+}
+
+/**
+ * ROOT/drains and the drain requests in it (drain.ts): admins drain and
+ * undrain, everyone reads. Not daemons: a node has no reason to drain a
+ * peer, and a stopping daemon says so in its own record.
+ */
+export function drainsAcl(f: FleetAccess): Acl[] {
+  return [...grant(f.admins, PERM.ALL), WORLD_READ];
 }
 
 /** ROOT/access: its identities read it (daemons need it to make their ACLs), admins change it. */
@@ -103,7 +115,7 @@ export interface InitOutcome {
   refused: string[];
 }
 
-/** `zkjobq init`: steps 1-3 of the top of the file. */
+/** `zkjobq init`: steps 1-4 of the top of the file. */
 export async function initFleet(zk: ZkClient, paths: Paths, access: FleetAccess): Promise<InitOutcome> {
   await retry(async () => {
     await zk.mkdirp(paths.nodes());
@@ -126,5 +138,19 @@ export async function initFleet(zk: ZkClient, paths: Paths, access: FleetAccess)
       outcome.refused.push(id);
     }
   }
+  await restrictDrains(zk, paths, access);
   return outcome;
+}
+
+/** Step 4: ROOT/drains and each request in it get the admins' ACL (requests made before init were open). */
+async function restrictDrains(zk: ZkClient, paths: Paths, access: FleetAccess): Promise<void> {
+  const acl = drainsAcl(access);
+  await retry(async () => {
+    if (!(await zk.createIfAbsent(paths.drains(), '', 'persistent', acl))) await zk.setAcl(paths.drains(), acl);
+  });
+  for (const name of await retry(() => zk.childrenOrEmpty(paths.drains()))) {
+    await retry(() => zk.setAcl(paths.drain(name), acl)).catch((err) => {
+      if (!(err instanceof NoNodeError)) throw err; // undrained meanwhile
+    });
+  }
 }

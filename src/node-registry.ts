@@ -134,6 +134,19 @@ export function listNodes(zk: ZkClient, paths: Paths): Promise<NodeEntry[]> {
   return retry(() => readNodes(zk, paths));
 }
 
+/** One node's entry, or null when no daemon of that id is live. */
+export function readNode(zk: ZkClient, paths: Paths, id: string): Promise<NodeEntry | null> {
+  return retry(async () => {
+    const node = await zk.getOrNull(paths.node(id));
+    if (!node) return null;
+    try {
+      return { id, record: parseNodeRecord(node.data), error: null };
+    } catch (err) {
+      return { id, record: null, error: (err as Error).message };
+    }
+  });
+}
+
 async function readNodes(zk: ZkClient, paths: Paths): Promise<NodeEntry[]> {
   const ids = (await zk.childrenOrEmpty(paths.nodes())).sort();
   const entries = await Promise.all(ids.map(async (id): Promise<NodeEntry | null> => {

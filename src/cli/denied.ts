@@ -23,6 +23,7 @@ export function deniedMessage(err: NoAuthError): string {
   const place = placeOf(err.path);
   const op = err.op ?? 'access';
   if (place && 'node' in place) return `not authorized to ${op === 'read' ? 'read' : 'register'} node ${place.node} (a daemon's identity is needed)`;
+  if (place && 'drain' in place) return `not authorized to ${place.drain ? `drain or undrain node ${place.drain}` : 'drain nodes'}: this identity is not among the fleet's admins (zkjobq init --admins)`;
   if (!place) return `not authorized to ${op} ${err.path}`;
   const action = ACTIONS[place.part ?? '']?.[op];
   if (!action) return `not authorized to ${op === 'read' ? 'read' : 'change'} queue ${place.queue}`;

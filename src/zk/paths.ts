@@ -11,6 +11,7 @@
 //   ROOT/queues/<q>/access               a restricted queue's identities (readable by them only)
 //   ROOT/queues/<q>/slots/<k>            ephemeral: one of the queue's max_running run slots (run-slots.ts)
 //   ROOT/nodes/<node-id>                 ephemeral node record
+//   ROOT/drains/<node-id>                persistent: an operator's request that the node claim nothing (drain.ts)
 //   ROOT/access                          the fleet's daemon and admin identities (fleet-access.ts)
 //
 // Buckets keep every getChildren reply small whatever the queue depth: a
@@ -76,15 +77,17 @@ export function parseSeqInBucket(bucket: string, name: string): number | null {
   return seq !== null && bucketOf(seq) === (tilde < 0 ? bucket : bucket.slice(0, tilde)) ? seq : null;
 }
 
-/** Where a znode path points within an installation: a queue and which of its parts, a node record, or elsewhere. */
-export type Place = { queue: string; part: string | null } | { node: string } | null;
+/** Where a znode path points within an installation: a queue and which of its parts, a node record, a node's drain request (or their parent, drain ''), or elsewhere. */
+export type Place = { queue: string; part: string | null } | { node: string } | { drain: string } | null;
 
-/** The place of an absolute path under any root (the last `queues/<q>` or `nodes/<id>` in it). */
+/** The place of an absolute path under any root (the last `queues/<q>`, `nodes/<id>` or `drains[/<id>]` in it). */
 export function placeOf(path: string): Place {
   const queue = /\/queues\/([^/]+)(?:\/([^/]+))?(?:\/[^/]*)*$/.exec(path);
   if (queue) return { queue: queue[1], part: queue[2] ?? null };
   const node = /\/nodes\/([^/]+)$/.exec(path);
-  return node ? { node: node[1] } : null;
+  if (node) return { node: node[1] };
+  const drain = /\/drains(?:\/([^/]+))?$/.exec(path);
+  return drain ? { drain: drain[1] ?? '' } : null;
 }
 
 export class Paths {
@@ -160,6 +163,17 @@ export class Paths {
   }
   node(id: string): string {
     return this.join('nodes', id);
+  }
+  /** Drain requests, one persistent znode per node (drain.ts). */
+  drains(): string {
+    return this.join('drains');
+  }
+  drain(id: string): string {
+    return this.join('drains', id);
+  }
+  /** A znode someone else put under a drain request (zkjobs writes none): undrain removes it. */
+  drainChild(id: string, name: string): string {
+    return this.join('drains', id, name);
   }
   fleetAccess(): string {
     return this.join('access');
