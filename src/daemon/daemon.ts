@@ -26,6 +26,7 @@ import { describeThisNode, registerNode, unregisterNode, updateNode } from '../n
 import { forgetAccess } from '../fleet-access.js';
 import { JobTable } from './job-table.js';
 import { CancelWatch } from './cancel-watch.js';
+import { DrainWatch } from './drain-watch.js';
 import { Mailer, type SmtpOptions } from './mailer.js';
 import { HttpEndpoint, type HttpOptions } from './http-endpoint.js';
 import { pruneSpool } from './output-spool.js';
@@ -101,6 +102,7 @@ export class Daemon {
   private limits!: QueueLimits;
   private jobs!: JobTable;
   private cancels!: CancelWatch;
+  private drain!: DrainWatch;
   private peers = 1;
   private nextQueue = 0;
   private pumping = false;
@@ -184,6 +186,10 @@ export class Daemon {
       fence: (graceMs, silentMs) => this.onFenced(graceMs, silentMs),
     });
     this.cancels = new CancelWatch(() => this.zk, this.paths, (id) => this.jobs.cancel(id), (err) => this.retryLater('watching cancels', err));
+    this.drain = new DrainWatch(() => this.zk, this.paths, o.nodeId, this.log, () => {
+      this.scheduleNodeUpdate();
+      this.pump();
+    }, (err) => this.retryLater('reading the drain request', err));
     for (const queue of o.queues) await ensureQueue(this.zk, this.paths, queue);
     await publishConfiguredLimits(this.zk, this.paths, o.queueLimits, o.queues, this.log, o.nodeId);
     await reportQueues(this.zk, this.paths, o.queues, o.policies, this.log, o.nodeId);
@@ -224,9 +230,12 @@ export class Daemon {
     this.configs.reset();
     this.limits.reset();
     this.cancels.reset();
+    this.drain.reset();
     for (const c of this.claimers) c.reset();
     // Identities may have changed since the last session (zkjobq init, zkjobq create): read them again.
     forgetAccess(this.zk);
+    // Before the record, so that it says from the first write whether this node drains.
+    await this.drain.check();
     await registerNode(this.zk, this.paths, this.options.nodeId, this.nodeRecord(), this.zk.negotiatedTimeoutMs * 2 + 5_000);
     await this.watchPeers();
     for (const queue of this.options.queues) await this.cancels.watch(queue);
@@ -284,6 +293,8 @@ export class Daemon {
     try {
       await this.jobs.catchUp();
       await this.limits.catchUp();
+      // A drain or undrain while we were away may have come as one event, or none.
+      await this.drain.check();
       // Peers may have come and gone meanwhile; re-arms the watch if a failed re-arm left none.
       await this.watchPeers();
       for (const queue of this.options.queues) await this.cancels.watch(queue);
@@ -324,8 +335,13 @@ export class Daemon {
    * no longer takes one), and no more than `slots` finished jobs still
    * waiting for their results to go out (job-table.ts).
    */
-  private canClaim(): boolean {
+  private hasRoom(): boolean {
     return !this.stopping && this.zk.state === 'connected' && this.jobs.slotsInUse() < this.options.slots && this.jobs.publishingCount < this.options.slots;
+  }
+
+  /** Room, and not drained (zkjobq drain): a drained node claims nothing new. */
+  private canClaim(): boolean {
+    return this.hasRoom() && !this.drain.drained;
   }
 
   private claimerFor(queue: string): QueueClaimer {
@@ -347,8 +363,8 @@ export class Daemon {
   }
 
   private async fillSlots(): Promise<void> {
-    // Retries whose backoff is over hold claims already: they go first.
-    while (this.canClaim() && this.jobs.ready.length > 0) this.jobs.start(this.jobs.ready.shift()!);
+    // Retries whose backoff is over hold claims already: they go first, drained or not (the job is ours until it ends).
+    while (this.hasRoom() && this.jobs.ready.length > 0) this.jobs.start(this.jobs.ready.shift()!);
     while (this.canClaim()) {
       const jobs = await this.claimFromAnyQueue(this.room());
       if (jobs.length === 0) {
@@ -405,7 +421,7 @@ export class Daemon {
 
   private nodeRecord() {
     const record = describeThisNode(this.options.slots, this.options.queues, this.jobs.ids(), this.startedAt, this.httpAddress, this.hardware.forRecord(), this.metrics.activity.snapshot());
-    const tagged = { ...record, tags: this.tags() };
+    const tagged = { ...record, ...(this.drain.drained ? { draining: true } : {}), tags: this.tags() };
     return this.options.signNodeRecord ? this.options.signNodeRecord(tagged) : tagged;
   }
 

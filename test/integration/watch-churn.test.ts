@@ -21,10 +21,11 @@ const QUEUE = 'churn';
  * An idle daemon serving one queue watches its counter, its config (an
  * exists watch on the queue node), the queue node's children (whether the
  * counter is there: a queue being deleted, see daemon/queue-configs.ts), its
- * cancels and the peers, and for a while the bucket of the next job and
- * pending/: 7 at most.
+ * cancels, the peers and its own drain request (an exists watch, see
+ * daemon/drain-watch.ts), and for a while the bucket of the next job and
+ * pending/: 8 at most.
  */
-const MAX_WATCHES = 7;
+const MAX_WATCHES = 8;
 /** A fresh daemon takes 50–150 ms; the idle rescan 5 s. Far from both, for a loaded machine. */
 const MAX_LATENCY_MS = 2_000;
 
@@ -120,6 +121,7 @@ test('after restarts, expiry, queue re-creation and peer churn, an idle daemon i
   const total = await serverWatchCount(member);
   t.diagnostic(`a's watches after ${3 + 2 + 2 + 4 + 4 + 8} jobs: ${total}, of which data watches: ${watches.join(' ')}`);
   assert.ok(counterWatched, `a watches its queue's counter: ${watches.join(' ')}`);
+  assert.ok(watches.includes(paths.drain('a')), `a watches its own drain request, never made, across the churn: ${watches.join(' ')}`);
   assert.ok(total <= MAX_WATCHES, `a holds ${total} watches, at most ${MAX_WATCHES} wanted; data watches: ${watches.join(' ')}`);
   const slow = after.filter((r) => r.ms > MAX_LATENCY_MS);
   assert.deepEqual(slow, [], `every job started within ${MAX_LATENCY_MS} ms of its submission: ${after.map((r) => r.ms).join(' ')}`);
