@@ -18,11 +18,13 @@ const commands = await commandsFor([
   { name: 'rm', load: async () => (await import('./zkjobq/job-admin.js')).rmCommand },
   { name: 'purge', load: async () => (await import('./zkjobq/purge.js')).purgeCommand },
   { name: 'nodes', load: async () => (await import('./zkjobq/nodes.js')).nodesCommand },
+  { name: 'drain', load: async () => (await import('./zkjobq/drain.js')).drainCommand },
+  { name: 'undrain', load: async () => (await import('./zkjobq/drain.js')).undrainCommand },
   { name: 'check', load: async () => (await import('./zkjobq/check.js')).checkCommand },
   { name: 'serve', load: async () => (await import('./zkjobq/serve.js')).serveCommand },
   { name: 'digest', load: async () => (await import('./zkjobq/create.js')).digestCommand },
 ]);
 
-await runProgram('zkjobq', 'zkjobq init|create|delete|list|show|stat|pause|resume|limit|requeue|hold|release|rm|purge|nodes|check|serve|digest [options] … (see zkjobq --help)', (y) =>
+await runProgram('zkjobq', 'zkjobq init|create|delete|list|show|stat|pause|resume|limit|requeue|hold|release|rm|purge|nodes|drain|undrain|check|serve|digest [options] … (see zkjobq --help)', (y) =>
   commands.reduce((parser, command) => parser.command(command), y).demandCommand(1, 'no command given'),
 );

@@ -1,9 +1,13 @@
 // zkjobq nodes: the live daemons and what they run. The table shows the
 // useful part of each node's hardware (CPUs, load, free/total memory and
-// spool disk, GPUs) and the daemon's uptime; --json has the whole record.
+// spool disk, GPUs) and the daemon's uptime; --json has the whole record,
+// and for a drained node who drained it, when and why (drain.ts). Nodes
+// drained while no daemon of theirs runs are named on stderr: they are no
+// live daemons, but an operator must not forget them.
 import type { Argv, CommandModule } from 'yargs';
-import { withConnectionOptions, withSession, out, type ConnectionArgs } from '../program.js';
+import { withConnectionOptions, withSession, out, warn, type ConnectionArgs } from '../program.js';
 import { listNodes } from '../../node-registry.js';
+import { listDrains } from '../../drain.js';
 import { formatTable } from './table.js';
 import { shortAge } from './list.js';
 import type { NodeRecord } from '../../node-record.js';
@@ -51,8 +55,11 @@ export const nodesCommand: CommandModule<object, NodesArgs> = {
   handler: async (args) => {
     await withSession(args, async ({ zk, paths }) => {
       const nodes = await listNodes(zk, paths);
+      const drains = await listDrains(zk, paths);
+      const absent = [...drains.keys()].filter((id) => !nodes.some((n) => n.id === id));
+      if (absent.length > 0) warn(`drained, not running: ${absent.join(', ')} (zkjobq undrain NODE)`);
       if (args.json) {
-        nodes.forEach((n) => out(JSON.stringify(n)));
+        nodes.forEach((n) => out(JSON.stringify(drains.has(n.id) ? { ...n, drain: drains.get(n.id) } : n)));
         return;
       }
       const now = Date.now();
