@@ -12,6 +12,9 @@ import { standaloneFixture } from '../helpers/fixture.js';
 import { waitFor } from '../helpers/zk-server.js';
 import { freshRoot, ok, run, startDaemon } from '../helpers/cli.js';
 import { connectTo } from '../helpers/zk.js';
+import { digestId } from '../../src/acl.js';
+import { ZkClient } from '../../src/zk/client.js';
+import { NoAuthError } from '../../src/zk/errors.js';
 
 const fixture = standaloneFixture();
 
@@ -150,4 +153,41 @@ test('drain of a node that is not running warns and takes effect when it starts;
   const waited = await run('zkjobq', ['drain', ...conn, 'later', '--wait'], { timeoutMs: 20_000 });
   assert.equal(waited.code, 0, waited.stderr);
   assert.equal(waited.stdout, 'later: drained\n');
+});
+
+test('once the fleet has identities only its admins drain and undrain, and init closes requests made before', { timeout: 120_000 }, async () => {
+  const root = freshRoot();
+  const { conn } = session(root);
+  const secret = (who: string) => `${who}:pw-${who}`;
+  const as = (who: string) => ({ env: { ZKJOBS_ZK_AUTH: secret(who) } });
+  // Made while the fleet was open: init must close it too.
+  await ok('zkjobq', ['drain', ...conn, 'old'], as('anyone'));
+  await ok('zkjobq', ['init', ...conn, '--daemons', digestId(secret('worker')), '--admins', digestId(secret('root'))], as('root'));
+
+  for (const who of ['anyone', 'worker']) {
+    for (const [verb, node] of [['drain', 'n1'], ['undrain', 'old']]) {
+      const r = await run('zkjobq', [verb, ...conn, node], as(who));
+      assert.equal(r.code, 77, `${who} ${verb}: ${r.stderr}`);
+      assert.equal(r.stderr, `zkjobq: not authorized to drain or undrain node ${node}: this identity is not among the fleet's admins (zkjobq init --admins)\n`);
+    }
+  }
+  const anon = await ZkClient.connect({ connect: fixture.zk().connectString, connectTimeoutMs: 10_000 });
+  const { paths } = await connectTo(fixture.zk().connectString, root).then((c) => (c.zk.close(), c));
+  try {
+    await assert.rejects(anon.set(paths.drain('old'), 'garbage'), (err) => err instanceof NoAuthError, 'nobody but admins rewrites a request');
+    assert.ok(await anon.exists(paths.drain('old')), 'old is still drained');
+    assert.equal(await anon.exists(paths.drain('n1')), null, 'n1 was never drained');
+    // An older fleet, initialised before drains existed: no parent yet. A non-admin must not make an open one.
+    await ok('zkjobq', ['undrain', ...conn, 'old'], as('root'));
+    const admin = await ZkClient.connect({ connect: fixture.zk().connectString, connectTimeoutMs: 10_000, auth: secret('root') });
+    await admin.delete(paths.drains()).finally(() => admin.close());
+    const r = await run('zkjobq', ['drain', ...conn, 'n1'], as('anyone'));
+    assert.equal(r.code, 77, r.stderr);
+    assert.equal(r.stderr, "zkjobq: not authorized to drain nodes: the fleet's identities are set (zkjobq init) and this identity is not among its admins\n");
+    assert.equal(await anon.exists(paths.drains()), null, 'no open drains parent was made');
+  } finally {
+    anon.close();
+  }
+  assert.equal(await ok('zkjobq', ['drain', ...conn, 'n1'], as('root')), 'n1: drained\n');
+  assert.equal(await ok('zkjobq', ['undrain', ...conn, 'n1'], as('root')), 'n1: undrained\n');
 });
