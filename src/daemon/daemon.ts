@@ -108,6 +108,8 @@ export class Daemon {
   private pumping = false;
   private pumpAgain = false;
   private stopping = false;
+  /** Past stop() or abort(): no more timers, not even for the node record. */
+  private stopped = false;
   private fence!: Fence;
   private retryTimer: NodeJS.Timeout | null = null;
   private nodeTimer: NodeJS.Timeout | null = null;
@@ -421,13 +423,14 @@ export class Daemon {
 
   private nodeRecord() {
     const record = describeThisNode(this.options.slots, this.options.queues, this.jobs.ids(), this.startedAt, this.httpAddress, this.hardware.forRecord(), this.metrics.activity.snapshot());
-    const tagged = { ...record, ...(this.drain.drained ? { draining: true } : {}), tags: this.tags() };
+    // A stopping daemon claims nothing either: it says so, as a drained one does, while its jobs finish.
+    const tagged = { ...record, ...(this.drain.drained || this.stopping ? { draining: true } : {}), tags: this.tags() };
     return this.options.signNodeRecord ? this.options.signNodeRecord(tagged) : tagged;
   }
 
   /** At most one node-record write per second, however fast jobs turn over. */
   private scheduleNodeUpdate(): void {
-    if (this.nodeTimer || this.stopping) return;
+    if (this.nodeTimer || this.stopped) return;
     this.nodeTimer = setTimeout(() => {
       this.nodeTimer = null;
       if (this.zk.state !== 'connected') return;
@@ -465,6 +468,7 @@ export class Daemon {
   /** A failed start: let go of what start() opened, so that the process exits with its code. */
   abort(): void {
     this.stopping = true;
+    this.stopped = true;
     this.fence?.stop();
     this.spawner?.close();
     for (const t of [this.retryTimer, this.nodeTimer, this.pruneTimer]) if (t) clearTimeout(t);
@@ -481,6 +485,7 @@ export class Daemon {
     this.stopping = true;
     this.log.info('stopping: no new claims', { node: this.options.nodeId, running: this.jobs.size });
     this.wakeups.cancelTimer();
+    this.scheduleNodeUpdate();
     const grace = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.options.stopGraceMs).unref());
     if ((await Promise.race([this.jobs.allFinished(), grace])) === 'timeout') this.jobs.abandonAtStop();
     await this.jobs.allFinished();
@@ -490,6 +495,7 @@ export class Daemon {
       await this.jobs.catchUp().catch(() => undefined);
       await unregisterNode(this.zk, this.paths, this.options.nodeId).catch(() => undefined);
     }
+    this.stopped = true;
     this.fence.stop();
     this.spawner.close();
     for (const t of [this.retryTimer, this.nodeTimer, this.pruneTimer]) if (t) clearTimeout(t);

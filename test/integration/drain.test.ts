@@ -191,3 +191,22 @@ test('once the fleet has identities only its admins drain and undrain, and init 
   assert.equal(await ok('zkjobq', ['drain', ...conn, 'n1'], as('root')), 'n1: drained\n');
   assert.equal(await ok('zkjobq', ['undrain', ...conn, 'n1'], as('root')), 'n1: undrained\n');
 });
+
+test('a daemon stopping on SIGTERM shows as draining while its jobs finish, and submit warns that nobody claims', { timeout: 120_000 }, async () => {
+  const root = freshRoot();
+  const { conn, status, nodeState } = session(root);
+  const daemon = await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 'leaving', slots: 1, args: ['--stop-grace', '60s'] });
+  fixture.daemons.push(daemon);
+  const gate = path.join(mkdtempSync(path.join(os.tmpdir(), 'zkjobs-drain-')), 'go');
+  const running = (await ok('zkjobc', ['submit', ...conn, '--', 'sh', '-c', `while [ ! -e ${gate} ]; do sleep 0.1; done`])).trim();
+  await waitFor('the job to run', async () => (await status(running)).state === 'running', 20_000);
+  daemon.signal('SIGTERM');
+  await daemon.waitForLog(/stopping: no new claims/);
+  await waitFor('nodes to show the stopping node draining', async () => (await nodeState('leaving')) === 'draining', 10_000, 200);
+  const submitted = await run('zkjobc', ['submit', ...conn, '--', 'true']);
+  assert.equal(submitted.code, 0, submitted.stderr);
+  assert.match(submitted.stderr, /no live zkjobd serves queue default/);
+  writeFileSync(gate, '');
+  assert.deepEqual(await daemon.exited, { code: 0, signal: null });
+  assert.equal((await status(running)).state, 'succeeded');
+});
