@@ -33,7 +33,7 @@ test('the man pages say the same as --help: every option is documented', async (
   const checks: [string, 'zkjobd' | 'zkjobc' | 'zkjobq', string[][]][] = [
     ['zkjobd.8', 'zkjobd', [[]]],
     ['zkjobc.1', 'zkjobc', [['submit'], ['status'], ['wait'], ['cancel'], ['logs'], ['output']]],
-    ['zkjobq.8', 'zkjobq', [['init'], ['list'], ['show'], ['stat'], ['nodes'], ['create'], ['delete'], ['pause'], ['resume'], ['limit'], ['requeue'], ['hold'], ['release'], ['rm'], ['purge'], ['check'], ['serve'], ['digest']]],
+    ['zkjobq.8', 'zkjobq', [['init'], ['list'], ['show'], ['stat'], ['nodes'], ['drain'], ['undrain'], ['create'], ['delete'], ['pause'], ['resume'], ['limit'], ['requeue'], ['hold'], ['release'], ['rm'], ['purge'], ['check'], ['serve'], ['digest']]],
   ];
   for (const [name, program, commands] of checks) {
     const text = page(name);
