@@ -14,6 +14,11 @@
 // them leaves either a job with no record at all or a pending spec beside
 // a result, which a claimer treats as finished. A new id is safe at every
 // crash point: at worst the requeue did not happen and can be repeated.
+// The new job's history starts with an entry for the old one (attempt 0:
+// where it ran, how it ended, "requeue of Q/N by user@host"), so `show`
+// answers why it ran again. The old spec's signature covers the old job
+// number and would be refused as a replay: the requeuer signs again with
+// their own key, or the job goes unsigned.
 import type { Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
 import { retry } from './zk/retry.js';
@@ -23,6 +28,9 @@ import { findPendingSpec } from './pending-spec.js';
 import { removePending } from './purge.js';
 import { submitJob } from './submit.js';
 import { DataError, NotFoundError, ZkjobsError } from './errors.js';
+import type { JobResult } from './result.js';
+import type { Run } from './attempt-history.js';
+import type { SpecSigner } from './submitter-key.js';
 
 export async function removeJob(zk: ZkClient, paths: Paths, id: JobId): Promise<'finished' | 'pending'> {
   if (await retry(() => zk.exists(paths.result(id.queue, id.seq)))) {
@@ -40,12 +48,28 @@ export async function removeJob(zk: ZkClient, paths: Paths, id: JobId): Promise<
   return 'pending';
 }
 
-export async function requeueJob(zk: ZkClient, paths: Paths, id: JobId): Promise<JobId> {
+/** `by` is who requeues (user@host), for the history; `sign` their key, if they have one. */
+export async function requeueJob(zk: ZkClient, paths: Paths, id: JobId, by: string, sign?: SpecSigner): Promise<JobId> {
   const result = await readResult(zk, paths, id);
   if (!result) {
     const pending = await retry(() => findPendingSpec(zk, paths, id));
     throw pending ? new ZkjobsError(`job ${formatJobId(id)} has not ended; nothing to requeue`) : new NotFoundError(`no such job ${formatJobId(id)}`);
   }
   if (!result.spec) throw new DataError(`job ${formatJobId(id)} has no readable spec to requeue`);
-  return submitJob(zk, paths, id.queue, { ...result.spec, submittedAt: new Date().toISOString() });
+  const { signature: _stale, ...spec } = result.spec;
+  return submitJob(zk, paths, id.queue, { ...spec, submittedAt: new Date().toISOString() }, sign, [requeuedRun(id, result, by)]);
+}
+
+/** The old job as the first entry of the new one's history. */
+function requeuedRun(id: JobId, result: JobResult, by: string): Run {
+  return {
+    attempt: 0,
+    node: result.node,
+    startedAt: result.startedAt ?? result.finishedAt,
+    endedAt: result.finishedAt,
+    exitCode: result.exitCode,
+    signal: result.signal,
+    ended: result.state,
+    rerun: `requeue of ${formatJobId(id)} by ${by}`,
+  };
 }

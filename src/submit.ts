@@ -32,13 +32,19 @@ import type { Requirements } from './placement.js';
 import { checkQueueName, formatJobId, MAX_SEQ, type JobId } from './job-id.js';
 import { noSuchQueue } from './queue.js';
 import type { SpecSigner } from './submitter-key.js';
+import { withRuns, type Run } from './attempt-history.js';
 
-export async function submitJob(zk: ZkClient, paths: Paths, queue: string, spec: JobSpec, sign?: SpecSigner): Promise<JobId> {
+/**
+ * Submit one job. `history` starts its `runs` (a requeue says which job it
+ * repeats); like every `runs`, it is not part of what is signed.
+ */
+export async function submitJob(zk: ZkClient, paths: Paths, queue: string, spec: JobSpec, sign?: SpecSigner, history?: Run[]): Promise<JobId> {
   checkQueueName(queue);
   const unsigned = encodeJobSpec(spec); // a bad or oversized spec takes no number
   const seq = await reserveSequences(zk, paths, queue, 1);
   // Signed only now: the job number is part of what is signed.
-  const data = sign ? encodeJobSpec(sign({ queue, seq }, spec)) : unsigned;
+  const signed = sign ? encodeJobSpec(sign({ queue, seq }, spec)) : unsigned;
+  const data = history ? withRuns(signed, history) : signed;
   await createJobSpec(zk, paths, { queue, seq }, data, requirementsOf(spec));
   return { queue, seq };
 }

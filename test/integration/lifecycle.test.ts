@@ -48,6 +48,13 @@ test('a succeeded job can be requeued under a new id', async () => {
   assert.notEqual(again, done);
   assert.equal((await run('zkjobc', ['wait', ...conn(), again])).code, 0);
   assert.equal(await stateOf(done), 'succeeded', 'the old result is kept');
+  // Its history starts with the job it requeues: which, where it ran, and who requeued it.
+  const shown = JSON.parse(await ok('zkjobq', ['show', ...conn(), '--json', again]));
+  assert.equal(shown.history[0].attempt, 0);
+  assert.equal(shown.history[0].ended, 'succeeded');
+  assert.match(shown.history[0].rerun, new RegExp(`^requeue of ${done} by \\S+@\\S+$`));
+  assert.equal(shown.history.length, 2, 'then its own one attempt');
+  assert.match(await ok('zkjobq', ['show', ...conn(), again]), new RegExp(`#0 .*succeeded +re-run: requeue of ${done}`));
 });
 
 test('submit --wait says on stderr how a failed job ended', async () => {

@@ -101,3 +101,17 @@ test('a signed spec altered in ZooKeeper, or copied into another job number, is 
   }
   assert.equal(existsSync(marker), false, 'an altered or replayed spec ran');
 });
+
+test('a requeued signed job is signed again by whoever requeues it: their key, or it does not run', { skip }, async () => {
+  const first = await submit(aliceKey, ['sh', '-c', 'echo once']);
+  assert.equal((await finalStatus(first)).state, 'succeeded');
+  // The old signature covers the old job number: copied, it would be refused as a replay.
+  const unsigned = (await ok('zkjobq', ['requeue', ...conn(), first], { env: noDefaultKey })).trim();
+  const refused = await finalStatus(unsigned);
+  assert.equal(refused.state, 'failed');
+  assert.match(refused.result.reason ?? '', /not signed/);
+  const again = (await ok('zkjobq', ['requeue', ...conn(), '--key', aliceKey, first], { env: noDefaultKey })).trim();
+  const ran = await finalStatus(again);
+  assert.equal(ran.state, 'succeeded', JSON.stringify(ran));
+  assert.equal(ran.result.stdoutTail, 'once\n');
+});

@@ -1,4 +1,5 @@
 // zkjobq show|rm|requeue JOB: one job at a time.
+import os from 'node:os';
 import type { Argv, CommandModule } from 'yargs';
 import { withConnectionOptions, withSession, out, type ConnectionArgs } from '../program.js';
 import { formatJobId, parseJobId } from '../../job-id.js';
@@ -8,6 +9,7 @@ import type { JobStatus } from '../../status.js';
 import { describeCommand } from '../../job-spec.js';
 import type { CancelledBy, Run } from '../../attempt-history.js';
 import { formatTable } from './table.js';
+import { loadSubmitterKey, specSigner } from '../../submitter-key.js';
 
 interface JobArgs extends ConnectionArgs {
   job: string;
@@ -83,12 +85,19 @@ export const rmCommand: CommandModule<object, JobArgs> = {
   },
 };
 
-export const requeueCommand: CommandModule<object, JobArgs> = {
+interface RequeueArgs extends JobArgs {
+  key?: string;
+}
+
+export const requeueCommand: CommandModule<object, RequeueArgs> = {
   command: 'requeue <job>',
   describe: 'submit a finished job (succeeded, failed or cancelled) again, under a new id (printed)',
-  builder: (y) => jobArg(y) as unknown as Argv<JobArgs>,
+  builder: (y) => jobArg(y)
+    .option('key', { type: 'string', default: process.env.ZKJOBS_KEY, describe: 'sign the new job with this private key (env ZKJOBS_KEY; default ~/.config/zkjobs/id_ed25519 when it exists): the old signature does not cover the new id' }) as unknown as Argv<RequeueArgs>,
   handler: async (args) => {
     const id = parseJobId(String(args.job));
-    await withSession(args, async ({ zk, paths }) => out(formatJobId(await requeueJob(zk, paths, id))));
+    const key = loadSubmitterKey(args.key || undefined);
+    const by = `${os.userInfo().username}@${os.hostname()}`;
+    await withSession(args, async ({ zk, paths }) => out(formatJobId(await requeueJob(zk, paths, id, by, key ? specSigner(key) : undefined))));
   },
 };
