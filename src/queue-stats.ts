@@ -1,7 +1,9 @@
 // Counts for `zkjobq stat` without reading every job: bucket znodes' child
 // counts give pending and finished totals, the claims list gives what runs
-// where, and only the oldest pending spec is read for its age.
-import type { Paths } from './zk/paths.js';
+// where, and only the oldest pending spec is read for its age. Held jobs
+// (hold.ts) are counted from their buckets' names apart from the pending
+// ones, and left out of the oldest age: a held job waits on purpose.
+import { parsePendingBucket, type Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
 import { retry } from './zk/retry.js';
 import { isEphemeral } from './zk/ephemeral.js';
@@ -16,8 +18,10 @@ export interface QueueStats {
   configProblem: string | null;
   /** The cluster-wide limit of running jobs, or null. */
   maxRunning: number | null;
-  /** Not yet started (pending znodes without a claim). */
+  /** Not yet started (pending znodes without a claim), held ones apart. */
   pending: number;
+  /** Held by an operator (zkjobq hold): pending, but started only once released. */
+  held: number;
   running: number;
   finished: number;
   /** Seconds since the oldest pending job was submitted, or null. */
@@ -27,11 +31,21 @@ export interface QueueStats {
   complete: boolean;
 }
 
-async function childCount(zk: ZkClient, parent: string, bucket: (b: string) => string): Promise<{ total: number; first: string | null }> {
+interface Counted {
+  total: number;
+  /** Of which in held buckets (pending/ only). */
+  held: number;
+  /** The oldest bucket with children, held ones left out. */
+  first: string | null;
+}
+
+async function childCount(zk: ZkClient, parent: string, bucket: (b: string) => string, pending = false): Promise<Counted> {
   const buckets = (await zk.childrenOrEmpty(parent)).sort();
   const stats = await Promise.all(buckets.map((b) => zk.exists(bucket(b))));
-  const firstIndex = stats.findIndex((s) => (s?.numChildren ?? 0) > 0);
-  return { total: stats.reduce((n, s) => n + (s?.numChildren ?? 0), 0), first: firstIndex >= 0 ? buckets[firstIndex] : null };
+  const isHeld = buckets.map((b) => pending && parsePendingBucket(b)?.requirements.held === true);
+  const firstIndex = stats.findIndex((s, i) => (s?.numChildren ?? 0) > 0 && !isHeld[i]);
+  const sum = (keep: (i: number) => boolean) => stats.reduce((n, s, i) => n + (keep(i) ? s?.numChildren ?? 0 : 0), 0);
+  return { total: sum(() => true), held: sum((i) => isHeld[i]), first: firstIndex >= 0 ? buckets[firstIndex] : null };
 }
 
 /** Only reads: one operation under the retry policy. */
@@ -40,7 +54,7 @@ export function queueStats(zk: ZkClient, paths: Paths, queue: string, config: Se
 }
 
 async function readStats(zk: ZkClient, paths: Paths, queue: string, config: ServedQueueConfig): Promise<QueueStats> {
-  const unfinished = await childCount(zk, paths.pending(queue), (b) => paths.pendingBucket(queue, b));
+  const unfinished = await childCount(zk, paths.pending(queue), (b) => paths.pendingBucket(queue, b), true);
   const finished = await childCount(zk, paths.results(queue), (b) => paths.resultBucket(queue, b));
   const claims = await zk.childrenOrEmpty(paths.claims(queue));
   const runningPerNode: Record<string, number> = {};
@@ -63,7 +77,8 @@ async function readStats(zk: ZkClient, paths: Paths, queue: string, config: Serv
     paused: config.paused,
     configProblem: config.problem,
     maxRunning: config.maxRunning,
-    pending: Math.max(0, unfinished.total - running),
+    pending: Math.max(0, unfinished.total - unfinished.held - running),
+    held: unfinished.held,
     running,
     finished: finished.total,
     oldestPendingAge: await oldestAge(zk, paths, queue, unfinished.first, new Set(claims)),

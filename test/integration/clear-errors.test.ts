@@ -57,7 +57,7 @@ test('a number option given a word names the option and the word, never NaN', as
 test("yargs's own messages are said in zkjobs' words", async () => {
   usageError(await run('zkjobq', ['bogus']), 'zkjobq', /^zkjobq: unknown command 'bogus'$/, 'zkjobq bogus');
   usageError(await run('zkjobq', ['stat', '--bogus']), 'zkjobq', /^zkjobq: unknown option --bogus$/, 'zkjobq stat --bogus');
-  usageError(await run('zkjobq', ['list', '--state', 'bogus']), 'zkjobq', /^zkjobq: --state must be one of pending, running, succeeded, failed, cancelled, finished, got 'bogus'$/, 'list --state bogus');
+  usageError(await run('zkjobq', ['list', '--state', 'bogus']), 'zkjobq', /^zkjobq: --state must be one of pending, held, running, succeeded, failed, cancelled, finished, got 'bogus'$/, 'list --state bogus');
   usageError(await run('zkjobq', ['purge']), 'zkjobq', /^zkjobq: missing QUEUE$/, 'purge');
   usageError(await run('zkjobc', ['wait']), 'zkjobc', /^zkjobc: missing JOBS$/, 'wait');
   usageError(await run('zkjobc', ['status', 'q/0000000001', '--zk']), 'zkjobc', /^zkjobc: --zk needs a value$|^zkjobc: --zk is empty/, 'status --zk');

@@ -50,7 +50,7 @@ async function snapshot(): Promise<string> {
 test('zkjobq usage errors exit 64, and change nothing', async () => {
   const before = await snapshot();
   await expectCodes('zkjobq', [
-    [['list', '--state', 'bogus'], 64, /^zkjobq: --state must be one of pending, running, succeeded, failed, cancelled, finished, got 'bogus'$/],
+    [['list', '--state', 'bogus'], 64, /^zkjobq: --state must be one of pending, held, running, succeeded, failed, cancelled, finished, got 'bogus'$/],
     [['list', '--format', 'JOB,nope'], 64, /unknown column 'NOPE' in --format/],
     [['list', '--json', '--parsable'], 64, /--json and --parsable cannot be combined/],
     [['list', '--limit', '-1'], 64, /--limit must be a whole number/],
@@ -128,7 +128,7 @@ test('zkjobc job commands: 65 for a bad id, 1 for a missing job or queue, 64 for
 test('ZooKeeper unreachable: every command exits 69 with one line', async () => {
   const dead = ['--zk', `127.0.0.1:${await freePort()}`, '--connect-timeout', '500'];
   const commands: ['zkjobq' | 'zkjobc', string[]][] = [
-    ...[['list'], ['show', 'q/0000000001'], ['stat'], ['nodes'], ['create', 'q'], ['delete', 'q'], ['pause', 'q'], ['resume', 'q'], ['limit', 'q', '2'], ['requeue', 'q/0000000001'], ['rm', 'q/0000000001'], ['purge', 'q', '--yes']]
+    ...[['list'], ['show', 'q/0000000001'], ['stat'], ['nodes'], ['create', 'q'], ['delete', 'q'], ['pause', 'q'], ['resume', 'q'], ['limit', 'q', '2'], ['requeue', 'q/0000000001'], ['hold', 'q/0000000001'], ['release', 'q/0000000001'], ['rm', 'q/0000000001'], ['purge', 'q', '--yes']]
       .map((args): ['zkjobq', string[]] => ['zkjobq', args]),
     ...[['submit', '--', 'true'], ['status', 'q/0000000001'], ['wait', 'q/0000000001'], ['cancel', 'q/0000000001'], ['output', 'q/0000000001'], ['logs', 'q/0000000001']]
       .map((args): ['zkjobc', string[]] => ['zkjobc', args]),
@@ -142,7 +142,7 @@ test('ZooKeeper unreachable: every command exits 69 with one line', async () => 
 
 test('--help exits 0 for every command', async () => {
   const commands: ['zkjobq' | 'zkjobc', string][] = [
-    ...['list', 'show', 'stat', 'nodes', 'create', 'delete', 'pause', 'resume', 'limit', 'requeue', 'rm', 'purge', 'digest'].map((c): ['zkjobq', string] => ['zkjobq', c]),
+    ...['list', 'show', 'stat', 'nodes', 'create', 'delete', 'pause', 'resume', 'limit', 'requeue', 'hold', 'release', 'rm', 'purge', 'digest'].map((c): ['zkjobq', string] => ['zkjobq', c]),
     ...['submit', 'status', 'wait', 'cancel', 'output', 'logs'].map((c): ['zkjobc', string] => ['zkjobc', c]),
   ];
   for (const [program, command] of commands) {

@@ -62,8 +62,10 @@ test('a held job is not run while later jobs are; released, it runs before jobs 
   const s = await statusOf(root, held);
   assert.deepEqual([s.state, s.held, s.reason], ['pending', true, `held (zkjobq release ${held} lets it run)`]);
   assert.match(await ok('zkjobq', ['show', ...conn(root), held]), new RegExp(`^Reason: +held \\(zkjobq release ${held} lets it run\\)$`, 'm'));
-  // A held job is a proper pending job to check.
+  // A held job is a proper pending job to check, and stat counts it apart.
   assert.equal((await run('zkjobq', ['check', ...conn(root)])).code, 0);
+  const stat = JSON.parse(await ok('zkjobq', ['stat', ...conn(root), 'default', '--json']));
+  assert.deepEqual([stat.pending, stat.held], [2, 1]);
 
   await ok('zkjobq', ['resume', ...conn(root), 'default']);
   // One slot, FIFO: the daemon would have taken the held job before these two had it been claimable.

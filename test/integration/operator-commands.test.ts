@@ -58,7 +58,7 @@ test('stat counts per state and show describes one job', async () => {
   const id = failed.stdout.trim();
   const stat = JSON.parse(await zkjobq('stat', 'default', '--json'));
   assert.deepEqual([stat.queue, stat.pending, stat.running, stat.maxRunning, stat.finished >= 1], ['default', 0, 0, null, true]);
-  assert.match(await zkjobq('stat'), /^QUEUE\s+STATE\s+NODES\s+PENDING\s+RUNNING\s+LIMIT\s+FINISHED\s+OLDEST\s+RUNNING\/NODE\n(?:\S+\s+active\s+\d+\s+\d+\s+\d+\s+-\s+\d+\s+\S+\s+\S+\n)+$/);
+  assert.match(await zkjobq('stat'), /^QUEUE\s+STATE\s+NODES\s+PENDING\s+HELD\s+RUNNING\s+LIMIT\s+FINISHED\s+OLDEST\s+RUNNING\/NODE\n(?:\S+\s+active\s+\d+\s+\d+\s+\d+\s+\d+\s+-\s+\d+\s+\S+\s+\S+\n)+$/);
   assert.match(await zkjobq('stat', 'default'), /\ndefault\s+active\s+1\s/, 'one live node serves default');
   const shown = await zkjobq('show', id);
   for (const line of [`Job:       ${id}`, 'State:     failed', 'Name:      doomed', "Command:   sh -c 'exit 5'", 'Node:      op', 'Exit:      5']) {

@@ -21,7 +21,7 @@ interface StatArgs extends ConnectionArgs {
 
 export const statCommand: CommandModule<object, StatArgs> = {
   command: 'stat [queues..]',
-  describe: 'counts per state, live nodes serving it, oldest pending age and running jobs per node, per queue',
+  describe: 'counts per state (held apart from pending), live nodes serving it, oldest pending age and running jobs per node, per queue',
   builder: (y) => withConnectionOptions(y)
     .positional('queues', { type: 'string', array: true, default: [] })
     .option('json', { type: 'boolean', default: false, describe: 'one JSON object per queue instead of the table' }) as unknown as Argv<StatArgs>,
@@ -34,8 +34,8 @@ export const statCommand: CommandModule<object, StatArgs> = {
       for (const queue of queues) stats.push({ ...(await queueStats(zk, paths, queue, await readQueueConfig(zk, paths, queue))), ...servingNodes(nodes, queue) });
       for (const s of stats) if (s.configProblem) warn(`warning: queue ${s.queue}'s config is unreadable (${s.configProblem}); served as paused until 'zkjobq resume ${s.queue}' rewrites it`);
       if (args.json) return stats.forEach((s) => out(JSON.stringify(s)));
-      out(formatTable(['QUEUE', 'STATE', 'NODES', 'PENDING', 'RUNNING', 'LIMIT', 'FINISHED', 'OLDEST', 'RUNNING/NODE'], stats.map((s) => [
-        s.queue, !s.complete ? 'deleting' : s.paused ? 'paused' : 'active', s.drainingNodes > 0 ? `${s.nodes}+${s.drainingNodes}d` : String(s.nodes), String(s.pending), String(s.running), s.maxRunning === null ? '-' : String(s.maxRunning), String(s.finished),
+      out(formatTable(['QUEUE', 'STATE', 'NODES', 'PENDING', 'HELD', 'RUNNING', 'LIMIT', 'FINISHED', 'OLDEST', 'RUNNING/NODE'], stats.map((s) => [
+        s.queue, !s.complete ? 'deleting' : s.paused ? 'paused' : 'active', s.drainingNodes > 0 ? `${s.nodes}+${s.drainingNodes}d` : String(s.nodes), String(s.pending), String(s.held), String(s.running), s.maxRunning === null ? '-' : String(s.maxRunning), String(s.finished),
         s.oldestPendingAge === null ? '-' : `${s.oldestPendingAge}s`,
         Object.entries(s.runningPerNode).map(([n, c]) => `${n}=${c}`).join(',') || '-',
       ])));
