@@ -68,6 +68,11 @@ test('the page follows jobs, failures and nodes live, in chromium', { skip: !has
     await page.locator(`#running tr[data-job="${gated}"]`).waitFor({ state: 'detached' });
     assert.match(await page.locator(`#recent tr[data-job="${failing}"]`).innerText(), /failed\s+7/);
 
+    // A drained node says so (it ran nothing meanwhile: drained, not draining).
+    await ok('zkjobq', ['drain', ...conn(), 'web-2']);
+    await page.locator('#nodes tr[data-node="web-2"] .pill.drained').waitFor({ timeout: 20_000 });
+    assert.equal(await page.locator('#nodes tr[data-node="web-1"] .pill.live').count(), 1);
+
     // A node killed without a word leaves the list once its session expires.
     doomed.signal('SIGKILL');
     await page.locator('#nodes tr[data-node="web-2"]').waitFor({ state: 'detached', timeout: 30_000 });

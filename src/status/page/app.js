@@ -151,10 +151,12 @@ function renderNodes(s) {
   ], s.nodes.map((n) => {
     const r = n.record;
     if (!r) return { attrs: { 'data-node': n.id }, cells: [h('strong', {}, n.id), h('span', { class: 'pill failed', title: n.error }, 'bad record'), '', '', '', '', '', '', ''] };
+    // As zkjobq nodes says it: a drained (or stopping) node claims nothing new, draining while its jobs still run.
+    const state = r.draining ? (r.running.length > 0 ? 'draining' : 'drained') : 'live';
     return {
       attrs: { 'data-node': n.id },
       cells: [
-        h('span', { title: `${r.host} · ${r.os || ''} ${r.kernel || ''} ${r.arch || ''}\nqueues: ${r.queues.join(', ')}${r.cpuModel ? `\n${r.cpuModel}` : ''}` }, h('span', { class: 'pill live' }, 'live'), ' ', h('strong', {}, n.id)),
+        h('span', { title: `${r.host} · ${r.os || ''} ${r.kernel || ''} ${r.arch || ''}\nqueues: ${r.queues.join(', ')}${r.cpuModel ? `\n${r.cpuModel}` : ''}` }, h('span', { class: `pill ${state}` }, state), ' ', h('strong', {}, n.id)),
         h('span', {}, meter(busy(n), r.slots), `${busy(n)} / ${r.slots}`),
         r.cpus ?? '–', r.load.map((l) => l.toFixed(2)).join(' '),
         h('span', {}, meter(r.memTotal - r.memFree, r.memTotal), `${fmt.bytes(r.memFree)} / ${fmt.bytes(r.memTotal)}`),
