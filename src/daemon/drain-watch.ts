@@ -23,7 +23,12 @@ import { retry } from '../zk/retry.js';
 import { readDrainData, type Drain } from '../drain.js';
 
 export class DrainWatch {
-  private armed = false;
+  /**
+   * The session whose server holds our watch, or null. Kept per session, not
+   * as a flag: a read still in flight from the session before would set a
+   * flag back after reset(), and the new session would never be watched.
+   */
+  private armedIn: string | null = null;
   private state: boolean | null = null;
   /** The version of the last unreadable request logged, so that each is said once. */
   private saidProblem: string | null = null;
@@ -47,7 +52,7 @@ export class DrainWatch {
 
   /** A new session: its watches are gone. */
   reset(): void {
-    this.armed = false;
+    this.armedIn = null;
   }
 
   /** Read the request (arming the watch if none is held); calls made meanwhile run once more after it. */
@@ -73,13 +78,14 @@ export class DrainWatch {
     const zk = this.zk();
     const path = this.paths.drain(this.nodeId);
     const fired = () => {
-      this.armed = false;
+      this.armedIn = null;
       this.check().catch(this.onError);
     };
     return retry(async () => {
       // An exists watch, unlike a data watch, is left on a node that is not there: it fires when the node is drained.
-      const stat = this.armed ? await zk.exists(path) : await zk.watchExists(path, fired);
-      this.armed = true;
+      const session = zk.sessionId;
+      const stat = this.armedIn === session ? await zk.exists(path) : await zk.watchExists(path, fired);
+      this.armedIn = session;
       if (!stat) return null;
       let data: Buffer | null;
       try {
