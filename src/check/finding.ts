@@ -7,7 +7,7 @@ export const FINDING_KINDS = [
   'queue-bad-name', 'queue-incomplete', 'parent-missing', 'config-unparseable',
   'counter-unparseable', 'counter-behind', 'counter-ahead',
   'bad-name', 'alias', 'misplaced', 'too-many-children',
-  'spec-unparseable', 'result-unparseable', 'result-with-pending-spec',
+  'spec-unparseable', 'spec-duplicate', 'result-unparseable', 'result-with-pending-spec',
   'claim-persistent', 'claim-unparseable', 'claim-without-spec', 'claim-with-result', 'claim-not-daemon',
   'slot-persistent', 'slot-not-daemon', 'slot-over-limit', 'cancel-stale',
   'claim-open-acl', 'slot-open-acl', 'node-open-acl', 'nodes-open-acl',

@@ -29,9 +29,30 @@ export async function walkJobs(ctx: QueueContext): Promise<void> {
   const rangeOf = (name: string) => (parsePendingBucket(name) === null || !name.includes('~') ? name : name.slice(0, name.indexOf('~')));
   const names = [...new Set([...pending.map(rangeOf), ...results])].sort();
   for (const range of names) {
-    for (const bucket of pending.filter((b) => rangeOf(b) === range && b !== range).sort()) await walkBucket(ctx, bucket, true, false, range);
-    await walkBucket(ctx, range, pending.includes(range), results.includes(range));
+    // Which buckets of the range each job's spec was found in: normally one.
+    const seen = new Map<number, string[]>();
+    for (const bucket of pending.filter((b) => rangeOf(b) === range && b !== range).sort()) await walkBucket(ctx, bucket, true, false, seen, range);
+    await walkBucket(ctx, range, pending.includes(range), results.includes(range), seen);
+    for (const [seq, buckets] of seen) if (buckets.length > 1) ctx.findings.push(duplicate(ctx, seq, buckets));
   }
+}
+
+/**
+ * One job in several buckets of its range: a hold or release made of
+ * ordered steps cut short (hold.ts), or a copy by hand. It still runs at
+ * most once (one claim per number), but which copy is meant is the
+ * operator's call, so nothing is repaired: hold or release finishes a
+ * move, and a copy that is no hold's twin is removed by hand.
+ */
+function duplicate(ctx: QueueContext, seq: number, buckets: string[]): Finding {
+  const twins = buckets.length === 2 && buckets.some((b) => parsePendingBucket(b)?.requirements.held) && buckets.some((b) => !parsePendingBucket(b)?.requirements.held);
+  const job = jobOf(ctx, seq);
+  return {
+    queue: ctx.queue, kind: 'spec-duplicate', znode: rel(ctx, ctx.paths.pendingIn(ctx.queue, buckets[0], seq)), job,
+    problem: `the job's spec is in ${buckets.length} pending buckets (${buckets.join(', ')})${twins ? ': a hold or release cut short' : ''}; it runs at most once, from a bucket that is not held`,
+    repair: twins ? `none: 'zkjobq hold ${job}' or 'zkjobq release ${job}' finishes the move` : `none: delete the copy that is not meant by hand (zkjobq hold refuses such a job)`,
+    fix: null,
+  };
 }
 
 async function bucketsOf(ctx: QueueContext, area: Area): Promise<string[]> {
@@ -47,7 +68,7 @@ function bucketPath(ctx: QueueContext, area: Area, bucket: string): string {
 }
 
 /** `resultsOf`: the results bucket of a class bucket's range, whose results are checked with the plain bucket. */
-async function walkBucket(ctx: QueueContext, bucket: string, inPending: boolean, inResults: boolean, resultsOf?: string): Promise<void> {
+async function walkBucket(ctx: QueueContext, bucket: string, inPending: boolean, inResults: boolean, seen: Map<number, string[]>, resultsOf?: string): Promise<void> {
   const none: Listing = { kind: 'absent' };
   const [pending, results] = await Promise.all([
     inPending ? listBounded(ctx.zk, bucketPath(ctx, 'pending', bucket)) : none,
@@ -59,6 +80,7 @@ async function walkBucket(ctx: QueueContext, bucket: string, inPending: boolean,
     results.kind !== 'ok' ? [] : resultsOf ? resultNames.map((n) => parseSeqInBucket(resultsOf, n)).filter((s): s is number => s !== null) : sortNames(ctx, 'results', bucket, resultNames),
   );
   const specs = pending.kind === 'ok' ? sortNames(ctx, 'pending', bucket, pending.names) : [];
+  for (const seq of specs) seen.set(seq, [...(seen.get(seq) ?? []), bucket]);
   for (const [area, listing] of [['pending', pending], ['results', results]] as const) {
     if (listing.kind === 'too-many' && !(area === 'results' && resultsOf)) ctx.findings.push(tooMany(ctx, bucketPath(ctx, area, bucket), listing.count));
   }

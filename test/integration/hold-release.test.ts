@@ -155,10 +155,16 @@ test('a move cut short (the job in both buckets) is finished by running hold or 
     return node.data.toString();
   });
   assert.deepEqual((await withZk((zk) => copiesOf(zk, root, a))).map((c) => c.bucket), ['0000000000', '0000000000~h']);
-  // While both exist, the job shows as the runnable copy says: pending, not held.
+  // While both exist, the job shows as the runnable copy says: pending, not held; check reports it and repairs nothing.
   assert.equal((await statusOf(root, a)).held, false);
+  const found = await run('zkjobq', ['check', ...conn(root), 'parked', '--json']);
+  assert.equal(found.code, 1, found.stderr);
+  assert.deepEqual(JSON.parse(found.stdout).findings.map((f: { kind: string; job: string }) => [f.kind, f.job]), [['spec-duplicate', a]]);
+  assert.equal((await run('zkjobq', ['check', ...conn(root), 'parked', '--repair'])).code, 1);
+  assert.equal((await withZk((zk) => copiesOf(zk, root, a))).length, 2);
   assert.equal(await ok('zkjobq', ['hold', ...conn(root), a]), `${a} held (zkjobq release ${a} lets it run)\n`);
   assert.deepEqual((await withZk((zk) => copiesOf(zk, root, a))).map((c) => [c.bucket, c.version, c.data === fresh]), [['0000000000~h', 1, true]]);
+  assert.equal((await run('zkjobq', ['check', ...conn(root), 'parked'])).code, 0);
 
   // A release cut short after its copy: the runnable copy is kept, the held one goes.
   const b = await submit(root, '-q', 'parked', '--', 'echo', 'b');
