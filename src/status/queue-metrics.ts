@@ -22,6 +22,7 @@ export function queueRegistry(view: ClusterView): Registry {
       },
     });
   queueGauge('zkjobs_queue_pending_jobs', 'Jobs waiting to start, per queue (from ZooKeeper).', (q) => q.pending);
+  queueGauge('zkjobs_queue_held_jobs', 'Jobs held by an operator (zkjobq hold), not counted as pending, per queue (from ZooKeeper).', (q) => q.held);
   queueGauge('zkjobs_queue_running_jobs', 'Jobs running anywhere in the cluster, per queue (from ZooKeeper).', (q) => q.running);
   queueGauge('zkjobs_queue_oldest_pending_age_seconds', 'Age of the oldest job waiting to start, per queue (absent when none waits).', (q) => q.oldestPendingAge);
   queueGauge('zkjobs_queue_paused', 'Whether the queue is paused (1) or not (0).', (q) => (q.paused ? 1 : 0));

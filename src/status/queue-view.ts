@@ -5,10 +5,13 @@
 // not changed; specs and results are read once and kept (a result never
 // changes, and a pending spec only changes its attempt count).
 //
+// Held jobs (zkjobq hold) are told from their buckets' names: counted
+// apart, and never in the head, which shows what is next to start.
+//
 // Per refresh: 1 config read, 3 listings, one stat per bucket (100 for a
 // 1,000,000-deep queue), plus at most HEAD spec reads, NEW_RESULTS result
 // reads and RUNNING_SHOWN claim reads, and those only for jobs not seen before.
-import type { Paths } from '../zk/paths.js';
+import { parsePendingBucket, type Paths } from '../zk/paths.js';
 import { parseQueueConfig, DEFAULT_QUEUE_CONFIG, type QueueConfig } from '../queue.js';
 import { formatJobId, parseSeq } from '../job-id.js';
 import { describeCommand, parseJobSpec } from '../job-spec.js';
@@ -49,14 +52,17 @@ export class QueueView {
       this.bucketStats(r, resultBuckets.sort(), (b) => this.paths.resultBucket(q, b)),
     ]);
     const claimed = new Set(claimNames);
-    const [head, finished, running] = await Promise.all([this.head(r, pendingStats, claimed), this.recent(r, resultStats), this.running(r, claimNames, nodeOf)]);
-    const unfinished = pendingStats.reduce((n, b) => n + b.numChildren, 0);
+    const held = pendingStats.filter((b) => b.held);
+    const runnable = pendingStats.filter((b) => !b.held);
+    const [head, finished, running] = await Promise.all([this.head(r, runnable, claimed), this.recent(r, resultStats), this.running(r, claimNames, nodeOf)]);
+    const unfinished = runnable.reduce((n, b) => n + b.numChildren, 0);
     const oldest = head[0]?.createdAt;
     const summary: QueueSummary = {
       queue: q,
       paused: config.paused,
       maxRunning: config.maxRunning,
       pending: Math.max(0, unfinished - claimNames.length),
+      held: held.reduce((n, b) => n + b.numChildren, 0),
       running: claimNames.length,
       finished: resultStats.reduce((n, b) => n + b.numChildren, 0),
       oldestPendingAge: oldest ? Math.max(0, Math.round((Date.now() - Date.parse(oldest)) / 1000)) : null,
@@ -74,9 +80,11 @@ export class QueueView {
     }
   }
 
-  private async bucketStats(r: CountedReads, buckets: string[], path: (b: string) => string): Promise<{ path: string; numChildren: number; cversion: number }[]> {
+  private async bucketStats(r: CountedReads, buckets: string[], path: (b: string) => string): Promise<{ path: string; numChildren: number; cversion: number; held: boolean }[]> {
     const stats = await Promise.all(buckets.map((b) => r.stat(path(b))));
-    return buckets.map((b, i) => ({ path: path(b), numChildren: stats[i]?.numChildren ?? 0, cversion: stats[i]?.cversion ?? -1 })).filter((b) => b.numChildren > 0);
+    return buckets
+      .map((b, i) => ({ path: path(b), numChildren: stats[i]?.numChildren ?? 0, cversion: stats[i]?.cversion ?? -1, held: parsePendingBucket(b)?.requirements.held === true }))
+      .filter((b) => b.numChildren > 0);
   }
 
   /** A bucket's names in order, listed again only when its cversion moved. */

@@ -18,13 +18,16 @@ export interface QueueSummary {
   queue: string;
   paused: boolean;
   maxRunning: number | null;
+  /** Not started, held ones apart. */
   pending: number;
+  /** Held by an operator (zkjobq hold): not started until released. */
+  held: number;
   running: number;
   /** Results kept (until purged). */
   finished: number;
   /** Seconds since the oldest pending job was submitted, or null. */
   oldestPendingAge: number | null;
-  /** The oldest pending jobs, oldest first. */
+  /** The oldest pending jobs, oldest first; never a held one. */
   head: JobBrief[];
 }
 

@@ -12,6 +12,8 @@ import { digestId } from '../../src/acl.js';
 import { ZkClient } from '../../src/zk/client.js';
 import { Paths } from '../../src/zk/paths.js';
 import { parseJobId } from '../../src/job-id.js';
+import { getJson, ServeProcess } from '../helpers/status.js';
+import type { ClusterSnapshot } from '../../src/status/snapshot.js';
 
 const fixture = standaloneFixture();
 
@@ -133,6 +135,21 @@ test('a held job keeps its attempt count and bytes, and can be cancelled', async
   assert.equal(await ok('zkjobc', ['cancel', ...conn(root), id]), `${id} cancelled\n`);
   assert.equal((await statusOf(root, id)).state, 'cancelled');
   assert.deepEqual(await withZk((zk) => copiesOf(zk, root, id)), []);
+});
+
+test('the status page counts a held job apart and leaves it out of the head of the queue', async () => {
+  const root = freshRoot();
+  await ok('zkjobq', ['create', ...conn(root), 'parked']);
+  const [held, next] = [await submit(root, '-q', 'parked', '--', 'true'), await submit(root, '-q', 'parked', '--', 'true')];
+  await ok('zkjobq', ['hold', ...conn(root), held]);
+  const serve = new ServeProcess(conn(root));
+  try {
+    const snapshot = await getJson<ClusterSnapshot>(`${await serve.url()}api/cluster`);
+    const q = snapshot.queues.find((x) => x.queue === 'parked')!;
+    assert.deepEqual([q.pending, q.held, q.head.map((j) => j.id)], [1, 1, [next]]);
+  } finally {
+    await serve.stop();
+  }
 });
 
 test('a move cut short (the job in both buckets) is finished by running hold or release again', async () => {

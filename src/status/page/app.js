@@ -124,12 +124,12 @@ function renderChart(activity) {
 
 function renderQueues(s) {
   table($('queues'), [
-    { title: 'Queue' }, { title: 'State' }, { title: 'Pending', num: true }, { title: 'Running', num: true },
+    { title: 'Queue' }, { title: 'State' }, { title: 'Pending', num: true }, { title: 'Held', num: true }, { title: 'Running', num: true },
     { title: 'Limit', num: true }, { title: 'Finished', num: true }, { title: 'Oldest pending', num: true },
   ], s.queues.map((q) => ({
     attrs: { 'data-queue': q.queue },
     cells: [h('strong', {}, q.queue), h('span', { class: `pill ${q.paused ? 'paused' : 'active'}` }, q.paused ? 'paused' : 'active'),
-      fmt.int(q.pending), fmt.int(q.running), q.maxRunning === null ? '–' : fmt.int(q.maxRunning), fmt.int(q.finished), fmt.age(q.oldestPendingAge)],
+      fmt.int(q.pending), fmt.int(q.held ?? 0), fmt.int(q.running), q.maxRunning === null ? '–' : fmt.int(q.maxRunning), fmt.int(q.finished), fmt.age(q.oldestPendingAge)],
   })), 'no queues yet');
 }
 
