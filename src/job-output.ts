@@ -5,6 +5,7 @@
 // rewritten by someone else would send the token, and the request, to an
 // address of theirs. Nothing is sent to an address that is not verified.
 import http from 'node:http';
+import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
@@ -14,9 +15,19 @@ import { jobStatus, type JobStatus } from './status.js';
 import { parseNodeRecord } from './node-record.js';
 import { withReason } from './queue-situation.js';
 import { clientTrust, nodeRecordDistrust } from './authorized-daemons.js';
-import { NotAuthorizedError, NotFoundError, UnavailableError, ZkjobsError } from './errors.js';
+import { DataError, NotAuthorizedError, NotFoundError, UnavailableError, ZkjobsError } from './errors.js';
 
 export type OutputStream = 'stdout' | 'stderr';
+
+/** The token the output endpoint wants: from --http-token-file when given, else ZKJOBS_HTTP_TOKEN; null for none. */
+export function outputToken(file: string | undefined, env = process.env): string | null {
+  if (!file) return env.ZKJOBS_HTTP_TOKEN ?? null;
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new DataError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+}
 
 export async function requireStatus(zk: ZkClient, paths: Paths, id: JobId): Promise<JobStatus> {
   const status = await withReason(zk, paths, await jobStatus(zk, paths, id));
@@ -39,11 +50,12 @@ export async function endpointOf(zk: ZkClient, paths: Paths, node: string, token
   return address;
 }
 
-export function fetchOutput(address: string, id: JobId, stream: OutputStream, follow: boolean, token: string | null): Promise<Readable> {
+/** The output, as the node sends it; `signal` gives up the request, even before the node has answered (a follow answers with the job's first byte). */
+export function fetchOutput(address: string, id: JobId, stream: OutputStream, follow: boolean, token: string | null, signal?: AbortSignal): Promise<Readable> {
   const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
   const path = `/jobs/${id.queue}/${formatSeq(id.seq)}/${stream}${follow ? '?follow=1' : ''}`;
   return new Promise((resolve, reject) => {
-    const req = http.get({ host, port, path, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+    const req = http.get({ host, port, path, signal, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
       if (res.statusCode === 200) return resolve(res);
       res.resume();
       if (res.statusCode === 401) reject(new NotAuthorizedError(`node at ${address} refused the output request: wrong or missing token (ZKJOBS_HTTP_TOKEN)`));

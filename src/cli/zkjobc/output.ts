@@ -2,13 +2,12 @@
 // node that runs it, following it until it ends with -f.
 // zkjobc output JOB: the stored output of a finished job; from the node's
 // spool, or the result's tail (with a note) when that node is unreachable.
-import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { withConnectionOptions, withSession, type ConnectionArgs, type Session } from '../program.js';
 import { formatJobId, parseJobId, type JobId } from '../../job-id.js';
 import { jobStatus, type JobStatus } from '../../status.js';
-import { endpointOf, fetchOutput, requireStatus, type OutputStream } from '../../job-output.js';
-import { DataError, UnavailableError, UsageError, ZkjobsError } from '../../errors.js';
+import { endpointOf, fetchOutput, outputToken, requireStatus, type OutputStream } from '../../job-output.js';
+import { UnavailableError, UsageError, ZkjobsError } from '../../errors.js';
 import { isGroupId, parseGroup } from '../../every-node.js';
 import { groupOutput } from './group.js';
 
@@ -31,14 +30,7 @@ function options(y: Argv, follow: boolean): Argv<OutputArgs> {
 }
 
 function token(args: OutputArgs): string | null {
-  if (args['http-token-file']) {
-    try {
-      return readFileSync(args['http-token-file'], 'utf8').trim();
-    } catch (err) {
-      throw new DataError(`cannot read ${args['http-token-file']}: ${(err as Error).message}`);
-    }
-  }
-  return process.env.ZKJOBS_HTTP_TOKEN ?? null;
+  return outputToken(args['http-token-file']);
 }
 
 async function stream(args: OutputArgs, follow: boolean, finishedOnly: boolean): Promise<void> {
