@@ -4,6 +4,7 @@ import { commandsFor } from './lazy-commands.js';
 
 const commands = await commandsFor([
   { name: 'submit', load: async () => (await import('./zkjobc/submit.js')).submitCommand },
+  { name: 'run', load: async () => (await import('./zkjobc/run.js')).runCommand },
   { name: 'status', load: async () => (await import('./zkjobc/status.js')).statusCommand },
   { name: 'wait', load: async () => (await import('./zkjobc/wait.js')).waitCommand },
   { name: 'cancel', load: async () => (await import('./zkjobc/cancel.js')).cancelCommand },
@@ -12,6 +13,6 @@ const commands = await commandsFor([
   { name: 'keygen', load: async () => (await import('./zkjobc/keygen.js')).keygenCommand },
 ]);
 
-await runProgram('zkjobc', 'zkjobc submit|status|wait|cancel|logs|output|keygen [options] … (see zkjobc --help)', (y) =>
+await runProgram('zkjobc', 'zkjobc submit|run|status|wait|cancel|logs|output|keygen [options] … (see zkjobc --help)', (y) =>
   commands.reduce((parser, command) => parser.command(command), y).demandCommand(1, 'no command given'),
 );

@@ -32,7 +32,7 @@ test('the man pages say the same as --help: every option is documented', async (
   const page = (name: string) => readFileSync(path.join(MAN, name), 'utf8').replace(/\\-/g, '-');
   const checks: [string, 'zkjobd' | 'zkjobc' | 'zkjobq', string[][]][] = [
     ['zkjobd.8', 'zkjobd', [[]]],
-    ['zkjobc.1', 'zkjobc', [['submit'], ['status'], ['wait'], ['cancel'], ['logs'], ['output']]],
+    ['zkjobc.1', 'zkjobc', [['submit'], ['run'], ['status'], ['wait'], ['cancel'], ['logs'], ['output']]],
     ['zkjobq.8', 'zkjobq', [['init'], ['list'], ['show'], ['stat'], ['nodes'], ['drain'], ['undrain'], ['create'], ['delete'], ['pause'], ['resume'], ['limit'], ['requeue'], ['hold'], ['release'], ['rm'], ['purge'], ['check'], ['serve'], ['digest']]],
   ];
   for (const [name, program, commands] of checks) {

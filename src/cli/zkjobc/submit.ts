@@ -11,23 +11,26 @@ import { waitGroupAndReport } from './group.js';
 import { anyServer } from '../../node-registry.js';
 import { submitJob } from '../../submit.js';
 import { formatJobId } from '../../job-id.js';
-import { waitForResult } from '../../wait.js';
 import { DataError, UsageError } from '../../errors.js';
 import { submitBatch } from '../../batch.js';
 import { endLine, exitStatusOf } from './status.js';
 import { requirementsOf, type JobSpec } from '../../job-spec.js';
 import type { SpecSigner } from '../../submitter-key.js';
 import { buildSpec, commandWords, jobOptions, signerFor, submitter, type JobArgs } from './job-options.js';
+import { watchJob, watchOptions, type WatchArgs } from './watch-job.js';
+import { outputToken } from '../../job-output.js';
 
-interface SubmitArgs extends JobArgs {
+interface SubmitArgs extends JobArgs, WatchArgs {
   batch?: string;
   wait: boolean;
+  output: boolean;
   'every-node': boolean;
 }
 
 function options(y: Argv): Argv<SubmitArgs> {
-  return jobOptions(y)
+  return watchOptions(jobOptions(y))
     .option('wait', { alias: 'w', type: 'boolean', default: false, describe: "wait for the job to end and exit with its exit code (128+N if killed by signal N)" })
+    .option('output', { type: 'boolean', default: false, describe: "with --wait: stream the job's stdout to ours and its stderr to ours while it runs" })
     .option('batch', { type: 'string', describe: 'submit one job per line of FILE (- for stdin): a JSON argv array or a JSON spec object' })
     .option('every-node', { type: 'boolean', default: false, describe: 'run the command once on every live node that serves the queue (and has the --require tags); prints one group id for zkjobc wait and output' }) as unknown as Argv<SubmitArgs>;
 }
@@ -40,6 +43,7 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
     const words = commandWords(args);
     if (args.batch !== undefined) return submitBatchFrom(args, words);
     const spec = buildSpec(args, words);
+    checkWatching(args);
     const sign = signerFor(args);
     if (args['every-node']) return submitToEveryNode(args, spec, sign);
     await withSession(args, async ({ zk, paths }) => {
@@ -49,7 +53,7 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
       if (why) warn(`warning: ${formatJobId(id)} waits: ${why}`);
       else await warnIfUnserved(zk, paths, args.queue);
       if (args.wait) {
-        const ended = await waitForResult(zk, paths, id);
+        const ended = await watchJob({ zk, paths }, id, args, args.output);
         process.exitCode = exitStatusOf(ended, formatJobId(id));
         // What happened, for the person or log reading stderr: the exit code alone does not say.
         if (process.exitCode !== 0 && !ended.unverified) process.stderr.write(`zkjobc: ${endLine(ended, formatJobId(id))}\n`);
@@ -57,6 +61,15 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
     });
   },
 };
+
+/** --output and --cancel-on-interrupt are about waiting for one job. */
+function checkWatching(args: SubmitArgs): void {
+  const watching = args.output ? '--output' : args['cancel-on-interrupt'] ? '--cancel-on-interrupt' : null;
+  if (watching === null) return;
+  if (!args.wait) throw new UsageError(`${watching} goes with --wait (or use zkjobc run)`);
+  if (args['every-node']) throw new UsageError(`${watching} is for one job, not an --every-node group`);
+  outputToken(args['http-token-file']); // an unreadable token file fails before anything is submitted
+}
 
 async function submitToEveryNode(args: SubmitArgs, spec: JobSpec, sign: SpecSigner | undefined): Promise<void> {
   await withSession(args, async ({ zk, paths }) => {
