@@ -32,7 +32,7 @@ import { retry } from './zk/retry.js';
 import { NoAuthError, NoNodeError, NotEmptyError } from './zk/errors.js';
 import { decodeJsonObject, encodeJson, optionalString, rejectUnknownFields, stringField } from './record.js';
 import { drainsAcl, fleetAccessOf } from './fleet-access.js';
-import { NotAuthorizedError } from './errors.js';
+import { DataError, NotAuthorizedError } from './errors.js';
 import { checkName } from './job-id.js';
 
 /** Who asked for a drain, when and why: shown to people, never needed to drain. */
@@ -138,26 +138,33 @@ async function readOne(zk: ZkClient, path: string): Promise<Drain | null> {
   }
 }
 
+/** More drains than any fleet has nodes: someone else's znodes, never listed (one reply must stay small). */
+export const MAX_DRAINS = 10_000;
+
 /**
  * Every drained node id, with its request. Names that are no node id
- * (someone else's znodes) are nobody's drain and are left out.
+ * (someone else's znodes) are nobody's drain and are left out; a parent
+ * stuffed beyond MAX_DRAINS is refused (exit 65) rather than listed.
  */
 export async function listDrains(zk: ZkClient, paths: Paths): Promise<Map<string, Drain>> {
   return retry(async () => {
+    const stat = await zk.exists(paths.drains());
+    if (stat && stat.numChildren > MAX_DRAINS) throw new DataError(`${stat.numChildren} drain requests, more than any fleet has nodes: not listed (zkjobq check reports them)`);
     const names = (await zk.childrenOrEmpty(paths.drains())).filter(isNodeName).sort();
     const drains = new Map<string, Drain>();
-    for (const name of names) {
-      const drain = await readOne(zk, paths.drain(name)).catch((err) => {
+    for (let i = 0; i < names.length; i += 16) {
+      const read = await Promise.all(names.slice(i, i + 16).map((name) => readOne(zk, paths.drain(name)).catch((err) => {
         if (err instanceof NoNodeError) return null;
         throw err;
-      });
-      if (drain) drains.set(name, drain);
+      })));
+      read.forEach((drain, j) => drain && drains.set(names[i + j], drain));
     }
     return drains;
   });
 }
 
-function isNodeName(name: string): boolean {
+/** Whether a name under ROOT/drains can be a node's (checkName): others are nobody's drain. */
+export function isNodeName(name: string): boolean {
   try {
     checkName('node', name);
     return true;

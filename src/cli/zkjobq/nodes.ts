@@ -7,7 +7,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { withConnectionOptions, withSession, out, warn, type ConnectionArgs } from '../program.js';
 import { listNodes } from '../../node-registry.js';
-import { listDrains } from '../../drain.js';
+import { listDrains, type Drain } from '../../drain.js';
+import { DataError } from '../../errors.js';
 import { formatTable } from './table.js';
 import { shortAge } from './list.js';
 import type { NodeRecord } from '../../node-record.js';
@@ -55,7 +56,12 @@ export const nodesCommand: CommandModule<object, NodesArgs> = {
   handler: async (args) => {
     await withSession(args, async ({ zk, paths }) => {
       const nodes = await listNodes(zk, paths);
-      const drains = await listDrains(zk, paths);
+      // The drains only add to what the records say: a listing refused for its size must not hide the nodes.
+      const drains = await listDrains(zk, paths).catch((err) => {
+        if (!(err instanceof DataError)) throw err;
+        warn(err.message);
+        return new Map<string, Drain>();
+      });
       const absent = [...drains.keys()].filter((id) => !nodes.some((n) => n.id === id));
       if (absent.length > 0) warn(`drained, not running: ${absent.join(', ')} (zkjobq undrain NODE)`);
       if (args.json) {
