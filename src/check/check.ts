@@ -14,6 +14,7 @@ import { listBounded } from './bounded.js';
 import { daemonSessions, expectedLockAcl, type QueueContext } from './context.js';
 import { walkQueue } from './walk-queue.js';
 import { FLEET, walkNodes } from './walk-nodes.js';
+import { walkDrains } from './walk-drains.js';
 import { repair, repairOrder } from './repair.js';
 import type { Change, Finding } from './finding.js';
 
@@ -37,8 +38,8 @@ export interface CheckSummary {
 export async function checkTree(zk: ZkClient, paths: Paths, queues: string[], options: CheckOptions): Promise<CheckSummary> {
   const summary: CheckSummary = { queues: 0, found: 0, repaired: 0 };
   const names = queues.length > 0 ? queues.map(checkQueueName) : await allQueues(zk, paths, options, summary);
-  // The node records belong to no queue: checked when the whole tree is.
-  if (queues.length === 0) await report(zk, paths, await walkNodes(zk, paths), options, summary);
+  // The node records and drains belong to no queue: checked when the whole tree is.
+  if (queues.length === 0) await report(zk, paths, [...(await walkNodes(zk, paths)), ...(await walkDrains(zk, paths))], options, summary);
   for (const queue of names) {
     if (!(await retry(() => zk.exists(paths.queue(queue))))) {
       if (queues.length > 0) throw noSuchQueue(queue);

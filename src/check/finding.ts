@@ -11,6 +11,7 @@ export const FINDING_KINDS = [
   'claim-persistent', 'claim-unparseable', 'claim-without-spec', 'claim-with-result', 'claim-not-daemon',
   'slot-persistent', 'slot-not-daemon', 'slot-over-limit', 'cancel-stale',
   'claim-open-acl', 'slot-open-acl', 'node-open-acl', 'nodes-open-acl',
+  'drains-open-acl', 'drain-open-acl', 'drain-bad-name', 'drain-unparseable',
 ] as const;
 
 export type FindingKind = (typeof FINDING_KINDS)[number];

@@ -68,7 +68,8 @@ async function apply(zk: ZkClient, paths: Paths, finding: Finding, options: Repa
 async function setAcl(zk: ZkClient, path: string, acl: Acl[]): Promise<string> {
   try {
     await retry(() => zk.setAcl(path, acl));
-    return 'ACL set: daemons and admins change it, everyone reads';
+    // Which ACL the finding's repair said: a lock's, nodes/'s or the drains' differ.
+    return 'ACL set';
   } catch (err) {
     if (err instanceof NoNodeError) return 'already gone';
     throw err;

@@ -41,7 +41,8 @@ export async function walkNodes(zk: ZkClient, paths: Paths): Promise<Finding[]> 
   return findings;
 }
 
-async function readableFleet(zk: ZkClient, paths: Paths) {
+/** The fleet's identities, or null when none are set or this client may not read them. */
+export async function readableFleet(zk: ZkClient, paths: Paths) {
   try {
     return await retry(() => fleetAccessOf(zk, paths));
   } catch (err) {

@@ -210,3 +210,40 @@ test('a daemon stopping on SIGTERM shows as draining while its jobs finish, and 
   assert.deepEqual(await daemon.exited, { code: 0, signal: null });
   assert.equal((await status(running)).state, 'succeeded');
 });
+
+test('zkjobq check reports open, foreign and unreadable drains, and --repair closes the open ones', { timeout: 120_000 }, async () => {
+  const root = freshRoot();
+  const { conn } = session(root);
+  const secret = (who: string) => `${who}:pw-${who}`;
+  const as = (who: string) => ({ env: { ZKJOBS_ZK_AUTH: secret(who) } });
+  await ok('zkjobq', ['init', ...conn, '--daemons', digestId(secret('worker')), '--admins', digestId(secret('root'))], as('root'));
+  await ok('zkjobq', ['drain', ...conn, 'n1', 'n2'], as('root'));
+  const admin = await ZkClient.connect({ connect: fixture.zk().connectString, connectTimeoutMs: 10_000, auth: secret('root') });
+  const { paths } = await connectTo(fixture.zk().connectString, root).then((c) => (c.zk.close(), c));
+  const OPEN = [{ perms: 31, scheme: 'world', auth: 'anyone' }];
+  try {
+    // What an older zkjobs, or someone else, left: open znodes, garbage, a name that is no node id.
+    await admin.setAcl(paths.drains(), OPEN);
+    await admin.setAcl(paths.drain('n1'), OPEN);
+    await admin.set(paths.drain('n2'), 'not json');
+    await admin.create(paths.drain('..bad'), '');
+    const found = await run('zkjobq', ['check', ...conn, '--json'], as('root'));
+    assert.equal(found.code, 1, found.stderr);
+    const kinds = JSON.parse(found.stdout).findings.map((f: { kind: string; znode: string }) => `${f.kind} ${f.znode}`).sort();
+    assert.deepEqual(kinds, ['drain-bad-name drains/..bad', 'drain-open-acl drains/n1', 'drain-unparseable drains/n2', 'drains-open-acl drains']);
+    const repaired = await run('zkjobq', ['check', ...conn, '--repair'], as('root'));
+    assert.equal((repaired.stdout.match(/^repaired \(fleet\) drains?-open-acl .*: ACL set$/gm) ?? []).length, 2, repaired.stdout);
+    const anon = await ZkClient.connect({ connect: fixture.zk().connectString, connectTimeoutMs: 10_000 });
+    try {
+      await assert.rejects(anon.delete(paths.drain('n1')), (err) => err instanceof NoAuthError, 'nobody but admins undrains after the repair');
+      await assert.rejects(anon.create(paths.drain('n3'), ''), (err) => err instanceof NoAuthError, 'nobody but admins drains after the repair');
+    } finally {
+      anon.close();
+    }
+    // What is left is said, not repaired: removing it would undrain n2, or touch a znode zkjobs does not own.
+    const left = JSON.parse((await run('zkjobq', ['check', ...conn, '--json'], as('root'))).stdout).findings.map((f: { kind: string }) => f.kind).sort();
+    assert.deepEqual(left, ['drain-bad-name', 'drain-unparseable']);
+  } finally {
+    admin.close();
+  }
+});
