@@ -1,41 +1,41 @@
 // Claim: take the oldest unclaimed job of a queue by creating its ephemeral
 // claim znode. Order and crash points:
-//  1. (read) the spec still exists and nobody's claim is listed: a cheap
-//     filter so that finished jobs cost no failed write (skipped right
-//     after listing the bucket, when the listing is the check, and while
-//     this node is the only live one and has lost no create: nobody else
-//     takes jobs from its cached head then). Needed by no invariant; it
-//     only saves the failed writes of the "no herd" rule;
+//  1. read the spec: its bytes and version, which the bump (3) rewrites. Gone:
+//     the job has ended, and no write is spent on it ("claim after
+//     completion": a peer finished it between our listing and now);
 //  2. create claims/<seq> ephemeral: the lock. NodeExists: a peer has it,
 //     or our own session does for another run: neither is a win. The claim
 //     carries a token, so a create whose reply was lost is recognised as
 //     ours (zk/ephemeral.ts). Our crash or lost session deletes it, and a
 //     peer re-runs the job;
-//  3. read the spec again: if it is gone, a peer finished the job between our
-//     listing and our claim ("claim after completion"): drop the claim;
-//  4. if a result exists, a claimer crashed between publishing and cleanup:
-//     finish its cleanup, never run the job again;
-//  5. bump the spec's version: the attempt number, kept in ZooKeeper so that
-//     a re-run after a crash is visible as attempt 2. A versioned set, so
-//     that a bump whose reply was lost is not counted twice. The same set
-//     records the attempt in the spec's history (attempt-record.ts): no
-//     extra write per job.
-// Steps 2, 3 and 4 go out together, the reads right behind the create: the
-// server applies one session's requests in order, so the reads see the
-// state after the claim exists, as if sent after its reply. Per job that is
-// one write (2: exclusivity, invariants 2 and 4), two reads in the same
-// round trip (3 and 4: the "claim after completion" and "crash between
-// result and cleanup" traps) and one write (5: the attempt count that
-// retries and re-runs after a crash rely on).
+//  3. set the spec at the version read in 1: the attempt number, kept in
+//     ZooKeeper so that a re-run after a crash is visible as attempt 2; the
+//     same set records the attempt in the spec's history (attempt-record.ts).
+//     2 and 3 are ONE multi (zk/multi.ts): both or neither. A spec changed
+//     since 1 (BadVersion: a peer's attempt) or gone (NoNode: the job ended
+//     between 1 and now) fails the claim too, so no claim is ever made on a
+//     finished job, and the spec's version is a fence: whoever claims the job
+//     moves it, and a publish by an earlier claimer, which deletes the spec
+//     at its own attempt's version, then applies nothing (complete.ts);
+//  4. if a result exists, a claimer crashed between publishing and cleanup
+//     (an older zkjobs, or a writer that may not delete): finish its cleanup,
+//     never run the job again. This read goes out right behind the multi:
+//     the server applies one session's requests in order, so it sees the
+//     state after our claim exists, in the same round trip.
+// Per job that is one read (1: the bump needs the spec's bytes), one write
+// (2+3: exclusivity, invariants 2 and 4, and the attempt count that retries
+// and re-runs rely on) and one read in the same round trip (4: the "crash
+// between result and cleanup" trap). When peers race (more than one live
+// node), each claiming pass also lists claims/ once, so that claimers skip
+// what a peer holds instead of spending failed writes on it.
 // Only then is the job run. Steps 1-4 run as one operation under the retry
-// policy (each is safe to run again after a lost connection: 2 recognises
-// its own claim, 3 and 4 only read and clean up); step 5 is its own
-// operation, with the version read in 3. Every request of steps 1-5 goes to
-// the session that began the attempt (zk/session-bound.ts): if it expires
-// and the client renews it while a retry backs off, a claim made under the
-// old one died with it, and going on (step 5, then running the job) would
-// run a job we do not hold while a peer may run it too. The attempt is then
-// given up, and nothing was made under the new session.
+// policy (1 and 4 only read; a multi whose reply was lost is recognised as
+// ours by the claim's token, and then the spec read in 1 is the one our
+// multi wrote). Every request goes to the session that began the attempt
+// (zk/session-bound.ts): if it expires and the client renews it while a
+// retry backs off, a claim made under the old one died with it, and going
+// on would run a job we do not hold while a peer may run it too. The
+// attempt is then given up, and nothing was made under the new session.
 //
 // Hostile names: only exactly the names zkjobs writes count (job-id.ts,
 // zk/paths.ts): `1` or `01` beside `0000000001`, or a number filed under
@@ -57,12 +57,12 @@
 // rather than running on a node it did not ask for. Claimers race over the first few candidates at
 // random (as many as there are live nodes) instead of all creating the same
 // claim, which would cost N-1 failing writes through the leader.
-import { BadVersionError, NoNodeError } from './zk/errors.js';
+import { BadVersionError, NodeExistsError, NoNodeError, ZkError } from './zk/errors.js';
 import { parsePendingBucket, parseSeqInBucket, type Paths } from './zk/paths.js';
 import { eligible, encodeClass, type NodeOffer, type Requirements } from './placement.js';
 import type { Stat, ZkClient } from './zk/client.js';
 import { retry } from './zk/retry.js';
-import { createEphemeralOnce, deleteIfOwned, protectionToken } from './zk/ephemeral.js';
+import { ownsWithData, protectionToken } from './zk/ephemeral.js';
 import { SessionChangedError } from './zk/session-bound.js';
 import { lockAclFor } from './fleet-access.js';
 import { formatSeq, parseSeq, type JobId } from './job-id.js';
@@ -102,6 +102,8 @@ export interface ClaimedJob {
   specPath: string;
   /** What its bucket's class asks of the node: what the job takes while it runs. */
   requirements: Requirements;
+  /** The session that created the claim: the only one that may publish for it. */
+  session: string;
 }
 
 /** Free capacity of the node for new jobs: slots, and bytes of memory not yet asked for. */
@@ -210,8 +212,7 @@ export class QueueClaimer {
         refilled = true;
         continue;
       }
-      // Just listed: the specs were there a moment ago, skip the pre-check.
-      const attempts = await Promise.all(picks.map((entry) => this.tryClaim(entry, !refilled && !alone)));
+      const attempts = await Promise.all(picks.map((entry) => this.tryClaim(entry)));
       for (const a of attempts) if (a.kind === 'claimed') won.push(a.job);
       // Room was taken for every pick; give back that of the picks we did not win.
       for (const [i, a] of attempts.entries()) if (a.kind !== 'claimed') give(left, picks[i].requirements);
@@ -329,23 +330,20 @@ export class QueueClaimer {
     return null;
   }
 
-  private async tryClaim(entry: HeadEntry, precheck: boolean): Promise<Attempt> {
+  private async tryClaim(entry: HeadEntry): Promise<Attempt> {
     const id = { queue: this.queue, seq: entry.seq };
     const record = newClaimRecord(this.nodeId);
     const specPath = this.paths.pendingIn(this.queue, entry.bucket, entry.seq);
     const session = this.zk.sessionId;
     const zk = this.zk.boundTo(session);
     try {
-      const checked = await retry(() => this.claimAndCheck(zk, id, specPath, precheck, record));
+      const checked = await retry(() => this.claimAndCheck(zk, id, specPath, record));
       if (checked.kind !== 'checked') return checked;
-      const specData = await specForAttempt(zk, this.paths, checked.spec.data, checked.spec.stat.version + 1, this.nodeId);
-      const attempt = await bumpAttempt(zk, specPath, specData, checked.spec.stat.version);
-      if (attempt === null) return await this.release(zk, id);
       // Still our session now, and the caller starts the job in this turn of
       // the event loop: no session change can come in between.
       if (this.zk.sessionId !== session) return { kind: 'skipped' };
-      const parsed = parseOrReason(checked.spec.data, entry.requirements);
-      return { kind: 'claimed', job: { id, attempt, specData, specPath, requirements: entry.requirements, ...parsed } };
+      const parsed = parseOrReason(checked.specData, entry.requirements);
+      return { kind: 'claimed', job: { id, attempt: checked.attempt, specData: checked.specData, specPath, requirements: entry.requirements, session, ...parsed } };
     } catch (err) {
       // Every request of the attempt went to `session`: a claim we made died with it.
       if (err instanceof SessionChangedError) return { kind: 'skipped' };
@@ -354,24 +352,56 @@ export class QueueClaimer {
   }
 
   /** Steps 1-4: safe to run again after a lost connection (see the top of the file). */
-  private async claimAndCheck(zk: ZkClient, id: JobId, specPath: string, precheck: boolean, record: Buffer): Promise<Attempt | { kind: 'checked'; spec: { data: Buffer; stat: Stat } }> {
-    if (precheck && !(await zk.exists(specPath))) return { kind: 'gone', seq: id.seq };
-    // The create and both reads go out together: one session's requests are
-    // applied in the order sent, so the reads see the state after our claim
-    // exists (steps 3 and 4), at one round trip instead of two. When the
-    // create loses, the two reads are thrown away.
-    const [won, spec, result] = await Promise.all([this.createClaim(zk, id, record), zk.getOrNull(specPath), zk.exists(this.paths.result(id.queue, id.seq))]);
-    if (!won) return { kind: 'skipped' };
-    if (!spec) {
-      await deleteIfOwned(zk, this.paths.claim(id.queue, id.seq));
-      return { kind: 'gone', seq: id.seq };
-    }
+  private async claimAndCheck(zk: ZkClient, id: JobId, specPath: string, record: Buffer): Promise<Attempt | { kind: 'checked'; attempt: number; specData: Buffer }> {
+    const spec = await zk.getOrNull(specPath);
+    if (!spec) return { kind: 'gone', seq: id.seq };
+    const bumped = await specForAttempt(zk, this.paths, spec.data, spec.stat.version + 1, this.nodeId);
+    // The result check goes right behind the multi: one session's requests
+    // are applied in the order sent, so it sees the state after our claim
+    // exists (step 4), in the same round trip. When the claim loses, the
+    // read is thrown away.
+    const [claimed, result] = await Promise.all([this.createClaim(zk, id, record, specPath, spec, bumped), zk.exists(this.paths.result(id.queue, id.seq))]);
+    if (claimed.kind !== 'won') return claimed;
     if (result) {
       await this.checkResult(zk, id);
       await finishCleanupOnce(zk, this.paths, id, specPath);
       return { kind: 'skipped' };
     }
-    return { kind: 'checked', spec };
+    return { kind: 'checked', attempt: claimed.version, specData: claimed.data };
+  }
+
+  /**
+   * Steps 2 and 3: the claim and the attempt bump in one multi. A multi
+   * whose reply was lost may have been applied: the next try then meets our
+   * own claim (the token in its bytes), and the spec it has just read is the
+   * one our multi wrote.
+   */
+  private async createClaim(zk: ZkClient, id: JobId, record: Buffer, specPath: string, spec: { data: Buffer; stat: Stat }, bumped: Buffer): Promise<{ kind: 'won'; version: number; data: Buffer } | Attempt> {
+    this.stats.attempts++;
+    const claim = this.paths.claim(id.queue, id.seq);
+    try {
+      // The lock ACL (fleet-access.ts): only daemons and admins may rewrite the claim or change its ACL.
+      const [, set] = await zk.multi([
+        { op: 'create', path: claim, data: record, mode: 'ephemeral', acl: await lockAclFor(zk, this.paths, id.queue) },
+        { op: 'set', path: specPath, data: bumped, version: spec.stat.version },
+      ]);
+      this.stats.won++;
+      return { kind: 'won', version: set?.op === 'set' ? set.stat.version : spec.stat.version + 1, data: bumped };
+    } catch (err) {
+      if (!(err instanceof ZkError) || err.multiOp === undefined) throw err;
+      if (err.multiOp.index === 1 && err instanceof NoNodeError) return { kind: 'gone', seq: id.seq };
+      if (err.multiOp.index === 0 && err instanceof NodeExistsError && (await ownsWithData(zk, claim, record))) {
+        this.stats.won++;
+        return { kind: 'won', version: spec.stat.version, data: spec.data };
+      }
+      if (!(err instanceof NodeExistsError || err instanceof BadVersionError)) throw err;
+      // A peer holds it (or our own session, for another run), or a peer's
+      // attempt moved the spec on since we read it: neither is a win.
+      this.stats.lost++;
+      this.lostSinceListing = true;
+      this.lostSeqs.add(id.seq);
+      return { kind: 'skipped' };
+    }
   }
 
   /**
@@ -389,24 +419,6 @@ export class QueueClaimer {
     } catch (err) {
       this.report({ path, problem: `unreadable result beside a pending spec: ${(err as Error).message}`, action: 'job ended as failed; spec removed' });
     }
-  }
-
-  private async createClaim(zk: ZkClient, id: JobId, record: Buffer): Promise<boolean> {
-    this.stats.attempts++;
-    // The lock ACL (fleet-access.ts): only daemons and admins may rewrite the claim or change its ACL.
-    const won = await createEphemeralOnce(zk, this.paths.claim(id.queue, id.seq), record, await lockAclFor(zk, this.paths, id.queue));
-    if (won) this.stats.won++;
-    else {
-      this.stats.lost++;
-      this.lostSinceListing = true;
-      this.lostSeqs.add(id.seq);
-    }
-    return won;
-  }
-
-  private async release(zk: ZkClient, id: JobId): Promise<Attempt> {
-    await retry(() => deleteIfOwned(zk, this.paths.claim(id.queue, id.seq)));
-    return { kind: 'skipped' };
   }
 }
 

@@ -1,7 +1,8 @@
 // The jobs a daemon holds claims for: running, waiting to retry, and results
-// waiting to be published. Every result goes out through publish(), which
-// checks that our claim is still ours (complete.ts), or waits in the spool
-// while the connection is down.
+// waiting to be published. Every result goes out through publish(), whose
+// one multi applies only while our claim is still ours (complete.ts: the
+// claiming session, the spec at our attempt's version), or waits in the
+// spool while the connection is down.
 //
 // A slot is free the moment its job's processes have exited: the result is
 // published alongside (publishing), while the next job already runs. The
@@ -22,7 +23,7 @@ import { deleteIfOwned, setIfOwned } from '../zk/ephemeral.js';
 import { encodeJson } from '../record.js';
 import { bumpAttempt, type ClaimedJob, type ClaimRecord } from '../claim.js';
 import { specForAttempt } from '../attempt-record.js';
-import { publishResult } from '../complete.js';
+import { publishResult, type ClaimHold } from '../complete.js';
 import { readCancelRequest } from '../cancel.js';
 import { formatJobId, type JobId } from '../job-id.js';
 import { endedHow, type JobResult } from '../result.js';
@@ -79,7 +80,7 @@ export class JobTable {
   /** Retries whose backoff is over, waiting for a free slot. */
   readonly ready: ClaimedJob[] = [];
   /** Results finished while disconnected, waiting for the connection. */
-  private spool: { id: JobId; result: JobResult; specPath?: string }[] = [];
+  private spool: { id: JobId; result: JobResult; hold: ClaimHold }[] = [];
   /** Claims of jobs we gave up while disconnected: release them once back. */
   private abandoned: JobId[] = [];
 
@@ -176,7 +177,7 @@ export class JobTable {
       if (entry.lost) {
         if (!entry.stopped) this.ctx.log.warn('job ended after its claim was lost; result discarded', this.fields(id));
       } else if (delay !== null) this.scheduleRetry(entry.job, delay, result);
-      else await this.publishOrSpool(id, await this.withCanceller(id, result), entry.job.specPath);
+      else await this.publishOrSpool(id, await this.withCanceller(id, result), holdOf(entry.job));
     } finally {
       this.publishing.delete(formatJobId(id));
       this.ctx.changed();
@@ -245,7 +246,7 @@ export class JobTable {
     this.retrying.delete(key);
     if (readyIndex >= 0) this.ready.splice(readyIndex, 1);
     const result = failedWithoutRun('cancelled by request', this.ctx.nodeId, job, 'cancelled');
-    void this.withCanceller(id, result).then((r) => this.publishOrSpool(id, r, job.specPath));
+    void this.withCanceller(id, result).then((r) => this.publishOrSpool(id, r, holdOf(job)));
     return true;
   }
 
@@ -313,7 +314,7 @@ export class JobTable {
   }
 
   private publishInBackground(job: ClaimedJob, result: JobResult): void {
-    void this.publishOrSpool(job.id, result, job.specPath);
+    void this.publishOrSpool(job.id, result, holdOf(job));
   }
 
   /**
@@ -321,24 +322,24 @@ export class JobTable {
    * or published: every publish attempt then writes the same bytes, which is
    * how a retried create recognises its own earlier one (complete.ts).
    */
-  private async publishOrSpool(id: JobId, unsigned: JobResult, specPath: string): Promise<void> {
+  private async publishOrSpool(id: JobId, unsigned: JobResult, hold: ClaimHold): Promise<void> {
     const result = this.ctx.sign(id, unsigned);
     if (this.ctx.zk().state !== 'connected') {
       this.ctx.log.info('job ended while disconnected; result spooled', { ...this.fields(id), state: result.state });
-      this.spool.push({ id, result, specPath });
+      this.spool.push({ id, result, hold });
       return;
     }
     try {
-      await this.publish(id, result, specPath);
+      await this.publish(id, result, hold);
     } catch (err) {
       this.ctx.log.warn('cannot publish result yet; spooled', { ...this.fields(id), error: (err as Error).message });
-      this.spool.push({ id, result, specPath });
+      this.spool.push({ id, result, hold });
     }
   }
 
-  private async publish(id: JobId, result: JobResult, specPath?: string): Promise<void> {
+  private async publish(id: JobId, result: JobResult, hold: ClaimHold): Promise<void> {
     const zk = this.ctx.zk();
-    const outcome = await publishResult(zk, this.ctx.paths, id, result, zk.sessionId, specPath);
+    const outcome = await publishResult(zk, this.ctx.paths, id, result, hold);
     this.ctx.claimEnded(id);
     // The reason (timeout, cancelled by request, cannot start…) says why a job ended as it did.
     const fields = { ...this.fields(id), state: result.state, exit: result.exitCode, signal: result.signal, ...(result.reason ? { reason: result.reason } : {}) };
@@ -382,11 +383,16 @@ export class JobTable {
     while (this.spool.length > 0 && zk.state === 'connected') {
       const item = this.spool.shift()!;
       try {
-        await this.publish(item.id, item.result, item.specPath);
+        await this.publish(item.id, item.result, item.hold);
       } catch (err) {
         this.spool.unshift(item);
         throw err;
       }
     }
   }
+}
+
+/** What publishing checks of a job's claim (complete.ts): its session, its spec and the version its attempt set. */
+function holdOf(job: ClaimedJob): ClaimHold {
+  return { session: job.session, specPath: job.specPath, specVersion: job.attempt };
 }

@@ -36,9 +36,14 @@ export async function createEphemeralOnce(zk: ZkClient, path: string, data: Buff
     return true;
   } catch (err) {
     if (!(err instanceof NodeExistsError)) throw err;
-    const node = await zk.getOrNull(path);
-    return node !== null && node.stat.ephemeralOwner === zk.sessionId && node.data.equals(data);
+    return ownsWithData(zk, path, data);
   }
+}
+
+/** True when `path` is an ephemeral node of our current session holding exactly `data`: our own create (see create once). */
+export async function ownsWithData(zk: ZkClient, path: string, data: Buffer): Promise<boolean> {
+  const node = await zk.getOrNull(path);
+  return node !== null && node.stat.ephemeralOwner === zk.sessionId && node.data.equals(data);
 }
 
 /** True while `path` exists as an ephemeral node of `session` (default: our current one). */

@@ -10,7 +10,7 @@ import { submitJob } from '../../src/submit.js';
 import { QueueClaimer, type ClaimedJob } from '../../src/claim.js';
 import { makeResult, parseResult, type JobResult } from '../../src/result.js';
 import type { JobId } from '../../src/job-id.js';
-import type { Request } from './zk-proxy.js';
+import { requestTouches, type Request } from './zk-proxy.js';
 import { closeProxies, connectClient, connectThroughProxy, type ClientOptions } from './faults.js';
 import { cleanup, startStandalone, type ZkCluster } from './zk-server.js';
 import { freshRoot } from './cli.js';
@@ -113,5 +113,7 @@ export function succeeded(job: ClaimedJob, node: string): JobResult {
 }
 
 /** Request matchers for proxy traps. */
-export const isCreateOf = (fragment: string) => (r: Request) => (r.op === 1 || r.op === 15) && r.path.includes(fragment);
-export const isSetOf = (fragment: string) => (r: Request) => r.op === 5 && r.path.includes(fragment);
+/** A create, set or delete of a path containing `fragment`, sent alone or as an op of a multi. */
+export const isCreateOf = (fragment: string) => (r: Request) => requestTouches(r, [1, 15], (p) => p.includes(fragment));
+export const isSetOf = (fragment: string) => (r: Request) => requestTouches(r, 5, (p) => p.includes(fragment));
+export const isDeleteOf = (fragment: string) => (r: Request) => requestTouches(r, 2, (p) => p.includes(fragment));

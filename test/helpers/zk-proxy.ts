@@ -23,6 +23,7 @@ export const OP = {
   getChildren2: 12,
   create2: 15,
   createContainer: 19,
+  multi: 14,
 } as const;
 
 /** Request types whose body starts with the znode path. */
@@ -31,8 +32,16 @@ const PATH_FIRST = new Set<number>([1, 2, 3, 4, 5, 6, 7, 8, 12, 13, 15, 19, 20, 
 export interface Request {
   /** The request type, one of OP (ping is 11, setWatches 101, auth 100). */
   op: number;
-  /** The znode path, '' for requests without one. */
+  /** The znode path, '' for requests without one (a multi: its first op's). */
   path: string;
+  /** A multi's ops, in order. */
+  ops?: { op: number; path: string }[];
+}
+
+/** True when `r` is `op` on a path `match` accepts, alone or as an op of a multi. */
+export function requestTouches(r: Request, op: number | readonly number[], match: (path: string) => boolean): boolean {
+  const ops = typeof op === 'number' ? [op] : op;
+  return [r, ...(r.ops ?? [])].some((o) => ops.includes(o.op) && match(o.path));
 }
 
 export interface Trap {
@@ -269,12 +278,56 @@ function frames(socket: net.Socket, onFrame: (frame: Buffer, first: boolean) => 
 function parseRequest(frame: Buffer): Request | null {
   if (frame.length < 12) return null;
   const op = frame.readInt32BE(8);
+  if (op === OP.multi) {
+    const ops = parseMultiOps(frame);
+    return { op, path: ops[0]?.path ?? '', ops };
+  }
   let path = '';
   if (PATH_FIRST.has(op) && frame.length >= 16) {
     const len = frame.readInt32BE(12);
     if (len > 0 && 16 + len <= frame.length) path = frame.toString('utf8', 16, 16 + len);
   }
   return { op, path };
+}
+
+/**
+ * A multi's ops: after the header, each op is a MultiHeader (type, done,
+ * err) and its request, path first; a header with done set ends the list.
+ */
+function parseMultiOps(frame: Buffer): { op: number; path: string }[] {
+  const ops: { op: number; path: string }[] = [];
+  let at = 12;
+  const int = () => {
+    const v = frame.readInt32BE(at);
+    at += 4;
+    return v;
+  };
+  const bytes = () => {
+    const len = int();
+    const text = len > 0 ? frame.toString('utf8', at, at + len) : '';
+    at += Math.max(0, len);
+    return text;
+  };
+  try {
+    for (;;) {
+      const type = int();
+      const done = frame.readUInt8(at) !== 0;
+      at += 5;
+      if (done) return ops;
+      const path = bytes();
+      ops.push({ op: type, path });
+      if (type === OP.create || type === OP.create2 || type === OP.createContainer) {
+        bytes();
+        for (let n = int(); n > 0; n--) [int(), bytes(), bytes()];
+        int();
+      } else if (type === OP.setData) {
+        bytes();
+        int();
+      } else int(); // delete, check: a version
+    }
+  } catch {
+    return ops; // a frame cut short: the ops read so far
+  }
 }
 
 async function listen(server: net.Server): Promise<number> {

@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeProxies, connectClient, connectThroughProxy } from '../helpers/faults.js';
-import { OP } from '../helpers/zk-proxy.js';
+import { OP, requestTouches } from '../helpers/zk-proxy.js';
 import { cleanup, startStandalone, type ZkCluster } from '../helpers/zk-server.js';
 import { freshRoot } from '../helpers/cli.js';
 import { bucketOf, Paths } from '../../src/zk/paths.js';
@@ -46,7 +46,8 @@ test('a claim whose attempt bump lost its reply counts one attempt, not two', as
   const { zk, proxy } = await connectThroughProxy(cluster.connectString);
   clients.push(zk);
   const specPath = paths.pendingJob('default', id.seq);
-  const trap = proxy.trap((r) => r.op === OP.setData && r.path === specPath, 'reply');
+  // The bump is a set of the spec, sent alone or in the claim's multi.
+  const trap = proxy.trap((r) => requestTouches(r, OP.setData, (p) => p === specPath), 'reply');
   const job = await new QueueClaimer(zk, paths, 'default', 'n1', () => 1).claimNext();
   await trap.sprung;
   assert.equal(job?.id.seq, id.seq);
@@ -60,7 +61,7 @@ test('a claim whose create lost its reply is recognised as ours by its token, an
   const { zk, proxy } = await connectThroughProxy(cluster.connectString);
   clients.push(zk);
   const claimPath = paths.claim('default', id.seq);
-  const trap = proxy.trap((r) => (r.op === OP.create || r.op === OP.create2) && r.path === claimPath, 'reply');
+  const trap = proxy.trap((r) => requestTouches(r, [OP.create, OP.create2], (p) => p === claimPath), 'reply');
   const job = await new QueueClaimer(zk, paths, 'default', 'n1', () => 1).claimNext();
   await trap.sprung;
   assert.equal(job?.id.seq, id.seq);

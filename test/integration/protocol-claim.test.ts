@@ -91,3 +91,28 @@ test('a claim create whose reply was lost is ours, and the job is claimed once',
   assert.equal((await observer.exists(q.paths.claim(id.queue, id.seq)))?.ephemeralOwner, a.sessionId);
   assert.equal(await q.claimer(await world.client(), 'b').claimNext(), null, 'nobody else can claim it');
 });
+
+test('claim and attempt bump are one multi: a spec moved on while our claim was in flight leaves no claim', async () => {
+  // A peer's attempt (or anyone's set) between our read of the spec and our
+  // multi changes its version: the claim create fails with the bump, so a
+  // claim is never held on a spec we did not count an attempt on.
+  const q = await world.queue();
+  const observer = await world.client();
+  const id = await q.submit(observer);
+  const { zk: a, proxy } = await world.proxied();
+
+  const hold = proxy.hold(isCreateOf(`/claims/${formatSeq(id.seq)}`));
+  const aClaims = q.claimer(a, 'a').claimNext();
+  await hold.held;
+  const specPath = q.paths.pendingJob(id.queue, id.seq);
+  const before = await observer.get(specPath);
+  await observer.set(specPath, before.data, before.stat.version);
+  hold.release();
+
+  assert.equal(await aClaims, null, 'a did not win a job whose spec changed under it');
+  assert.deepEqual(await q.znodes(observer, id), { spec: true, claim: false, result: false }, 'no claim left behind');
+  assert.equal((await observer.exists(specPath))?.version, before.stat.version + 1, 'only the other set counted');
+  const again = await q.claimer(a, 'a').claimNext();
+  assert.equal(again?.id.seq, id.seq, 'the next pass claims it');
+  assert.equal(again?.attempt, before.stat.version + 2);
+});

@@ -12,7 +12,7 @@ import { createResult, publishResult } from '../../src/complete.js';
 import { createBucket } from '../../src/submit.js';
 import { bucketOf } from '../../src/zk/paths.js';
 import { endSessionInServer, expireSession } from '../helpers/faults.js';
-import { isCreateOf, protocolWorld, succeeded } from '../helpers/protocol.js';
+import { isCreateOf, isDeleteOf, protocolWorld, succeeded } from '../helpers/protocol.js';
 import { OP } from '../helpers/zk-proxy.js';
 
 const world = protocolWorld();
@@ -99,7 +99,7 @@ test('a cleanup cut by a lost connection is finished: spec and claim gone', asyn
   const id = await q.submit(observer);
   const { zk: a, proxy } = await world.proxied();
   const job = await q.claimer(a, 'a').claimNext();
-  const trap = proxy.trap((r) => r.op === OP.delete && r.path.endsWith(`/pending/${formatSeq(0)}/${formatSeq(id.seq)}`), 'request');
+  const trap = proxy.trap(isDeleteOf(`/pending/${formatSeq(0)}/${formatSeq(id.seq)}`), 'request');
 
   assert.equal(await publishResult(a, q.paths, id, succeeded(job!, 'a')), 'published');
   await trap.sprung;
@@ -128,4 +128,30 @@ test('claim lost while the result create is in flight: a renewed session records
   const settled = await outcome;
   assert.notEqual(settled, 'published', 'a result published after the claim was lost');
   assert.deepEqual(await q.znodes(observer, id), { spec: true, claim: false, result: false }, 'nothing recorded, the job still pending');
+});
+
+test('a spec removed while its job ran: the publish multi applies nothing, and the claim is released', async () => {
+  // The multi deletes the spec at our attempt's version: gone, it fails the
+  // whole transaction, so no result appears for a job that no longer exists.
+  const q = await world.queue();
+  const observer = await world.client();
+  const id = await q.submit(observer);
+  const a = await world.client();
+  const job = await q.claimer(a, 'a').claimNext();
+  assert.equal(job?.id.seq, id.seq);
+  await observer.delete(job!.specPath);
+  assert.equal(await publishResult(a, q.paths, id, succeeded(job!, 'a')), 'claim-lost');
+  assert.deepEqual(await q.znodes(observer, id), { spec: false, claim: false, result: false });
+});
+
+test('a publish after another attempt began (the spec set again) applies nothing, even with the claim path held', async () => {
+  const q = await world.queue();
+  const observer = await world.client();
+  const id = await q.submit(observer);
+  const a = await world.client();
+  const job = await q.claimer(a, 'a').claimNext();
+  // What a peer's claim does to the spec: a new version, the next attempt.
+  await observer.set(job!.specPath, job!.specData, job!.attempt);
+  assert.equal(await publishResult(a, q.paths, id, succeeded(job!, 'a')), 'claim-lost');
+  assert.deepEqual(await q.znodes(observer, id), { spec: true, claim: false, result: false }, 'nothing recorded; our claim released');
 });
