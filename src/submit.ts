@@ -1,8 +1,13 @@
-// Submit: reserve the next sequence number, then create the job spec in its
-// bucket. The counter znode's data is the last number handed out; a
-// reservation advances it by compare-and-set on its version (zk/update.ts),
-// so a batch can take a thousand numbers with one write. Each of the two
-// steps is one operation under the retry policy. Crash points:
+// Submit: take the next sequence number and create the job spec in its
+// bucket. The counter znode's data is the last number handed out; taking a
+// number advances it by compare-and-set on its version. One job (submitJob)
+// does both in one multi (zk/multi.ts): the counter set at the version read
+// and the spec's create, applied together or not at all, so a single submit
+// costs one read and one write and leaves no gap in the numbers; a lost
+// reply is settled as for the create below, before another number is
+// taken. A batch reserves a thousand numbers with one write (zk/update.ts)
+// and then creates the specs; each of its two steps is one operation under
+// the retry policy. Crash points of a batch:
 //  - after the reservation, before the create: a gap in the numbers, and
 //    the client never printed an id, so nothing was promised or lost (a
 //    reservation whose reply was lost is made again: a gap too);
@@ -20,7 +25,7 @@
 // exit 65, so a submit that exits 0 is always a job some daemon can see.
 // (A counter pushed there by hand used to hand out 10000000000, a name no
 // daemon lists: the submit "succeeded" and the job never ran.)
-import { NoNodeError } from './zk/errors.js';
+import { BadVersionError, NodeExistsError, NoNodeError } from './zk/errors.js';
 import { DataError } from './errors.js';
 import { aclForNew } from './acl.js';
 import { retry } from './zk/retry.js';
@@ -41,24 +46,81 @@ import { withRuns, type Run } from './attempt-history.js';
 export async function submitJob(zk: ZkClient, paths: Paths, queue: string, spec: JobSpec, sign?: SpecSigner, history?: Run[]): Promise<JobId> {
   checkQueueName(queue);
   const unsigned = encodeJobSpec(spec); // a bad or oversized spec takes no number
-  const seq = await reserveSequences(zk, paths, queue, 1);
-  // Signed only now: the job number is part of what is signed.
-  const signed = sign ? encodeJobSpec(sign({ queue, seq }, spec)) : unsigned;
-  const data = history ? withRuns(signed, history) : signed;
-  await createJobSpec(zk, paths, { queue, seq }, data, requirementsOf(spec));
-  return { queue, seq };
+  const requirements = requirementsOf(spec);
+  let sent: SentSpec | null = null;
+  return retry(async () => {
+    // A multi whose reply was lost was applied whole or not at all: look before taking another number.
+    if (sent && (await landedEarlier(zk, paths, sent.id, sent.path, sent.data))) return sent.id;
+    for (let attempt = 0; ; attempt++) {
+      const counter = await zk.getOrNull(paths.counter(queue));
+      if (!counter) throw noSuchQueue(queue);
+      const id = { queue, seq: nextSequences(queue, counter.data, 1) };
+      // Signed only now: the job number is part of what is signed.
+      const signed = sign ? encodeJobSpec(sign(id, spec)) : unsigned;
+      const data = history ? withRuns(signed, history) : signed;
+      const bucket = classBucket(id.seq, requirements);
+      sent = { id, path: paths.pendingIn(queue, bucket, id.seq), data };
+      const taken = await takeNumberAndCreate(zk, paths, sent, bucket, counter.stat.version);
+      if (taken) return id;
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(2 ** attempt, 100)));
+    }
+  });
+}
+
+interface SentSpec {
+  id: JobId;
+  path: string;
+  data: Buffer;
+}
+
+/**
+ * One multi: our spec created and the counter moved to its number at the
+ * version read. False when another submitter took the number first (the
+ * counter's version moved): read it again. A missing bucket is made and the
+ * multi sent again.
+ */
+async function takeNumberAndCreate(zk: ZkClient, paths: Paths, sent: SentSpec, bucket: string, version: number): Promise<boolean> {
+  const { queue, seq } = sent.id;
+  for (let tries = 0; ; tries++) {
+    try {
+      await zk.multi([
+        { op: 'create', path: sent.path, data: sent.data, acl: await aclForNew(zk, paths, queue) },
+        { op: 'set', path: paths.counter(queue), data: String(seq), version },
+      ]);
+      return true;
+    } catch (err) {
+      if (err instanceof BadVersionError && err.multiOp?.index === 1) return false;
+      if (err instanceof NoNodeError && err.multiOp?.index === 0 && tries < 5) {
+        await createBucket(zk, paths, queue, paths.pendingBucket(queue, bucket));
+        continue;
+      }
+      if (err instanceof NodeExistsError && err.multiOp?.index === 0) {
+        // The number's spec exists: a submitter that took it first (the
+        // counter moved on), or a znode zkjobs did not write.
+        if ((await zk.exists(paths.counter(queue)))?.version !== version) return false;
+        throw new DataError(`job number ${formatJobId(sent.id)} is taken by a spec zkjobs did not write; nothing was submitted`);
+      }
+      throw err;
+    }
+  }
 }
 
 /** Reserve `count` consecutive numbers; returns the first. */
 export function reserveSequences(zk: ZkClient, paths: Paths, queue: string, count: number): Promise<number> {
   return retry(() => updateData(zk, paths.counter(queue), (counter) => {
     if (!counter) throw noSuchQueue(queue);
-    const last = parseCounter(counter.data);
-    if (last + count > MAX_SEQ) {
-      throw new DataError(`queue ${queue} has no job numbers left (its counter is at ${last}, the last number is ${MAX_SEQ}); nothing was submitted`);
-    }
-    return { data: String(last + count), value: last + 1 };
+    const first = nextSequences(queue, counter.data, count);
+    return { data: String(first + count - 1), value: first };
   }));
+}
+
+/** The first of `count` numbers after the counter's; none past MAX_SEQ. */
+function nextSequences(queue: string, counter: Buffer, count: number): number {
+  const last = parseCounter(counter);
+  if (last + count > MAX_SEQ) {
+    throw new DataError(`queue ${queue} has no job numbers left (its counter is at ${last}, the last number is ${MAX_SEQ}); nothing was submitted`);
+  }
+  return last + 1;
 }
 
 function parseCounter(data: Buffer): number {
