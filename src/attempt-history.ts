@@ -2,7 +2,7 @@
 // start and end, how it ended, and why the job ran again.
 //
 // Where it is kept. The claimer already rewrites the spec znode once per
-// attempt (claim.ts step 5: its data version is the attempt number), so
+// attempt (claim.ts step 3: its data version is the attempt number), so
 // the attempt is written into that same set as one more entry of the
 // spec's `runs` field: who started it and when. No extra write per job.
 // An attempt that ends in a retry is closed by the daemon that retries it,

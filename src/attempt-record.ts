@@ -1,5 +1,5 @@
 // Writing the history of attempts (attempt-history.ts) into the spec znode,
-// inside the one versioned set that counts each attempt (claim.ts step 5,
+// inside the one versioned set that counts each attempt (claim.ts step 3,
 // and a retry in daemon/job-table.ts): the bytes to write for attempt N.
 import type { Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';

@@ -21,7 +21,7 @@
 //  3. one multi (zk/multi.ts), applied whole or not at all: create the copy
 //     in the twin bucket with the source's bytes (a submitter's signature
 //     covers the bytes and the job id, both kept), bring its data version,
-//     the attempt count (claim.ts step 5), up to the source's by sets
+//     the attempt count (claim.ts step 3), up to the source's by sets
 //     (empty but for the last, so the request stays the spec's size), and
 //     delete the source at the version read in 2. A refusal of any op
 //     (NOAUTH: a submitter of a restricted queue may not delete) changes
@@ -36,7 +36,7 @@
 // steps (copy, then delete) cut short or from someone's hand, is finished by
 // running hold or release again. Such a job still runs at most once: one
 // claim znode per job number, and a claimer that finds a result only cleans
-// up (claim.ts steps 2-4). The runnable copy is the one that counts: it is
+// up (claim.ts step 4). The runnable copy is the one that counts: it is
 // the one daemons see and write their attempts into, while nobody writes a
 // held copy. So hold makes the held copy equal to it and deletes it;
 // release deletes the held copy.

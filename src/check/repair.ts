@@ -78,7 +78,7 @@ async function setAcl(zk: ZkClient, path: string, acl: Acl[]): Promise<string> {
 
 /**
  * A result beside a pending spec: the result stands, delete the spec
- * (complete.ts step 3), as the next claimer would. Done under the job's
+ * (the publish multi's delete, complete.ts), as the next claimer would. Done under the job's
  * claim (job-lock.ts), so no daemon is starting or cleaning it meanwhile.
  */
 async function finishCleanup(zk: ZkClient, paths: Paths, id: JobId): Promise<string> {

@@ -174,7 +174,7 @@ async function examineSpec(ctx: QueueContext, bucket: string, seq: number, hasRe
   return found;
 }
 
-/** Normal for the moment between a result and its cleanup (complete.ts steps 2–3): rechecked after the settle time. */
+/** Left by a publish made of separate steps (an older zkjobs, or a writer that may not delete: cancel.ts); complete.ts now publishes in one multi. Rechecked after the settle time. */
 export function pendingWithResult(ctx: QueueContext, seq: number, path: string): Finding {
   return {
     queue: ctx.queue, kind: 'result-with-pending-spec', znode: rel(ctx, path), job: jobOf(ctx, seq),

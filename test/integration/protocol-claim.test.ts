@@ -63,8 +63,9 @@ test('a result with the spec still pending: the next claimer finishes the cleanu
   const job = await q.claimer(crashed, 'c').claimNext();
   assert.equal(job?.id.seq, id.seq);
   const version = (await observer.exists(q.paths.pendingJob(id.queue, id.seq)))!.version;
-  // complete.ts step 2 done, then the daemon dies before step 3: its claim
-  // goes with its session, its result and the spec stay.
+  // A publish made of separate steps (an older zkjobs; complete.ts is now
+  // one multi) cut after the result's create: its claim goes with its
+  // session, its result and the spec stay.
   assert.equal(await createResult(crashed, q.paths, id, succeeded(job!, 'c')), true);
   crashed.close();
   await waitFor('the crashed claimer\'s session to end', async () => !(await q.znodes(observer, id)).claim);

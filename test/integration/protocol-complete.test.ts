@@ -1,9 +1,10 @@
 // complete.ts's crash branches, in process against a real ZooKeeper:
 //  - the claim lost before publishing (our session expired): our result is
-//    thrown away and a peer runs the job again (step 1, the fence);
-//  - a duplicate result: the second publish loses and cleans up (step 2);
-//  - a result create whose reply was lost is still ours (step 2);
-//  - a cleanup interrupted by a lost connection is finished (steps 3-4).
+//    thrown away and a peer runs the job again (the fence);
+//  - a duplicate result: the second publish loses and cleans up;
+//  - a publish multi whose reply was lost is still ours;
+//  - a publish multi lost before the server saw it is sent again;
+//  - a spec removed, or moved on by another attempt: the multi applies nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
