@@ -53,8 +53,11 @@ node_modules/.installed: package.json package-lock.json patches/zookeeper+7.3.0.
 
 deps: node_modules/.installed .zookeeper-ok .chromium-ok
 
+# tsc compiles the tree; the bundler then makes zkjobc and zkjobq one file
+# each (dist/bundle), which bin/ runs: one file to load, not ~130 (docs/speed.md).
 build: node_modules/.installed
 	$(NPM) exec -- tsc -p tsconfig.json
+	$(NODE) scripts/bundle.mjs
 
 test: deps build
 	$(NODE) --test --test-concurrency=2 $(TEST_FILES)
@@ -103,14 +106,18 @@ JOB_USER ?= zkjobs
 install: build
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/zkjobs
 	cp -a dist/src package.json package-lock.json $(DESTDIR)$(LIBDIR)/
-	mkdir -p $(DESTDIR)$(LIBDIR)/dist && rm -rf $(DESTDIR)$(LIBDIR)/dist/src && mv $(DESTDIR)$(LIBDIR)/src $(DESTDIR)$(LIBDIR)/dist/src
+	mkdir -p $(DESTDIR)$(LIBDIR)/dist && rm -rf $(DESTDIR)$(LIBDIR)/dist/src $(DESTDIR)$(LIBDIR)/dist/bundle && mv $(DESTDIR)$(LIBDIR)/src $(DESTDIR)$(LIBDIR)/dist/src
+	# The CLIs' bundles find package.json, yargs's locales and the status page
+	# by their paths relative to dist/bundle, as in the tree (scripts/bundle.mjs).
+	cp -a dist/bundle $(DESTDIR)$(LIBDIR)/dist/bundle
 	# The status page's HTML, CSS and JavaScript are served as they are: no build step.
 	cp -a src/status/page $(DESTDIR)$(LIBDIR)/dist/src/status/page
 	# The patched, compiled binding comes along; development packages do not.
 	cp -a node_modules $(DESTDIR)$(LIBDIR)/
 	cd $(DESTDIR)$(LIBDIR) && $(NPM) prune --omit=dev --ignore-scripts --no-audit --no-fund >/dev/null
 	for p in zkjobd zkjobc zkjobq; do \
-	  printf '#!/bin/sh\nexec %s %s "$$@"\n' "$(NODE_PATH_BIN)" "$(LIBDIR)/dist/src/cli/$$p.js" > $(DESTDIR)$(BINDIR)/$$p; \
+	  js=$(LIBDIR)/dist/src/cli/$$p.js; [ -f dist/bundle/$$p.js ] && js=$(LIBDIR)/dist/bundle/$$p.js; \
+	  printf '#!/bin/sh\nexec %s %s "$$@"\n' "$(NODE_PATH_BIN)" "$$js" > $(DESTDIR)$(BINDIR)/$$p; \
 	  chmod 755 $(DESTDIR)$(BINDIR)/$$p; \
 	done
 	# Completion scripts, generated from the programs' own option definitions.

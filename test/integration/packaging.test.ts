@@ -64,7 +64,7 @@ test('make install DESTDIR PREFIX=/usr puts every file in place; uninstall remov
   execFileSync('make', ['-s', 'install', `DESTDIR=${dest}`, 'PREFIX=/usr'], { cwd: REPO, stdio: 'pipe' });
   const expected = [
     'usr/bin/zkjobd', 'usr/bin/zkjobc', 'usr/bin/zkjobq',
-    'usr/lib/zkjobs/dist/src/cli/zkjobd.js', 'usr/lib/zkjobs/dist/src/status/page/index.html', 'usr/lib/zkjobs/dist/src/status/page/app.js', 'usr/lib/zkjobs/node_modules/zookeeper/build/Release/zookeeper.node',
+    'usr/lib/zkjobs/dist/src/cli/zkjobd.js', 'usr/lib/zkjobs/dist/bundle/zkjobc.js', 'usr/lib/zkjobs/dist/bundle/zkjobq.js', 'usr/lib/zkjobs/dist/src/status/page/index.html', 'usr/lib/zkjobs/dist/src/status/page/app.js', 'usr/lib/zkjobs/node_modules/zookeeper/build/Release/zookeeper.node',
     'usr/share/man/man1/zkjobc.1', 'usr/share/man/man5/zkjobd.conf.5', 'usr/share/man/man8/zkjobd.8', 'usr/share/man/man8/zkjobq.8',
     'usr/lib/systemd/system/zkjobd.service', 'etc/zkjobs/zkjobd.conf.example',
     'usr/share/bash-completion/completions/zkjobc', 'usr/share/bash-completion/completions/zkjobq', 'usr/share/bash-completion/completions/zkjobd',
@@ -72,13 +72,23 @@ test('make install DESTDIR PREFIX=/usr puts every file in place; uninstall remov
   ];
   for (const file of expected) assert.ok(existsSync(path.join(dest, file)), file);
   assert.ok(!existsSync(path.join(dest, 'usr/lib/zkjobs/node_modules/typescript')), 'no development packages');
-  assert.match(readFileSync(path.join(dest, 'usr/bin/zkjobc'), 'utf8'), /exec \S+ \/usr\/lib\/zkjobs\/dist\/src\/cli\/zkjobc\.js "\$@"/);
+  // The client programs run their one-file bundles (scripts/bundle.mjs), the daemon its modules.
+  assert.match(readFileSync(path.join(dest, 'usr/bin/zkjobc'), 'utf8'), /exec \S+ \/usr\/lib\/zkjobs\/dist\/bundle\/zkjobc\.js "\$@"/);
+  assert.match(readFileSync(path.join(dest, 'usr/bin/zkjobq'), 'utf8'), /exec \S+ \/usr\/lib\/zkjobs\/dist\/bundle\/zkjobq\.js "\$@"/);
+  assert.match(readFileSync(path.join(dest, 'usr/bin/zkjobd'), 'utf8'), /exec \S+ \/usr\/lib\/zkjobs\/dist\/src\/cli\/zkjobd\.js "\$@"/);
   assert.equal(statSync(path.join(dest, 'usr/bin/zkjobc')).mode & 0o777, 0o755);
   const unit = readFileSync(path.join(dest, 'usr/lib/systemd/system/zkjobd.service'), 'utf8');
   assert.match(unit, /^ExecStart=\/usr\/bin\/zkjobd --config \/etc\/zkjobs\/zkjobd.conf$/m);
   assert.match(unit, /^ExecReload=\/usr\/bin\/zkjobd --check-config --config \/etc\/zkjobs\/zkjobd.conf\nExecReload=\/bin\/kill -HUP \$MAINPID$/m, 'the file is checked before the daemon is told to reload');
   const installed = spawnSync(process.execPath, [path.join(dest, 'usr/lib/zkjobs/dist/src/cli/zkjobc.js'), '--help'], { encoding: 'utf8' });
   assert.equal(installed.status, 0, installed.stderr);
+  // Moved out of the tree, a bundle still finds what it reads beside its modules (package.json for --version) and says what the modules say.
+  for (const [program, args] of [['zkjobc', ['--help']], ['zkjobq', ['--help']], ['zkjobq', ['list', '--help']], ['zkjobc', ['--version']]] as const) {
+    const bundled = spawnSync(process.execPath, [path.join(dest, `usr/lib/zkjobs/dist/bundle/${program}.js`), ...args], { encoding: 'utf8' });
+    const modules = spawnSync(process.execPath, [path.join(REPO, `dist/src/cli/${program}.js`), ...args], { encoding: 'utf8' });
+    assert.equal(bundled.status, 0, bundled.stderr);
+    assert.equal(bundled.stdout, modules.stdout, `${program} ${args.join(' ')}`);
+  }
   writeFileSync(path.join(dest, 'etc/zkjobs/zkjobd.conf'), 'slots = 1\n');
   execFileSync('make', ['-s', 'uninstall', `DESTDIR=${dest}`, 'PREFIX=/usr'], { cwd: REPO, stdio: 'pipe' });
   for (const file of expected) assert.ok(!existsSync(path.join(dest, file)), `${file} removed`);
