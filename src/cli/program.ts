@@ -1,8 +1,7 @@
 // What the three programs share: connection options, the ZooKeeper session
 // of one command, and the mapping of every error to one stderr line and a
 // documented exit code (64 usage, 65 bad data, 69 unavailable, 75 retry).
-import yargs, { type Argv } from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import type { Argv, CommandModule } from 'yargs';
 import { DataError, EXIT, UnavailableError, UsageError, ZkjobsError } from '../errors.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,8 +11,10 @@ import { ZkError, NoAuthError } from '../zk/errors.js';
 import { clientDefaults } from '../config.js';
 import { zkTlsFrom, type ZkTlsArgs } from '../zk-tls.js';
 import { deniedMessage } from './denied.js';
-import { commandHandlers, completionCommand, completionSpecs, type Handler } from './completion.js';
-import { clearUsageMessage, notANumber, type DeclaredCommand } from './usage-message.js';
+import { fastArgs } from './fast-args.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyCommand = CommandModule<any, any>;
 
 export interface ConnectionArgs extends ZkTlsArgs {
   zk: string;
@@ -138,92 +139,27 @@ function connectionWatchdog(zk: ZkClient, args: ConnectionArgs): { promise: Prom
   };
 }
 
-/** Build a program's parser with the shared failure handling, run it, exit with its code. */
-export async function runProgram(name: string, usage: string, build: (y: Argv) => Argv): Promise<void> {
-  let parser: Argv;
+/**
+ * Run a program and exit with its code. The usual command line of one of
+ * `commands` (the subcommands loaded for this run) goes straight to its
+ * handler (fast-args.ts); anything else — help, version, completion, a
+ * usage error, a program without subcommands — to the yargs parser that
+ * `build` makes, which is loaded only then.
+ */
+export async function runProgram(name: string, usage: string, build: (y: Argv) => Argv, commands: readonly AnyCommand[] = []): Promise<void> {
   try {
-    parser = buildParser(name, usage, build);
-  } catch (err) {
-    process.exitCode = report(name, usage, err);
-    return;
-  }
-  try {
-    await parser.parseAsync();
+    const argv = process.argv.slice(2);
+    const fast = commands.map((c) => ({ c, args: fastArgs(name, c, argv) })).find((f) => f.args !== null);
+    if (fast) await fast.c.handler(fast.args!);
+    else await (await import('./yargs-program.js')).parseWithYargs(name, usage, build);
     process.exitCode ??= EXIT.OK;
   } catch (err) {
     process.exitCode = report(name, usage, err);
   }
 }
 
-function buildParser(name: string, usage: string, build: (y: Argv) => Argv): Argv {
-  const parser = build(yargs(hideBin(process.argv)).scriptName(name).usage(`Usage: ${usage}`))
-    .strict()
-    .help()
-    .alias('h', 'help')
-    .version('version', 'show the version and exit', `${name} ${packageVersion()}`)
-    // yargs renders the whole help text on every run (to cache it), and
-    // wrapping it to the terminal was a third of a `zkjobc submit`'s own
-    // CPU (node --cpu-prof: cliui's wrapAnsi and stringWidth). Only --help
-    // prints that text (usage errors print our one-line usage), so only
-    // --help wraps.
-    .wrap(wantsHelp(hideBin(process.argv)) ? Math.min(100, process.stdout.columns ?? 100) : null)
-    .fail((message, err) => {
-      // yargs's own parse errors (YError) are usage errors too; ours pass through.
-      if (err && err.name !== 'YError') throw err;
-      throw new UsageError(clearUsageMessage(err?.message ?? message, hideBin(process.argv), commands));
-    });
-  let handlers: Record<string, Handler> = {};
-  parser.command(completionCommand(name, () => completionSpecs(handlers, build)));
-  handlers = commandHandlers(parser);
-  const commands = declaredCommands(handlers);
-  // A repeated option: the last one wins, as with every Unix tool; array options still collect.
-  const declared = parser as unknown as { getOptions(): YargsOptions };
-  parser.middleware((argv) => {
-    const options = declared.getOptions();
-    lastOneWins(argv, new Set(options.array));
-    rejectNaN(argv, options);
-  }, true);
-  return parser;
-}
-
-/** The version in package.json, which sits three levels above dist/src/cli both in the tree and where make install puts it. */
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
-
-function wantsHelp(argv: readonly string[]): boolean {
-  return argv.some((a) => a.startsWith('--help') || /^-[^-]*h/.test(a));
-}
-
-interface YargsOptions {
-  array: string[];
-  number: string[];
-  alias: Record<string, string[]>;
-}
-
-/** The commands as declared ('purge <queue>'), for messages that name a missing argument. */
-function declaredCommands(handlers: Record<string, Handler>): DeclaredCommand[] {
-  return Object.entries(handlers).map(([name, h]) => ({ name, demanded: h.demanded.map((d) => d.cmd[0]) }));
-}
-
-/** yargs turns `--slots abc` into NaN: refuse it with what was typed. */
-function rejectNaN(argv: Record<string, unknown>, options: YargsOptions): void {
-  for (const key of options.number) {
-    if (typeof argv[key] === 'number' && Number.isNaN(argv[key])) throw new UsageError(notANumber(key, options.alias[key] ?? [], hideBin(process.argv)));
-  }
-}
-
-function lastOneWins(argv: Record<string, unknown>, arrays: Set<string>): void {
-  for (const [key, value] of Object.entries(argv)) {
-    if (key !== '_' && key !== '--' && Array.isArray(value) && !arrays.has(key)) argv[key] = value.at(-1);
-  }
-}
-
-function report(name: string, usage: string, err: unknown): number {
+/** One line on stderr for a failure (with the usage line for a usage error), and its exit code. */
+export function report(name: string, usage: string, err: unknown): number {
   if (err instanceof UsageError) {
     process.stderr.write(`${name}: ${err.message}\nUsage: ${usage}\n`);
     return err.exitCode;

@@ -15,4 +15,5 @@ const commands = await commandsFor([
 
 await runProgram('zkjobc', 'zkjobc submit|run|status|wait|cancel|logs|output|keygen [options] … (see zkjobc --help)', (y) =>
   commands.reduce((parser, command) => parser.command(command), y).demandCommand(1, 'no command given'),
+  commands,
 );

@@ -27,4 +27,5 @@ const commands = await commandsFor([
 
 await runProgram('zkjobq', 'zkjobq init|create|delete|list|show|stat|pause|resume|limit|requeue|hold|release|rm|purge|nodes|drain|undrain|check|serve|digest [options] … (see zkjobq --help)', (y) =>
   commands.reduce((parser, command) => parser.command(command), y).demandCommand(1, 'no command given'),
+  commands,
 );
