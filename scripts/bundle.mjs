@@ -10,17 +10,18 @@
 // its bundle with no step of its own, and stays lazy (esbuild keeps a
 // dynamic import's module uninitialised until it is imported).
 //
-// Kept outside the bundle: Node's builtins and the zookeeper binding (its
-// .node file is found from its own directory; zk/client.ts requires it at
-// run time). zkjobd is not bundled: it starts once and runs for months, and
+// Kept outside the bundle: Node's builtins and the binding's compiled .node
+// file. zkjobd is not bundled: it starts once and runs for months, and
 // forks its job runner by file name (daemon/spawner.ts).
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
-import { builtinModules } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const requireHere = createRequire(import.meta.url);
+const nodeGypBuild = requireHere('node-gyp-build');
 const OUT = path.join(REPO, 'dist', 'bundle');
 const PROGRAMS = ['zkjobc', 'zkjobq'];
 
@@ -43,9 +44,15 @@ const ownUrls = {
 };
 
 /**
- * Node's builtins through require, not import: an import of a builtin makes
- * an ES module facade of all its exports, which reads every one of them
- * (fs's ReadStream getter loads the streams): 10 ms of a `zkjobc submit`.
+ * Node's builtins through require, not import, and each loaded only when
+ * first used. An import of a builtin makes an ES module facade that reads
+ * every export (fs's ReadStream getter loads the streams); and a `zkjobc
+ * submit` imported crypto, http, readline and perf_hooks through modules
+ * it needs for other things, about 90 of Node's own modules more than
+ * `node -e 0` loads, most of them never used. A builtin whose export is an
+ * object becomes an object of getters for its property names (as this
+ * Node has them at build time) that require it on first access; one whose
+ * export is a function or class (events, stream) is required at once.
  */
 const builtinsByRequire = {
   name: 'builtins-by-require',
@@ -55,7 +62,37 @@ const builtinsByRequire = {
       if (!builtinModules.includes(name) || args.namespace === 'builtin') return undefined;
       return { path: name, namespace: 'builtin' };
     });
-    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require('node:${args.path}');`, loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
+      const real = `require(${JSON.stringify(`node:${args.path}`)})`;
+      const exported = requireHere(`node:${args.path}`);
+      if (typeof exported !== 'object' || exported === null) return { contents: `module.exports = ${real};`, loader: 'js' };
+      const names = JSON.stringify(Object.getOwnPropertyNames(exported));
+      return {
+        contents: `let real; const lazy = {};
+for (const name of ${names}) Object.defineProperty(lazy, name, { get: () => (real ??= ${real})[name], enumerable: true });
+module.exports = lazy;`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
+/**
+ * The zookeeper binding's JavaScript is bundled too (it and the async
+ * library it requires were about 20 ms of CommonJS loading); its compiled
+ * .node file is required by its path relative to the bundle, the file
+ * node-gyp-build finds at build time, in place of the search it makes at
+ * every start.
+ */
+const NATIVE = path.relative(OUT, nodeGypBuild.resolve(path.join(REPO, 'node_modules', 'zookeeper'))).split(path.sep).join('/');
+const nativeBinding = {
+  name: 'native-binding',
+  setup(b) {
+    b.onLoad({ filter: /node_modules[/\\]zookeeper[/\\]lib[/\\].*\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const call = 'require("node-gyp-build")(join(__dirname, ".."))';
+      return { contents: source.replaceAll(call, `require(${JSON.stringify(NATIVE)})`), loader: 'js' };
+    });
   },
 };
 
@@ -66,10 +103,10 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['zookeeper'],
+  external: ['*.node'],
   // CommonJS packages (prom-client, winston's kin) require Node's builtins;
   // an ES module has no require of its own to hand them.
   banner: { js: "import { createRequire as __zkjobsRequire } from 'node:module'; const require = __zkjobsRequire(import.meta.url);" },
-  plugins: [ownUrls, builtinsByRequire],
+  plugins: [ownUrls, builtinsByRequire, nativeBinding],
   logLevel: 'warning',
 });

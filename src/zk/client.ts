@@ -8,15 +8,15 @@
 // `renew` a fresh handle (a new session, a new client) is made and
 // `session` is emitted; the owner then re-registers and re-arms its watches.
 import { EventEmitter } from 'node:events';
-import { createRequire } from 'node:module';
 import { UnavailableError } from '../errors.js';
 import { checkConnectString } from './connect-string.js';
 import { ClosingError, NoNodeError, NodeExistsError, operationOf, zkErrorFromCode } from './errors.js';
 import { SessionChangedError } from './session-bound.js';
 import { fromNativeResults, multiError, toNativeOps, type MultiOp, type MultiResult, type NativeMultiResult } from './multi.js';
+// A static import, so that the CLIs' bundles take the binding's JavaScript in (scripts/bundle.mjs).
+import ZooKeeper from 'zookeeper';
 
-const require = createRequire(import.meta.url);
-const Binding = require('zookeeper') as BindingClass;
+const Binding = ZooKeeper as unknown as BindingClass;
 
 export interface Stat {
   /** The zxid that created the znode: tells a node from another later made at the same path. */
