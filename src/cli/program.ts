@@ -182,7 +182,8 @@ export function report(name: string, usage: string, err: unknown): number {
 
 /** A diagnostic that does not fail the command: one line on stderr, after the program's name (nothing for null). */
 export function warn(line: string | null): void {
-  if (line !== null) process.stderr.write(`${path.basename(process.argv[1] ?? 'zkjobs')}: ${line}\n`);
+  // The installed programs run `node …/zkjobc.js`: the name is the program's, without .js.
+  if (line !== null) process.stderr.write(`${path.basename(process.argv[1] ?? 'zkjobs', '.js')}: ${line}\n`);
 }
 
 /** Print data to stdout: a table row per line, or JSON with --json. */

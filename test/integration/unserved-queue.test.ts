@@ -3,7 +3,9 @@
 // it yet, and stat shows how many live nodes serve each queue.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freshRoot, ok, run, startDaemon } from '../helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { REPO, freshRoot, ok, run, startDaemon } from '../helpers/cli.js';
 import { standaloneFixture } from '../helpers/fixture.js';
 
 const fixture = standaloneFixture();
@@ -16,6 +18,10 @@ test('submit warns when no live daemon serves the queue; stat counts the nodes s
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^lonely\/\d{10}\n$/);
   assert.equal(r.stderr, 'zkjobc: warning: no live zkjobd serves queue lonely; the job waits until one does (zkjobq nodes)\n');
+  // As make install runs it (node …/dist/bundle/zkjobc.js): the warning is still zkjobc's, not zkjobc.js's.
+  const installedWay = spawnSync(process.execPath, [path.join(REPO, 'dist', 'bundle', 'zkjobc.js'), 'submit', ...conn, '-q', 'lonely', '--', 'true'], { encoding: 'utf8' });
+  assert.equal(installedWay.status, 0, installedWay.stderr);
+  assert.match(installedWay.stderr, /^zkjobc: warning: no live zkjobd serves queue lonely/);
   const batch = await run('zkjobc', ['submit', ...conn, '-q', 'lonely', '--batch', '-'], { input: '["true"]\n["true"]\n' });
   assert.equal(batch.code, 0, batch.stderr);
   assert.equal(batch.stderr.split('\n').filter(Boolean).length, 1, 'one warning for a whole batch');
