@@ -40,10 +40,11 @@ test('the bash scripts register themselves and complete commands, options and va
     assert.match(r.stdout, new RegExp(`^complete .*-F _${program}_complete ${program}$`, 'm'));
   }
   assert.deepEqual(complete(zkjobc, 'zkjobc', 'zkjobc s'), ['status', 'submit']);
-  for (const c of ['cancel', 'completion', 'logs', 'output', 'status', 'submit', 'wait']) assert.ok(complete(zkjobc, 'zkjobc', 'zkjobc ').includes(c), c);
+  for (const c of ['cancel', 'completion', 'logs', 'output', 'run', 'status', 'submit', 'wait']) assert.ok(complete(zkjobc, 'zkjobc', 'zkjobc ').includes(c), c);
   assert.ok(complete(zkjobc, 'zkjobc', 'zkjobc submit --').includes('--wait'), 'options of the command typed');
   assert.ok(!complete(zkjobc, 'zkjobc', 'zkjobc status --').includes('--wait'), 'and only of that command');
   assert.deepEqual(complete(zkjobc, 'zkjobc', 'zkjobc submit --qu'), ['--queue']);
+  assert.deepEqual(complete(zkjobc, 'zkjobc', 'zkjobc run --cancel'), ['--cancel-on-interrupt']);
   assert.deepEqual(complete(zkjobq, 'zkjobq', 'zkjobq p'), ['pause', 'purge']);
   assert.deepEqual(complete(zkjobq, 'zkjobq', 'zkjobq purge q --state f'), ['failed', 'finished']);
   assert.deepEqual(complete(zkjobq, 'zkjobq', 'zkjobq --zk h:1 de'), ['delete'], 'an option value is not the command');

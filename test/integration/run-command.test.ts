@@ -142,6 +142,14 @@ test('submit --wait --output prints the id, then the output as it comes; wait --
   assert.equal(w.seen.stdout, 'before\nafter\n');
 });
 
+test('wait --output on a job that has ended prints its whole stored output, beyond the 64 KiB tail, once', async () => {
+  const id = (await ok('zkjobc', ['submit', ...conn(), '--wait', '--', 'sh', '-c', 'seq 1 30000; echo done >&2'])).trim();
+  const r = await run('zkjobc', ['wait', ...conn(), '--output', id]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, Array.from({ length: 30000 }, (_, i) => `${i + 1}\n`).join(''), 'from the node\'s spool, not the tail');
+  assert.equal(r.stderr, 'done\n');
+});
+
 test('--output and --cancel-on-interrupt need a wait for one job: exit 64', async () => {
   for (const args of [['submit', '--output', '--', 'true'], ['submit', '--cancel-on-interrupt', '--', 'true'], ['wait', '--output', 'default/0000000001', 'default/0000000002']]) {
     const r = await run('zkjobc', [...args.slice(0, 1), ...conn(), ...args.slice(1)]);
@@ -174,4 +182,21 @@ test('Ctrl-C with --cancel-on-interrupt cancels the job and exits as the cancell
   assert.equal(code, 143, c.seen.stderr);
   assert.match(c.seen.stderr, new RegExp(`^zkjobc: interrupted: cancelling ${id}; Ctrl-C again stops waiting\\nzkjobc: ${id} cancelled`));
   assert.match(await ok('zkjobc', ['status', ...conn(), id]), /cancelled/);
+});
+
+test('Ctrl-C with --cancel-on-interrupt on submit --wait of a job still pending cancels it before it starts (143)', async () => {
+  await ok('zkjobq', ['pause', ...conn(), 'default']);
+  try {
+    const c = client(['submit', ...conn(), '--wait', '--output', '--cancel-on-interrupt', '--', 'echo', 'never']);
+    await waitFor('the job id', () => jobIdIn(c.seen.stdout) !== undefined, 30_000, 50);
+    const id = jobIdIn(c.seen.stdout)!;
+    c.child.kill('SIGINT');
+    const { code } = await c.closed;
+    assert.equal(code, 143, c.seen.stderr);
+    assert.equal(c.seen.stdout, `${id}\n`, 'no output: it never ran');
+    assert.match(c.seen.stderr, new RegExp(`interrupted: cancelling ${id}; Ctrl-C again stops waiting\n`));
+    assert.match(await ok('zkjobc', ['status', ...conn(), id]), /cancelled/);
+  } finally {
+    await ok('zkjobq', ['resume', ...conn(), 'default']);
+  }
 });
