@@ -12,6 +12,7 @@ import { standaloneFixture } from '../helpers/fixture.js';
 import { waitFor } from '../helpers/zk-server.js';
 import { freshRoot, ok, run, startDaemon } from '../helpers/cli.js';
 import { connectTo } from '../helpers/zk.js';
+import { ZkProxy } from '../helpers/zk-proxy.js';
 import { digestId } from '../../src/acl.js';
 import { ZkClient } from '../../src/zk/client.js';
 import { NoAuthError } from '../../src/zk/errors.js';
@@ -246,4 +247,42 @@ test('zkjobq check reports open, foreign and unreadable drains, and --repair clo
   } finally {
     admin.close();
   }
+});
+
+test('a drain and an undrain made while the daemon is cut off from ZooKeeper take effect when it is back', { timeout: 120_000 }, async (t) => {
+  const root = freshRoot();
+  const { conn, status, nodeState, staysPending } = session(root);
+  const proxy = await ZkProxy.start(fixture.zk().connectString);
+  t.after(() => proxy.close());
+  // A session long enough to outlast the cuts: the same session comes back, with its watches.
+  const daemon = await startDaemon({ zk: proxy.connectString, root, nodeId: 'far', slots: 1, args: ['--session-timeout', '30s'] });
+  fixture.daemons.push(daemon);
+  const cutOff = async () => {
+    const lost = (daemon.log.match(/connection lost/g) ?? []).length;
+    proxy.refuse(true);
+    proxy.cut();
+    await waitFor('the daemon to notice', () => (daemon.log.match(/connection lost/g) ?? []).length > lost, 30_000, 100);
+  };
+  const back = async () => {
+    const count = (daemon.log.match(/connection back, same session/g) ?? []).length;
+    proxy.refuse(false);
+    await waitFor('the daemon to reconnect', () => (daemon.log.match(/connection back, same session/g) ?? []).length > count, 30_000, 100);
+  };
+
+  await cutOff();
+  await ok('zkjobq', ['drain', ...conn, 'far']);
+  await back();
+  await daemon.waitForLog(/drained: claiming no new jobs/);
+  await waitFor('nodes to show far drained', async () => (await nodeState('far')) === 'drained', 10_000, 200);
+  const id = (await ok('zkjobc', ['submit', ...conn, '--', 'true'])).trim();
+  await staysPending(id, 'on a node drained while it was away');
+
+  await cutOff();
+  await ok('zkjobq', ['undrain', ...conn, 'far']);
+  await back();
+  const done = await waitFor('the job to run once undrained', async () => {
+    const s = await status(id);
+    return s.state === 'succeeded' ? s : null;
+  }, 20_000);
+  assert.equal(done.node, 'far');
 });
