@@ -41,10 +41,14 @@
 // held copy. So hold makes the held copy equal to it and deletes it;
 // release deletes the held copy.
 //
-// After a release, one more write: the counter is set to the value it has,
-// at its version. That fires the data watch idle daemons keep on it
-// (daemon/wakeups.ts), so they look now rather than at their next rescan.
-// A set that finds another version lost to a submit, which woke them anyway.
+// After a release, one more write: the queue's config is set to the bytes
+// it has, at the version just read. Every daemon serving the queue, busy
+// or idle, keeps an exists watch on it (daemon/queue-configs.ts), so each
+// forgets its cached listing of the head of the queue, where the released
+// job, older than what it cached, would otherwise wait behind up to a
+// bucket of later jobs; and an idle one looks now rather than at its next
+// rescan. No watch is added for it. A set that meets another version lost
+// to a pause or a limit, which fired the same watch.
 //
 // Rights: a move deletes a spec, so on a restricted queue it takes the
 // queue's admin right (acl.ts: submitters create but never delete); the
@@ -240,14 +244,14 @@ async function clearStray(zk: ZkClient, paths: Paths, id: JobId): Promise<boolea
   }
 }
 
-/** Fire the counter's data watch without changing its value (see the top of the file). Best effort. */
+/** Fire the daemons' config watches without changing the config (see the top of the file). Best effort: the job runs all the same, later. */
 async function nudgeDaemons(zk: ZkClient, paths: Paths, queue: string): Promise<void> {
   try {
     await retry(async () => {
-      const counter = await zk.getOrNull(paths.counter(queue));
-      if (counter) await zk.set(paths.counter(queue), counter.data, counter.stat.version);
+      const config = await zk.getOrNull(paths.queue(queue));
+      if (config) await zk.set(paths.queue(queue), config.data, config.stat.version);
     });
   } catch {
-    // A lost race with a submit woke them anyway; otherwise they look at their next rescan.
+    // Daemons find it at their next listing or rescan.
   }
 }

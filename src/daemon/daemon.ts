@@ -147,7 +147,11 @@ export class Daemon {
       return parsed !== null && eligible(parsed.requirements, this.offer());
     });
     this.findings = new Findings(this.log, o.nodeId);
-    this.configs = new QueueConfigs(this.zk, this.paths, () => this.pump(), this.findings.report, (queue, exists) => this.onQueuePresence(queue, exists));
+    this.configs = new QueueConfigs(this.zk, this.paths, (queue) => {
+      // Perhaps a release (hold.ts): the released job is older than the cached listing, which is listed again.
+      for (const c of this.claimers) if (c.queue === queue) c.reset();
+      this.pump();
+    }, this.findings.report, (queue, exists) => this.onQueuePresence(queue, exists));
     this.limits = new QueueLimits(() => this.zk, this.paths, o.nodeId, () => this.pump());
     this.claimers = o.queues.map((q) => this.claimerFor(q));
     this.spawner = new Spawner(this.log, o.nodeId);

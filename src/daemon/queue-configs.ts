@@ -15,6 +15,12 @@
 //
 // Each watch is armed again only after it fired (or after a new session),
 // so a queue holds at most two watches however often it is read.
+//
+// `zkjobq release` rewrites the config with the bytes it has (hold.ts):
+// the exists watch then tells the daemon that an older job is back, and
+// `changed` names the queue, so that the daemon forgets its cached listing
+// of that queue's head (claim.ts) instead of running up to a bucket of later
+// jobs first.
 import type { Paths } from '../zk/paths.js';
 import type { ZkClient } from '../zk/client.js';
 import { NoNodeError } from '../zk/errors.js';
@@ -36,7 +42,8 @@ export class QueueConfigs {
   constructor(
     private readonly zk: ZkClient,
     private readonly paths: Paths,
-    private readonly changed: () => void,
+    /** Told when a queue's config, presence or anything else an operator does to the queue node changed. */
+    private readonly changed: (queue: string) => void,
     private readonly report: FindingSink,
     /** Told when a served queue is found deleted, or existing again. */
     private readonly present: (queue: string, exists: boolean) => void = () => undefined,
@@ -86,7 +93,7 @@ export class QueueConfigs {
       this.cache.delete(queue);
       // Read again now, not at the next claim (a busy daemon may not claim
       // for long): the log tells of a deletion when it happens.
-      void this.get(queue).catch(() => undefined).finally(this.changed);
+      void this.get(queue).catch(() => undefined).finally(() => this.changed(queue));
     };
     const value = await watch(fired);
     this.armed.add(key);

@@ -88,6 +88,26 @@ test('a held job is not run while later jobs are; released, it runs before jobs 
   assert.ok(heldStart <= laterStart, `${held} started ${heldStart}, before ${later} at ${laterStart}`);
 });
 
+test('a job released while a busy daemon works through its listing of later jobs starts next, not after them', async () => {
+  const root = freshRoot();
+  fixture.daemons.push(await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 'busy-fifo', slots: 1 }));
+  await ok('zkjobq', ['pause', ...conn(root), 'default']);
+  const held = await submit(root, '--', 'true');
+  await ok('zkjobq', ['hold', ...conn(root), held]);
+  const later: string[] = [];
+  for (let i = 0; i < 8; i++) later.push(await submit(root, '--', 'sleep', '2'));
+  await ok('zkjobq', ['resume', ...conn(root), 'default']);
+  // The daemon has listed the head of the queue (the later jobs: the held one is in no bucket it lists) and runs the first.
+  await waitFor('the first later job to start', async () => (await statusOf(root, later[0])).state !== 'pending', 20_000, 50);
+  await ok('zkjobq', ['release', ...conn(root), held]);
+  await waitFor(`${held} to succeed`, async () => (await statusOf(root, held)).state === 'succeeded', 60_000, 100);
+  const started = async (id: string) => Date.parse((await statusOf(root, id)).result?.startedAt ?? '') || Infinity;
+  const heldAt = await started(held);
+  // It keeps its place by number: it goes before every later job not yet started when it was released.
+  assert.ok(heldAt < (await started(later[5])), `${held} started at ${new Date(heldAt).toISOString()}, after ${later[5]}`);
+  for (const id of later) await waitFor(`${id} to succeed`, async () => (await statusOf(root, id)).state === 'succeeded', 60_000, 100);
+});
+
 test('a running job, a finished one and a missing one cannot be held, and say why', async () => {
   const root = freshRoot();
   fixture.daemons.push(await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 'busy', slots: 1 }));
