@@ -13,6 +13,10 @@ import { ZkClient } from '../../src/zk/client.js';
 import { Paths } from '../../src/zk/paths.js';
 import { parseJobId } from '../../src/job-id.js';
 import { getJson, ServeProcess } from '../helpers/status.js';
+import { recordFile, submitRecorded, waitAllFinished } from '../helpers/jobs.js';
+import { readRunEvents, startsPerJob } from '../helpers/run-records.js';
+import { holdJob, releaseJob } from '../../src/hold.js';
+import { ZkjobsError } from '../../src/errors.js';
 import type { ClusterSnapshot } from '../../src/status/snapshot.js';
 
 const fixture = standaloneFixture();
@@ -106,6 +110,54 @@ test('a job released while a busy daemon works through its listing of later jobs
   // It keeps its place by number: it goes before every later job not yet started when it was released.
   assert.ok(heldAt < (await started(later[5])), `${held} started at ${new Date(heldAt).toISOString()}, after ${later[5]}`);
   for (const id of later) await waitFor(`${id} to succeed`, async () => (await statusOf(root, id)).state === 'succeeded', 60_000, 100);
+});
+
+test('holds and releases racing two daemons for 8 s: every job runs exactly once, none is lost', async (t) => {
+  const root = freshRoot();
+  const zkString = fixture.zk().connectString;
+  for (const nodeId of ['race-1', 'race-2']) fixture.daemons.push(await startDaemon({ zk: zkString, root, nodeId, slots: 2 }));
+  await ok('zkjobq', ['pause', ...conn(root), 'default']);
+  const record = recordFile('hold-race');
+  const ids = await submitRecorded(zkString, root, record, 60, '0.5');
+  await ok('zkjobq', ['resume', ...conn(root), 'default']);
+  const outcomes = new Map<string, number>();
+  const count = (what: string) => outcomes.set(what, (outcomes.get(what) ?? 0) + 1);
+  await withZk(async (zk) => {
+    const paths = new Paths(root);
+    const until = Date.now() + 8_000;
+    // Four movers at once, each holding or releasing a job picked at random while the daemons claim them.
+    await Promise.all([0, 1, 2, 3].map(async () => {
+      while (Date.now() < until) {
+        const id = parseJobId(ids[Math.floor(Math.random() * ids.length)]);
+        try {
+          count(await (Math.random() < 0.6 ? holdJob : releaseJob)(zk, paths, id));
+        } catch (err) {
+          if (!(err instanceof ZkjobsError)) throw err;
+          count(/running|retry/.test(err.message) ? 'refused: running' : /already/.test(err.message) ? 'refused: ended' : /busy|being changed/.test(err.message) ? 'refused: busy' : err.message);
+        }
+      }
+    }));
+    // Whatever is still held goes back, and every job must then run.
+    for (const id of ids) {
+      for (;;) {
+        try {
+          await releaseJob(zk, paths, parseJobId(id));
+          break;
+        } catch (err) {
+          if (!(err instanceof ZkjobsError) || !/busy|being changed/.test(err.message)) break;
+        }
+      }
+    }
+  });
+  const jobs = await waitAllFinished(zkString, root, ids.length, 120_000);
+  assert.deepEqual(jobs.filter((j) => j.state !== 'succeeded').map((j) => `${j.id} ${j.state}`), []);
+  const starts = startsPerJob(readRunEvents(record));
+  assert.deepEqual(ids.filter((id) => starts.get(id) !== 1).map((id) => `${id} ran ${starts.get(id) ?? 0} times`), []);
+  const said = [...outcomes.entries()].map(([k, v]) => `${k}: ${v}`).join(', ');
+  t.diagnostic(said);
+  // The race was real: jobs were held while others ran, and holds met running jobs.
+  assert.ok((outcomes.get('held') ?? 0) > 0 && (outcomes.get('released') ?? 0) > 0, said);
+  assert.deepEqual([...outcomes.keys()].filter((k) => !['held', 'already held', 'released', 'not held', 'refused: running', 'refused: ended', 'refused: busy'].includes(k)), [], said);
 });
 
 test('a running job, a finished one and a missing one cannot be held, and say why', async () => {
