@@ -50,8 +50,14 @@ function createSpoolFile(target: string, owner: SpoolOwner | null): number {
   return fd;
 }
 
-/** A sink that opens its file on the first write and stops at `cap` bytes. */
+/**
+ * A sink that opens its file on the first write and stops at `cap` bytes.
+ * An earlier attempt's file goes at once, not at this attempt's first
+ * byte: until then the endpoint would serve the old output as the new
+ * attempt's, and a follower would take the new file for its continuation.
+ */
 export function spoolSink(spoolDir: string, id: JobId, stream: Stream, cap: number, owner: SpoolOwner | null = null): Writable {
+  discardEarlier(spoolFile(spoolDir, id, stream));
   let file: WriteStream | null = null;
   let written = 0;
   return new Writable({
@@ -76,6 +82,15 @@ export function spoolSink(spoolDir: string, id: JobId, stream: Stream, cap: numb
       else done();
     },
   });
+}
+
+/** Unlink removes the name, never what a link the job planted points to. */
+function discardEarlier(target: string): void {
+  try {
+    unlinkSync(target);
+  } catch {
+    // None (the first attempt), or not ours to remove: createSpoolFile deals with it at the first byte.
+  }
 }
 
 /** Remove job directories whose files are older than each queue's retention. */
