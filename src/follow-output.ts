@@ -64,6 +64,8 @@ export class OutputFollower {
   private wake: () => void = () => undefined;
     private readonly watching: Promise<void>;
   private explained = false;
+  /** The caller stopped waiting: nothing more is asked or written. */
+  private gaveUp = false;
   /** Gives up every request, answered or not; a new one for the requests after the follows. */
   private abortion = new AbortController();
 
@@ -91,11 +93,12 @@ export class OutputFollower {
     if (unverified || result.startedAt === null) return;
     // An attempt that began and ended between two looks: said as one that was followed would be.
     if (this.attempt && this.attempt.number !== result.attempt) this.noteRerun(result.attempt, result.node);
-    for (const which of STREAMS) await this.printMissing(result, which);
+    for (const which of STREAMS) if (!this.gaveUp) await this.printMissing(result, which);
   }
 
   /** Stop following now (the caller stops waiting); nothing more is written. */
   abort(): void {
+    this.gaveUp = true;
     this.stop();
     this.abortion.abort();
   }
@@ -160,7 +163,7 @@ export class OutputFollower {
     try {
       body = await fetchOutput(await endpointOf(this.zk, this.paths, node, this.token), this.id, which, follow, this.token, signal);
     } catch (err) {
-      if (signal.aborted) return { ended: false };
+      if (signal.aborted || this.gaveUp) return { ended: false };
       if (!(err instanceof ZkjobsError)) throw err;
       unusable();
       this.explainOnce(`not streaming the output of ${formatJobId(this.id)}: ${err.message}; what the result keeps is printed when the job ends`);
@@ -171,6 +174,7 @@ export class OutputFollower {
         const part = skip > 0 ? chunk.subarray(Math.min(skip, chunk.length)) : chunk;
         skip -= chunk.length - part.length;
         if (part.length === 0) continue;
+        if (this.gaveUp) break;
         wrote(part.length);
         await write(this.sinks[which], part);
       }
@@ -183,7 +187,7 @@ export class OutputFollower {
   }
 
   private noteRerun(attempt: number, node: string): void {
-    this.sinks.note(`job ${formatJobId(this.id)} runs again: attempt ${attempt} on ${node}`);
+    if (!this.gaveUp) this.sinks.note(`job ${formatJobId(this.id)} runs again: attempt ${attempt} on ${node}`);
   }
 
   private explainOnce(line: string): void {
@@ -199,6 +203,7 @@ export class OutputFollower {
    * result's tail.
    */
   private async printMissing(result: JobResult, which: OutputStream): Promise<void> {
+    if (this.gaveUp) return;
     const a = this.attempt?.number === result.attempt ? this.attempt : null;
     const tail = Buffer.from(which === 'stdout' ? result.stdoutTail : result.stderrTail, 'utf8');
     let shown = a?.shown[which] ?? 0;
@@ -209,7 +214,7 @@ export class OutputFollower {
       // Not followed, or not to its end (or the follow asked before the job had begun there).
       ({ ended: whole } = await this.pump(result.node, which, false, shown, (n) => (shown += n), () => undefined));
     }
-    if (trusted(whole)) return;
+    if (trusted(whole) || this.gaveUp) return;
     if (tail.length < TAIL_BYTES) {
       // The attempt's whole output: what was shown is its beginning.
       if (tail.length > shown) await write(this.sinks[which], tail.subarray(shown));

@@ -119,7 +119,7 @@ test('a node record that cannot be verified: one line says so, no request goes t
 
 test('a job run again is followed again: each attempt\'s output once, with a note between them', async () => {
   const marker = path.join(scratch, 'tried-once');
-  const script = `if [ -e ${marker} ]; then echo second; else touch ${marker}; echo first; sleep 1; exit 1; fi`;
+  const script = `if [ -e ${marker} ]; then sleep 1; echo second; else touch ${marker}; echo first; sleep 1; exit 1; fi`;
   const r = await run('zkjobc', ['run', ...conn(), '--retries', '1', '--retry-delay', '1s', '--', 'sh', '-c', script]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, 'first\nsecond\n');
@@ -199,4 +199,17 @@ test('Ctrl-C with --cancel-on-interrupt on submit --wait of a job still pending 
   } finally {
     await ok('zkjobq', ['resume', ...conn(), 'default']);
   }
+});
+
+test('run whose reader goes away (| head) stops like a program killed by SIGPIPE: 141, one line, the job not cancelled', async () => {
+  const g = gate();
+  const c = client(['run', ...conn(), '--', 'sh', '-c', `seq 1 1000; while [ ! -e ${g.path} ]; do sleep 0.05; done; seq 1 100000`]);
+  await waitFor('the first lines', () => c.seen.stdout.length > 0, 30_000, 50);
+  const id = await runningJob();
+  c.child.stdout.destroy();
+  g.open();
+  const { code } = await c.closed;
+  assert.equal(code, 141, c.seen.stderr);
+  assert.equal(c.seen.stderr, `zkjobc: nobody reads the output any more: stopped waiting for ${id} (not cancelled)\n`);
+  assert.equal((await run('zkjobc', ['wait', ...conn(), id])).code, 0, 'the job ran to its end');
 });

@@ -13,7 +13,7 @@ import { requirementsOf } from '../../job-spec.js';
 import { outputToken } from '../../job-output.js';
 import { endLine, exitStatusOf } from './status.js';
 import { buildSpec, commandWords, jobOptions, signerFor, type JobArgs } from './job-options.js';
-import { watchJob, watchOptions, type WatchArgs } from './watch-job.js';
+import { interruptsFor, watchJob, watchOptions, type WatchArgs } from './watch-job.js';
 
 type RunArgs = JobArgs & WatchArgs;
 
@@ -28,11 +28,12 @@ export const runCommand: CommandModule<object, RunArgs> = {
     await withSession(args, async (session) => {
       const { zk, paths } = session;
       const id = await submitJob(zk, paths, args.queue, spec, sign);
+      const interrupts = interruptsFor(session, [id], args);
       const name = formatJobId(id);
       const why = await unplaceable(zk, paths, args.queue, requirementsOf(spec));
       if (why) warn(`warning: ${name} waits: ${why}`);
       else if (!(await anyServer(zk, paths, args.queue))) warn(`warning: no live zkjobd serves queue ${args.queue}; ${name} waits until one does (zkjobq nodes)`);
-      const ended = await watchJob(session, id, args, true);
+      const ended = await watchJob(session, id, args, true, interrupts);
       process.exitCode = exitStatusOf(ended, name);
       // What happened, for whoever reads stderr: the exit status alone does not say.
       if (process.exitCode !== 0 && !ended.unverified) warn(endLine(ended, name));

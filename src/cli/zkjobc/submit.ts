@@ -17,7 +17,7 @@ import { endLine, exitStatusOf } from './status.js';
 import { requirementsOf, type JobSpec } from '../../job-spec.js';
 import type { SpecSigner } from '../../submitter-key.js';
 import { buildSpec, commandWords, jobOptions, signerFor, submitter, type JobArgs } from './job-options.js';
-import { watchJob, watchOptions, type WatchArgs } from './watch-job.js';
+import { interruptsFor, watchJob, watchOptions, type WatchArgs } from './watch-job.js';
 import { outputToken } from '../../job-output.js';
 
 interface SubmitArgs extends JobArgs, WatchArgs {
@@ -48,12 +48,14 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
     if (args['every-node']) return submitToEveryNode(args, spec, sign);
     await withSession(args, async ({ zk, paths }) => {
       const id = await submitJob(zk, paths, args.queue, spec, sign);
+      // Ctrl-C is ours from the moment the id exists: whoever sees the id may press it.
+      const interrupts = args.wait ? interruptsFor({ zk, paths }, [id], args) : undefined;
       out(formatJobId(id));
       const why = await unplaceable(zk, paths, args.queue, requirementsOf(spec));
       if (why) warn(`warning: ${formatJobId(id)} waits: ${why}`);
       else await warnIfUnserved(zk, paths, args.queue);
       if (args.wait) {
-        const ended = await watchJob({ zk, paths }, id, args, args.output);
+        const ended = await watchJob({ zk, paths }, id, args, args.output, interrupts);
         process.exitCode = exitStatusOf(ended, formatJobId(id));
         // What happened, for the person or log reading stderr: the exit code alone does not say.
         if (process.exitCode !== 0 && !ended.unverified) process.stderr.write(`zkjobc: ${endLine(ended, formatJobId(id))}\n`);
