@@ -1,22 +1,42 @@
 // Daemons for the benchmark, started on the bench's own ZooKeeper.
-import { DaemonProcess, ok } from '../test/helpers/cli.js';
+import { DaemonProcess } from '../test/helpers/cli.js';
+import { session } from './lib.js';
 import type { ClaimStats } from '../src/claim.js';
 
 export async function startFleet(connect: string, root: string, count: number, slots: number, queue = 'default'): Promise<DaemonProcess[]> {
   const daemons = Array.from({ length: count }, (_, i) => new DaemonProcess({ zk: connect, root, nodeId: `bench-${i + 1}`, slots, queues: [queue], args: ['--log-level', 'warn'] }));
-  // With warn-level logs the start line is not printed: wait for registration instead.
-  await Promise.all(daemons.map((d) => waitRegistered(connect, root, d)));
+  try {
+    // With warn-level logs the start line is not printed: wait for registration instead.
+    await waitRegistered(connect, root, daemons);
+  } catch (err) {
+    // Or the daemons started so far outlive the bench, and its ZooKeeper.
+    await Promise.all(daemons.map((d) => d.stop().catch(() => undefined)));
+    throw err;
+  }
   return daemons;
 }
 
-async function waitRegistered(connect: string, root: string, d: DaemonProcess): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if ((await ok('zkjobq', ['nodes', '--zk', connect, '--root', root])).includes(d.options.nodeId)) return;
-    if (d.child.exitCode !== null) throw new Error(`daemon exited: ${d.log}`);
-    await new Promise((r) => setTimeout(r, 100));
+/**
+ * Until every daemon's node record is there, read by one session of our
+ * own: a `zkjobq nodes` per daemon every 100 ms loaded the machine enough
+ * that 16 daemons could not all register within the minute.
+ */
+async function waitRegistered(connect: string, root: string, daemons: DaemonProcess[]): Promise<void> {
+  const { zk, paths } = await session(connect, root);
+  try {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const names = new Set(await zk.childrenOrEmpty(paths.nodes()));
+      const missing = daemons.filter((d) => !names.has(d.options.nodeId));
+      if (missing.length === 0) return;
+      const dead = daemons.find((d) => d.child.exitCode !== null);
+      if (dead) throw new Error(`daemon exited: ${dead.log}`);
+      if (Date.now() > deadline) throw new Error(`daemons ${missing.map((d) => d.options.nodeId).join(', ')} did not register`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    zk.close();
   }
-  throw new Error(`daemon ${d.options.nodeId} did not register`);
 }
 
 /** Stop every daemon and sum the claim counters they log on the way out. */
