@@ -179,7 +179,7 @@ async function move(zk: ZkClient, paths: Paths, id: JobId, bucket: string, sourc
  * version or above. Only the last write carries the bytes: the sets in
  * between only count, and nobody sees them (one transaction).
  */
-function copyOps(path: string, source: SpecCopy, existing: SpecCopy | null, acl: Acl[] | undefined): MultiOp[] {
+export function copyOps(path: string, source: SpecCopy, existing: SpecCopy | null, acl: Acl[] | undefined): MultiOp[] {
   const target = source.stat.version;
   let version = existing?.stat.version ?? 0;
   const ops: MultiOp[] = [];
