@@ -80,9 +80,10 @@ module.exports = lazy;`,
 /**
  * The zookeeper binding's JavaScript is bundled too (it and the async
  * library it requires were about 20 ms of CommonJS loading); its compiled
- * .node file is required by its path relative to the bundle, the file
+ * .node file is loaded by its path relative to the bundle, the file
  * node-gyp-build finds at build time, in place of the search it makes at
- * every start.
+ * every start; and with process.dlopen, as require does in the end, but
+ * without require's resolution (a realpath of every directory above it).
  */
 const NATIVE = path.relative(OUT, nodeGypBuild.resolve(path.join(REPO, 'node_modules', 'zookeeper'))).split(path.sep).join('/');
 const nativeBinding = {
@@ -91,10 +92,25 @@ const nativeBinding = {
     b.onLoad({ filter: /node_modules[/\\]zookeeper[/\\]lib[/\\].*\.js$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
       const call = 'require("node-gyp-build")(join(__dirname, ".."))';
-      return { contents: source.replaceAll(call, `require(${JSON.stringify(NATIVE)})`), loader: 'js' };
+      return { contents: source.replaceAll(call, `__zkjobsNative(${JSON.stringify(NATIVE)})`), loader: 'js' };
     });
   },
 };
+
+// CommonJS packages (prom-client, winston's kin) require Node's builtins,
+// and an ES module has no require of its own to hand them; the binding's
+// .node file is loaded by __zkjobsNative.
+const BANNER = [
+  "import { createRequire as __zkjobsRequire } from 'node:module';",
+  "import { fileURLToPath as __zkjobsPath } from 'node:url';",
+  'const require = __zkjobsRequire(import.meta.url);',
+  // Once per file: an addon's module registers itself only at its first dlopen.
+  'const __zkjobsNatives = new Map();',
+  'const __zkjobsNative = (rel) => {',
+  '  if (!__zkjobsNatives.has(rel)) { const m = { exports: {} }; process.dlopen(m, __zkjobsPath(new URL(rel, import.meta.url))); __zkjobsNatives.set(rel, m.exports); }',
+  '  return __zkjobsNatives.get(rel);',
+  '};',
+].join('\n');
 
 await build({
   entryPoints: PROGRAMS.map((p) => path.join(REPO, 'dist', 'src', 'cli', `${p}.js`)),
@@ -104,9 +120,7 @@ await build({
   format: 'esm',
   target: 'node20',
   external: ['*.node'],
-  // CommonJS packages (prom-client, winston's kin) require Node's builtins;
-  // an ES module has no require of its own to hand them.
-  banner: { js: "import { createRequire as __zkjobsRequire } from 'node:module'; const require = __zkjobsRequire(import.meta.url);" },
+  banner: { js: BANNER },
   plugins: [ownUrls, builtinsByRequire, nativeBinding],
   logLevel: 'warning',
 });
