@@ -30,6 +30,7 @@ import { endpointOf, fetchOutput, type OutputStream } from './job-output.js';
 import { TAIL_BYTES, type JobResult } from './result.js';
 import type { CheckedResult } from './wait.js';
 import { ZkjobsError } from './errors.js';
+import { endsTruncated } from './spool-note.js';
 
 export interface FollowSinks {
   stdout: Writable;
@@ -45,12 +46,16 @@ const POLL_MS = 500;
 const FINISH_GRACE_MS = 10_000;
 /** Reconnections to one attempt's endpoint after its follow broke, before relying on the result's tails. */
 const MAX_REFOLLOWS = 5;
+/** Enough of a stream's end to hold the spool's truncation note. */
+const NOTE_BYTES = 64;
 
 interface Attempt {
   number: number;
   node: string;
   /** Bytes of each stream written to the sinks. */
   shown: Record<OutputStream, number>;
+  /** The last bytes shown of each stream: where the node says it cut the spool. */
+  end: Record<OutputStream, Buffer>;
   /** The node's response ended normally: the stream is all there, up to the spool's cap. */
   complete: Record<OutputStream, boolean>;
   /** The endpoint cannot be used for this attempt (not verified, unreachable, refused). */
@@ -129,7 +134,7 @@ export class OutputFollower {
   }
 
   private newAttempt(number: number, node: string): Attempt {
-    this.attempt = { number, node, shown: { stdout: 0, stderr: 0 }, complete: { stdout: false, stderr: false }, unusable: false, refollows: 0 };
+    this.attempt = { number, node, shown: { stdout: 0, stderr: 0 }, end: { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) }, complete: { stdout: false, stderr: false }, unusable: false, refollows: 0 };
     return this.attempt;
   }
 
@@ -146,7 +151,10 @@ export class OutputFollower {
   /** The streams of `a` that have not been seen to end with something in them. */
   private async follow(a: Attempt): Promise<void> {
     await Promise.all(STREAMS.filter((s) => unfinished(a, s)).map(async (which) => {
-      const { ended } = await this.pump(a.node, which, true, a.shown[which], (n) => (a.shown[which] += n), () => (a.unusable = true));
+      const { ended } = await this.pump(a.node, which, true, a.shown[which], (part) => {
+        a.shown[which] += part.length;
+        a.end[which] = Buffer.concat([a.end[which], part]).subarray(-NOTE_BYTES);
+      }, () => (a.unusable = true));
       a.complete[which] = ended;
     }));
   }
@@ -157,7 +165,7 @@ export class OutputFollower {
    * attempt runs). `ended`: the node's response ended normally, so all
    * that its spool held was written; not when it broke or was aborted.
    */
-  private async pump(node: string, which: OutputStream, follow: boolean, skip: number, wrote: (n: number) => void, unusable: () => void): Promise<{ ended: boolean }> {
+  private async pump(node: string, which: OutputStream, follow: boolean, skip: number, wrote: (part: Buffer) => void, unusable: () => void): Promise<{ ended: boolean }> {
     const { signal } = this.abortion;
     let body: Readable;
     try {
@@ -175,7 +183,7 @@ export class OutputFollower {
         skip -= chunk.length - part.length;
         if (part.length === 0) continue;
         if (this.gaveUp) break;
-        wrote(part.length);
+        wrote(part);
         await write(this.sinks[which], part);
       }
       // A response cut off by the node throws here instead; one we gave up on is not the whole stream.
@@ -210,11 +218,22 @@ export class OutputFollower {
     // Ended with nothing while the result has something: the follow came before the job began there, or the node kept no spool.
     const trusted = (ended: boolean) => ended && (shown > 0 || tail.length === 0);
     let whole = Boolean(a?.complete[which]);
+    let end = a?.end[which] ?? Buffer.alloc(0);
     if (!trusted(whole) && !a?.unusable) {
       // Not followed, or not to its end (or the follow asked before the job had begun there).
-      ({ ended: whole } = await this.pump(result.node, which, false, shown, (n) => (shown += n), () => undefined));
+      ({ ended: whole } = await this.pump(result.node, which, false, shown, (part) => {
+        shown += part.length;
+        end = Buffer.concat([end, part]).subarray(-NOTE_BYTES);
+      }, () => undefined));
     }
-    if (trusted(whole) || this.gaveUp) return;
+    if (this.gaveUp) return;
+    if (trusted(whole) && endsTruncated(end)) {
+      // The node kept only the start: its end is in the tail, which may overlap the start if the output was not much longer.
+      this.sinks.note(`the node kept only the start of the ${which} of ${formatJobId(this.id)}; the last ${TAIL_BYTES / 1024} KiB kept with the result follow`);
+      await write(this.sinks[which], tail);
+      return;
+    }
+    if (trusted(whole)) return;
     if (tail.length < TAIL_BYTES) {
       // The attempt's whole output: what was shown is its beginning.
       if (tail.length > shown) await write(this.sinks[which], tail.subarray(shown));

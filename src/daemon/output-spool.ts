@@ -16,6 +16,7 @@ import { chownSync, constants, createWriteStream, fchownSync, mkdirSync, openSyn
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { formatSeq, type JobId } from '../job-id.js';
+import { TRUNCATED_NOTE } from '../spool-note.js';
 
 export type Stream = 'stdout' | 'stderr';
 
@@ -74,8 +75,9 @@ export function spoolSink(spoolDir: string, id: JobId, stream: Stream, cap: numb
       }
       const part = chunk.subarray(0, cap - written);
       written += part.length;
-      if (written >= cap) file.write(Buffer.from(`\n[zkjobs: output truncated at ${cap} bytes]\n`));
-      file.write(part, () => done());
+      // The note comes last, where a reader (and follow-output.ts) looks for it.
+      file.write(part);
+      file.write(written >= cap ? Buffer.from(`${TRUNCATED_NOTE}${cap} bytes]\n`) : Buffer.alloc(0), () => done());
     },
     final(done) {
       if (file) file.end(done);

@@ -213,3 +213,17 @@ test('run whose reader goes away (| head) stops like a program killed by SIGPIPE
   assert.equal(c.seen.stderr, `zkjobc: nobody reads the output any more: stopped waiting for ${id} (not cancelled)\n`);
   assert.equal((await run('zkjobc', ['wait', ...conn(), id])).code, 0, 'the job ran to its end');
 });
+
+test('output beyond the node\'s spool cap: the start from the spool, its note, then the end from the result\'s tail', async () => {
+  const capped = await startDaemon({ zk: zk.connectString, root, nodeId: 'capped', slots: 1, queues: ['capped'], args: ['--spool-max', '100K'] });
+  try {
+    const all = Array.from({ length: 100000 }, (_, i) => `${i + 1}\n`).join('');
+    const r = await run('zkjobc', ['run', ...conn(), '-q', 'capped', '--', 'seq', '1', '100000']);
+    assert.equal(r.code, 0, r.stderr);
+    const id = /capped\/\d{10}/.exec(r.stderr)?.[0];
+    assert.equal(r.stderr, `zkjobc: the node kept only the start of the stdout of ${id}; the last 64 KiB kept with the result follow\n`);
+    assert.equal(r.stdout, `${all.slice(0, 100 * 1024)}\n[zkjobs: output truncated at ${100 * 1024} bytes]\n${all.slice(-64 * 1024)}`);
+  } finally {
+    await capped.stop();
+  }
+});
