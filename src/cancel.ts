@@ -24,8 +24,7 @@ import { retry } from './zk/retry.js';
 import { createEphemeralOnce, deleteIfOwned } from './zk/ephemeral.js';
 import { lockAclFor } from './fleet-access.js';
 import { newClaimRecord } from './claim.js';
-import { clearStrayClaim } from './stray-claims.js';
-import { IGNORE_FINDINGS } from './finding.js';
+import { clearStrayClaimIfAllowed } from './stray-claims.js';
 import { createResult, finishCleanup, readResult } from './complete.js';
 import { readPendingSpec } from './pending-spec.js';
 import { formatJobId, type JobId } from './job-id.js';
@@ -68,7 +67,7 @@ export async function cancelJob(zk: ZkClient, paths: Paths, id: JobId, who: Canc
   const me = requestRecord(who);
   const take = () => retry(async () => createEphemeralOnce(zk, claim, me, await lockAclFor(zk, paths, id.queue)));
   // A persistent node in the claim's place is no claim (stray-claims.ts): it goes, and the claim is ours.
-  if (!(await take()) && !((await clearStray(zk, paths, id)) && (await take()))) {
+  if (!(await take()) && !((await clearStrayClaimIfAllowed(zk, paths, id)) && (await take()))) {
     await requestCancel(zk, paths, id, me);
     return 'requested';
   }
@@ -92,16 +91,6 @@ export async function requestCancel(zk: ZkClient, paths: Paths, id: JobId, who: 
 /** Remove our request once the job has ended, whoever ended it (the daemon does when it cancelled it). */
 export async function withdrawRequest(zk: ZkClient, paths: Paths, id: JobId): Promise<void> {
   await unlessNotAllowed(retry(() => zk.deleteIfExists(paths.cancel(id.queue, id.seq))));
-}
-
-/** A submitter of a restricted queue may not delete: its request waits for a daemon, which deletes the stray. */
-async function clearStray(zk: ZkClient, paths: Paths, id: JobId): Promise<boolean> {
-  try {
-    return await clearStrayClaim(zk, paths, id, IGNORE_FINDINGS);
-  } catch (err) {
-    if (err instanceof NoAuthError) return false;
-    throw err;
-  }
 }
 
 /** A cleanup that only admins and daemons may do on a restricted queue: theirs to finish. */

@@ -64,8 +64,7 @@ import { retry } from './zk/retry.js';
 import { createEphemeralOnce, deleteIfOwned } from './zk/ephemeral.js';
 import { lockAclFor } from './fleet-access.js';
 import { newClaimRecord, parseClaimRecord } from './claim.js';
-import { clearStrayClaim } from './stray-claims.js';
-import { IGNORE_FINDINGS } from './finding.js';
+import { clearStrayClaimIfAllowed } from './stray-claims.js';
 import { createBucket } from './submit.js';
 import { aclForNew } from './acl.js';
 import { readSpecCopies, type SpecCopy } from './pending-spec.js';
@@ -93,7 +92,7 @@ async function underClaim(zk: ZkClient, paths: Paths, id: JobId, hold: boolean):
   const record = newClaimRecord(`zkjobq@${os.hostname()}`);
   const take = () => retry(async () => createEphemeralOnce(zk, claim, record, await lockAclFor(zk, paths, id.queue)));
   // A persistent node in the claim's place is no claim (stray-claims.ts): it goes, and the claim is ours.
-  if (!(await take()) && !((await clearStray(zk, paths, id)) && (await take()))) throw await whyClaimed(zk, paths, id, hold);
+  if (!(await take()) && !((await clearStrayClaimIfAllowed(zk, paths, id)) && (await take()))) throw await whyClaimed(zk, paths, id, hold);
   const session = zk.sessionId;
   const bound = zk.boundTo(session);
   const wrote = { any: false };
@@ -232,16 +231,6 @@ async function whyClaimed(zk: ZkClient, paths: Paths, id: JobId, hold: boolean):
   if (/^zkjob[cq]/.test(holder)) return new TempFailError(`job ${formatJobId(id)} is being changed by ${holder} (cancel, purge, hold or release); run the command again`);
   if (retryAt) return new ZkjobsError(`job ${formatJobId(id)} failed an attempt on ${holder} and waits there to retry; ${what} (zkjobc cancel stops it)`);
   return new ZkjobsError(`job ${formatJobId(id)} is running on ${holder}; ${what} (zkjobc cancel stops it)`);
-}
-
-/** A submitter of a restricted queue may not delete: the stray claim is left, and the job is refused as claimed. */
-async function clearStray(zk: ZkClient, paths: Paths, id: JobId): Promise<boolean> {
-  try {
-    return await clearStrayClaim(zk, paths, id, IGNORE_FINDINGS);
-  } catch (err) {
-    if (err instanceof NoAuthError) return false;
-    throw err;
-  }
 }
 
 /** Fire the daemons' config watches without changing the config (see the top of the file). Best effort: the job runs all the same, later. */

@@ -136,29 +136,24 @@ export function listNodes(zk: ZkClient, paths: Paths): Promise<NodeEntry[]> {
 
 /** One node's entry, or null when no daemon of that id is live. */
 export function readNode(zk: ZkClient, paths: Paths, id: string): Promise<NodeEntry | null> {
-  return retry(async () => {
-    const node = await zk.getOrNull(paths.node(id));
-    if (!node) return null;
-    try {
-      return { id, record: parseNodeRecord(node.data), error: null };
-    } catch (err) {
-      return { id, record: null, error: (err as Error).message };
-    }
-  });
+  return retry(() => readNodeOnce(zk, paths, id));
 }
 
 async function readNodes(zk: ZkClient, paths: Paths): Promise<NodeEntry[]> {
   const ids = (await zk.childrenOrEmpty(paths.nodes())).sort();
-  const entries = await Promise.all(ids.map(async (id): Promise<NodeEntry | null> => {
-    const node = await zk.getOrNull(paths.node(id));
-    if (!node) return null;
-    try {
-      return { id, record: parseNodeRecord(node.data), error: null };
-    } catch (err) {
-      return { id, record: null, error: (err as Error).message };
-    }
-  }));
+  const entries = await Promise.all(ids.map((id) => readNodeOnce(zk, paths, id)));
   return entries.filter((e): e is NodeEntry => e !== null);
+}
+
+/** One try: null when the record is gone (the daemon left since it was listed); an unreadable one is an entry with its error. */
+async function readNodeOnce(zk: ZkClient, paths: Paths, id: string): Promise<NodeEntry | null> {
+  const node = await zk.getOrNull(paths.node(id));
+  if (!node) return null;
+  try {
+    return { id, record: parseNodeRecord(node.data), error: null };
+  } catch (err) {
+    return { id, record: null, error: (err as Error).message };
+  }
 }
 
 /**

@@ -23,7 +23,8 @@ import type { ZkClient } from './zk/client.js';
 import { isEphemeral } from './zk/ephemeral.js';
 import { retry } from './zk/retry.js';
 import { formatSeq, isSeqName, parseSeq, type JobId } from './job-id.js';
-import type { FindingSink } from './finding.js';
+import { IGNORE_FINDINGS, type FindingSink } from './finding.js';
+import { NoAuthError } from './zk/errors.js';
 
 /** Delete the claim of `id` if it is a persistent node; true when it was one. */
 export async function clearStrayClaim(zk: ZkClient, paths: Paths, id: JobId, report: FindingSink): Promise<boolean> {
@@ -36,6 +37,20 @@ export async function clearStrayClaim(zk: ZkClient, paths: Paths, id: JobId, rep
   });
   if (cleared) report({ path, problem: 'persistent claim (no session holds it)', action: 'deleted' });
   return cleared;
+}
+
+/**
+ * A client's clear (cancel, hold, release): the same, but a client that may
+ * not delete (a submitter of a restricted queue) gets false, and the job
+ * counts as claimed; a daemon or `zkjobq check` deletes the stray later.
+ */
+export async function clearStrayClaimIfAllowed(zk: ZkClient, paths: Paths, id: JobId): Promise<boolean> {
+  try {
+    return await clearStrayClaim(zk, paths, id, IGNORE_FINDINGS);
+  } catch (err) {
+    if (err instanceof NoAuthError) return false;
+    throw err;
+  }
 }
 
 /** How long a claim must have blocked the head before it is worth a read: short jobs' claims are gone by then. */
