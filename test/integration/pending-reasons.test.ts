@@ -13,6 +13,10 @@ const root = freshRoot();
 const conn = () => ['--zk', zk.connectString, '--root', root];
 const submit = async (queue: string, ...argv: string[]) => (await ok('zkjobc', ['submit', ...conn(), '-q', queue, ...argv])).trim();
 const status = async (id: string) => JSON.parse(await ok('zkjobc', ['status', ...conn(), '--json', id]));
+const runningOn = async (node: string): Promise<unknown[]> => {
+  const lines = (await ok('zkjobq', ['nodes', ...conn(), '--json'])).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return lines.find((n) => n.id === node)?.record?.running ?? [];
+};
 const listed = async (queue: string) => (await ok('zkjobq', ['list', ...conn(), queue, '--format', 'JOB,STATE,REASON', '--parsable'])).trim().split('\n');
 
 before(async () => {
@@ -28,6 +32,8 @@ after(async () => {
 test('a job waiting for a free slot says so in list, status and show', async () => {
   const running = await submit('busy', '--', 'sleep', '60');
   await waitFor('the first job to run', async () => (await status(running)).state === 'running', 20_000);
+  // Free slots are counted from the node's record, written just after the job starts: wait for it, not only the claim.
+  await waitFor('the node record to list the running job', async () => (await runningOn('one-slot')).length === 1, 20_000);
   const waiting = await submit('busy', '--', 'true');
   const s = await status(waiting);
   assert.equal(s.state, 'pending');
@@ -35,7 +41,8 @@ test('a job waiting for a free slot says so in list, status and show', async () 
   assert.ok((await listed('busy')).includes(`${waiting}|pending|waiting for a free slot`));
   assert.match(await ok('zkjobc', ['status', ...conn(), waiting]), new RegExp(`^${waiting} pending \\(waiting for a free slot\\)\\n$`));
   assert.match(await ok('zkjobq', ['show', ...conn(), waiting]), /^Reason: +waiting for a free slot$/m);
-  await ok('zkjobc', ['cancel', ...conn(), running, waiting]);
+  // The waiting job first: cancelling the running one frees the slot, and the waiting one would start.
+  await ok('zkjobc', ['cancel', ...conn(), waiting, running]);
 });
 
 test('a paused queue and a queue nobody serves are named as the reason', async () => {
@@ -55,7 +62,7 @@ test('a queue at its cluster-wide limit says so', async () => {
   const second = await submit('limited', '--', 'true');
   assert.equal((await status(second)).reason, 'queue limit reached (1 of max 1 running)');
   assert.ok((await listed('limited')).includes(`${second}|pending|queue limit reached (1 of max 1 running)`));
-  await ok('zkjobc', ['cancel', ...conn(), first, second]);
+  await ok('zkjobc', ['cancel', ...conn(), second, first]);
 });
 
 test('a failed attempt waiting for its retry is pending until a stated time, not running', async () => {
