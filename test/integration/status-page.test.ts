@@ -60,7 +60,8 @@ test('the page follows jobs, failures and nodes live, in chromium', { skip: !has
     // The job view follows the running job's output from its node.
     await page.locator(`#running tr[data-job="${gated}"] a`).click();
     await page.locator('#job-view').waitFor({ state: 'visible' });
-    assert.match(await page.locator('#job-fields').innerText(), /running/);
+    // The view fills in after it opens ('loading…' first): wait for the state, bounded.
+    await page.locator('#job-fields', { hasText: /running/ }).waitFor({ timeout: 20_000 });
     writeFileSync(gate, '');
     await page.locator('#job-output', { hasText: 'hello-from-the-gated-job' }).waitFor({ timeout: 20_000 });
     await page.locator('#job-close').click();
