@@ -19,13 +19,13 @@ import type { FromRunner, ToRunner } from './spawn-messages.js';
 const running = new Map<number, RunningProcess>();
 
 /**
- * The ZooKeeper C client opens its sockets without close-on-exec, so a
- * runner forked while a session is open inherits that session's socket.
- * Held here, the socket outlives the daemon's close of it: the kernel keeps
- * it registered in the daemon's epoll set, and the next session, given the
- * same descriptor number, never connected (measured: a daemon whose session
- * expired never opened a new one). Every job would inherit it too, a
- * daemon's authenticated connection in a job's hands. So the runner closes
+ * The ZooKeeper C client is built to open its sockets close-on-exec
+ * (patches/zookeeper+7.3.0.patch), so a runner forked while a session is
+ * open inherits nothing of it. This is the second line, for a binding built
+ * some other way: a socket held here outlives the daemon's close of it (the
+ * kernel keeps it registered in the daemon's epoll set, and a cut connection
+ * then looked like an expired session), and every job would inherit it too,
+ * a daemon's authenticated connection in a job's hands. So the runner closes
  * every TCP socket it inherited before doing anything else.
  */
 function closeInheritedTcpSockets(): void {

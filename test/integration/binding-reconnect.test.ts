@@ -20,7 +20,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { cleanup, startStandalone, waitFor, type ZkCluster } from '../helpers/zk-server.js';
 import { closeProxies, connectClient, connectThroughProxy } from '../helpers/faults.js';
@@ -139,6 +140,66 @@ test('requests sent into the connection of a killed ZooKeeper fail, and the clie
     zk.close();
     // The next test needs the server, whatever failed here.
     if (down) await member.start();
+  }
+});
+
+/** Inodes of this host's TCP sockets whose far end is `port`: clients' connections to that server. */
+function tcpSocketsTo(port: number): Set<string> {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'latin1').trim().split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (parseInt(cols[2].split(':')[1], 16) === port) inodes.add(cols[9]);
+    }
+  }
+  return inodes;
+}
+
+/** The socket inodes among `pid`'s open descriptors. */
+function socketsOf(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+    try {
+      return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1] ?? [];
+    } catch {
+      return []; // closed meanwhile
+    }
+  });
+}
+
+// The C client opened its sockets without close-on-exec: a process forked
+// while a session was open (a job runner, a hardware probe) held the
+// session's socket. When the connection was then cut, the client closed its
+// descriptor but the socket lived on in the child, so the kernel kept it in
+// the client's epoll set under the descriptor number that the next attempt
+// reused: the poll woke again and again for the dead socket, the binding
+// counted each wake-up without data as a reply that never came, and after
+// 100 of them closed the handle as if the session had expired, a few
+// milliseconds after the cut (seen in the drain test of a daemon cut off
+// right after its start).
+test('a process started while the session is open holds none of its sockets, and a cut then leaves the same session', async (t) => {
+  const { zk, proxy } = await connectThroughProxy(cluster.connectString, { sessionTimeoutMs: SESSION_MS });
+  const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+  t.after(() => child.kill('SIGKILL'));
+  try {
+    const events = recordEvents(zk);
+    const session = zk.sessionId;
+    const toProxy = tcpSocketsTo(proxy.ports[0]);
+    assert.ok(socketsOf(process.pid).some((s) => toProxy.has(s)), 'the client\'s connection is seen (the check below can fail)');
+    assert.deepEqual(socketsOf(child.pid!).filter((s) => toProxy.has(s)), [], 'the child holds none of the client\'s sockets');
+    // Cut, and refuse the next attempts for a while: each goes through a new
+    // socket, as in a partition.
+    proxy.refuse(true);
+    proxy.cut();
+    await waitFor('the client to see the cut', () => events.includes('disconnected'), SETTLE_MS, 20);
+    for (const until = Date.now() + 1_500; Date.now() < until; await new Promise((r) => setTimeout(r, 20))) {
+      assert.deepEqual(events, ['disconnected'], 'the client waits for the server, it does not give its session up');
+    }
+    proxy.refuse(false);
+    await waitFor('the client to reconnect', () => events.length > 1, SETTLE_MS, 20).catch(() => undefined);
+    assert.deepEqual(events, ['disconnected', 'reconnected']);
+    assert.equal(zk.sessionId, session, 'same session');
+  } finally {
+    zk.close();
   }
 });
 
