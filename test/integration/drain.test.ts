@@ -259,23 +259,25 @@ test('a drain and an undrain made while the daemon is cut off from ZooKeeper tak
   // A session long enough to outlast the cuts: the same session comes back, with its watches.
   const daemon = await startDaemon({ zk: proxy.connectString, root, nodeId: 'far', slots: 1, args: ['--session-timeout', '30s'] });
   fixture.daemons.push(daemon);
+  // A timeout says what the daemon said: this test's failures are about its connection.
+  const withLog = <T>(p: Promise<T>) => p.catch((err: Error) => Promise.reject(new Error(`${err.message}\n${daemon.log}`)));
   const cutOff = async () => {
     const lost = (daemon.log.match(/connection lost/g) ?? []).length;
     proxy.refuse(true);
     proxy.cut();
-    await waitFor('the daemon to notice', () => (daemon.log.match(/connection lost/g) ?? []).length > lost, 30_000, 100);
+    await withLog(waitFor('the daemon to notice', () => (daemon.log.match(/connection lost/g) ?? []).length > lost, 30_000, 100));
   };
   const back = async () => {
     const count = (daemon.log.match(/connection back, same session/g) ?? []).length;
     proxy.refuse(false);
-    await waitFor('the daemon to reconnect', () => (daemon.log.match(/connection back, same session/g) ?? []).length > count, 30_000, 100);
+    await withLog(waitFor('the daemon to reconnect', () => (daemon.log.match(/connection back, same session/g) ?? []).length > count, 30_000, 100));
   };
 
   await cutOff();
   await ok('zkjobq', ['drain', ...conn, 'far']);
   await back();
   await daemon.waitForLog(/drained: claiming no new jobs/);
-  await waitFor('nodes to show far drained', async () => (await nodeState('far')) === 'drained', 10_000, 200);
+  await withLog(waitFor('nodes to show far drained', async () => (await nodeState('far')) === 'drained', 10_000, 200));
   const id = (await ok('zkjobc', ['submit', ...conn, '--', 'true'])).trim();
   await staysPending(id, 'on a node drained while it was away');
 
