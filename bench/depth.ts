@@ -53,7 +53,7 @@ export async function measureDepths(connect: string): Promise<void> {
     const list = timed([bin('zkjobq'), 'list', '--zk', connect, '--root', root, '--limit', '10']);
     report(`zkjobq list --limit 10 at depth ${depth}, wall`, `${list.ms.toFixed(0)} ms`);
     if (depth <= PURGE_MAX) {
-      const purge = timed([bin('zkjobq'), 'purge', '--zk', connect, '--root', root, 'default']);
+      const purge = timed([bin('zkjobq'), 'purge', '--yes', '--zk', connect, '--root', root, 'default']);
       report(`zkjobq purge at depth ${depth}`, `${(purge.ms / 1000).toFixed(1)} s (${purge.stdout.trim()})`);
     }
   }
