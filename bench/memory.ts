@@ -1,5 +1,9 @@
 // A daemon's resident memory over many jobs: read from /proc after a
-// warm-up and again after BENCH_RSS_JOBS jobs (default 100,000).
+// warm-up and again after BENCH_RSS_JOBS jobs (default 100,000). The job
+// runner (daemon/spawner-process.ts) is a process of its own, forked by the
+// daemon: its memory is shown beside the daemon's, and the target is judged
+// on the daemon's (as it was before the runner existed) and on the two together.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { freshRoot, ok } from '../test/helpers/cli.js';
 import { countResults, log, report, session } from './lib.js';
@@ -11,6 +15,12 @@ const CHUNK = 10_000;
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+/** The daemon's child processes: its job runner (jobs are the runner's children, not the daemon's). */
+function runnerRssMb(daemonPid: number): number {
+  const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(daemonPid)], { encoding: 'utf8' }).trim();
+  return out === '' ? 0 : out.split(/\s+/).map(Number).reduce((mb, pid) => mb + rssMb(pid), 0);
 }
 
 export async function measureMemory(connect: string): Promise<void> {
@@ -27,10 +37,12 @@ export async function measureMemory(connect: string): Promise<void> {
       await ok('zkjobc', ['submit', '--zk', connect, '--root', root, '--batch', '-'], { input: chunk, timeoutMs: 120_000 });
       while ((await countResults(zk, paths, 'default')) < done + CHUNK) await new Promise((r) => setTimeout(r, 200));
       if (done === 0) warm = rssMb(daemon.pid);
-      log(`memory: ${done + CHUNK} jobs, daemon RSS ${rssMb(daemon.pid).toFixed(1)} MB`);
+      log(`memory: ${done + CHUNK} jobs, daemon RSS ${rssMb(daemon.pid).toFixed(1)} MB, job runner ${runnerRssMb(daemon.pid).toFixed(1)} MB`);
     }
     const final = rssMb(daemon.pid);
-    report(`daemon RSS after ${CHUNK} jobs / after ${JOBS} jobs`, `${warm.toFixed(1)} MB / ${final.toFixed(1)} MB`, '< 150 MB', final < 150);
+    const runner = runnerRssMb(daemon.pid);
+    report(`daemon RSS after ${CHUNK} jobs / after ${JOBS} jobs`, `${warm.toFixed(1)} MB / ${final.toFixed(1)} MB`, '<= 150 MB', final <= 150);
+    report(`daemon + job runner RSS after ${JOBS} jobs`, `${(final + runner).toFixed(1)} MB (runner ${runner.toFixed(1)} MB)`, '<= 150 MB', final + runner <= 150);
   } finally {
     zk.close();
     await stopFleet([daemon]);
