@@ -290,3 +290,18 @@ test('on a restricted queue only the admin identity may hold; a submitter is ref
   assert.equal(await ok('zkjobq', ['release', ...conn(root), id], as('root')), `${id} released\n`);
   assert.equal((await statusOf(root, id)).held, false);
 });
+
+test('zkjobc cancel --queue Q --state held cancels the held jobs only; --state pending takes held ones too', async () => {
+  const root = freshRoot();
+  await ok('zkjobq', ['create', ...conn(root), 'parked']);
+  // No daemon: every job stays pending.
+  const [a, b, c, d] = [await submit(root, '-q', 'parked', '--', 'true'), await submit(root, '-q', 'parked', '--', 'true'), await submit(root, '-q', 'parked', '--', 'true'), await submit(root, '-q', 'parked', '--', 'true')];
+  for (const id of [b, d]) await ok('zkjobq', ['hold', ...conn(root), id]);
+  assert.equal(await ok('zkjobc', ['cancel', ...conn(root), '--queue', 'parked', '--state', 'held']), `${b} cancelled\n${d} cancelled\n`);
+  assert.deepEqual([(await statusOf(root, a)).state, (await statusOf(root, c)).state], ['pending', 'pending']);
+  await ok('zkjobq', ['hold', ...conn(root), c]);
+  const none = await run('zkjobc', ['cancel', ...conn(root), '--queue', 'parked', '--state', 'held', '--name', 'nothing']);
+  assert.equal(none.code, 0, none.stderr);
+  assert.match(none.stderr, /^zkjobc: no held job named 'nothing' in queue parked$/m);
+  assert.equal(await ok('zkjobc', ['cancel', ...conn(root), '--queue', 'parked', '--state', 'pending']), `${a} cancelled\n${c} cancelled\n`);
+});

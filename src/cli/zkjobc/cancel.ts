@@ -1,8 +1,9 @@
 // zkjobc cancel JOB…: a pending job is cancelled at once; a running one is
 // killed by the daemon running it (TERM, grace, KILL), which records
 // 'cancelled'. Waits, bounded, for that result. A finished job: exit 1.
-// zkjobc cancel --queue Q [--name N] [--state pending|running]: every
+// zkjobc cancel --queue Q [--name N] [--state pending|held|running]: every
 // unfinished job of Q that matches, like scancel -p Q -n N -t PENDING.
+// pending includes held jobs (they are pending, parked); held picks them out.
 import type { Argv, CommandModule } from 'yargs';
 import { withConnectionOptions, withSession, out, zkAuth, type ConnectionArgs } from '../program.js';
 import { checkQueueName, formatJobId, parseJobId, type JobId } from '../../job-id.js';
@@ -21,7 +22,7 @@ interface CancelArgs extends ConnectionArgs {
   'wait-for': string;
   queue?: string;
   name?: string;
-  state?: 'pending' | 'running';
+  state?: 'pending' | 'held' | 'running';
 }
 
 export const cancelCommand: CommandModule<object, CancelArgs> = {
@@ -32,7 +33,7 @@ export const cancelCommand: CommandModule<object, CancelArgs> = {
     .option('wait-for', { type: 'string', default: '60s', describe: 'how long to wait for a running job to be killed and recorded' })
     .option('queue', { alias: 'q', type: 'string', describe: 'cancel every unfinished job of QUEUE that matches --name and --state (instead of naming jobs)' })
     .option('name', { type: 'string', describe: 'with --queue: only jobs of this name' })
-    .option('state', { type: 'string', choices: ['pending', 'running'], describe: 'with --queue: only jobs in this state' }) as unknown as Argv<CancelArgs>,
+    .option('state', { type: 'string', choices: ['pending', 'held', 'running'], describe: 'with --queue: only jobs in this state (pending includes held)' }) as unknown as Argv<CancelArgs>,
   handler: async (args) => {
     const named = args.jobs.map(String);
     if (args.queue === undefined && named.length === 0) throw new UsageError('name the jobs to cancel, or --queue QUEUE [--name N] [--state S]');
@@ -61,7 +62,7 @@ export const cancelCommand: CommandModule<object, CancelArgs> = {
 /** The unfinished jobs of `queue` that match, in job order; one walk of the queue, as zkjobq list does. */
 async function matching({ zk, paths }: Session, queue: string, args: CancelArgs): Promise<JobId[]> {
   await requireQueue(zk, paths, queue);
-  const filter = (j: JobStatus) => (args.name === undefined || j.spec?.name === args.name) && (args.state === undefined || j.state === args.state);
+  const filter = (j: JobStatus) => (args.name === undefined || j.spec?.name === args.name) && (args.state === undefined || (args.state === 'held' ? j.held : j.state === args.state));
   const jobs = await listJobs(zk, paths, queue, { unfinished: true, finished: false, limit: Number.MAX_SAFE_INTEGER, filter });
   return jobs.map((j) => parseJobId(j.id));
 }
