@@ -83,11 +83,16 @@ export interface ClaimRecord {
   retryAt?: string;
   /** How that attempt ended ("exit 1", "signal KILL", "timeout"), for the pending reason. */
   lastExit?: string;
+  /**
+   * Claimed ahead of need, while the node's slots were busy (daemon/claimed-ahead.ts):
+   * nothing runs until the node record lists the job as running.
+   */
+  ahead?: boolean;
 }
 
 /** A fresh claim record for `node`: unique, so that createEphemeralOnce can tell it apart. */
-export function newClaimRecord(node: string): Buffer {
-  return encodeJson({ node, since: new Date().toISOString(), token: protectionToken() } satisfies ClaimRecord);
+export function newClaimRecord(node: string, ahead = false): Buffer {
+  return encodeJson({ node, since: new Date().toISOString(), token: protectionToken(), ...(ahead ? { ahead: true } : {}) } satisfies ClaimRecord);
 }
 
 export interface ClaimedJob {
@@ -133,6 +138,7 @@ export function parseClaimRecord(data: Buffer): ClaimRecord {
   const lastExit = optionalString(fields, 'lastExit', what);
   if (retryAt !== undefined) record.retryAt = retryAt;
   if (lastExit !== undefined) record.lastExit = lastExit.slice(0, 200);
+  if (fields.ahead === true) record.ahead = true;
   return record;
 }
 
@@ -194,7 +200,7 @@ export class QueueClaimer {
    * Claim up to `wanted` of the oldest available jobs, racing for them in
    * parallel (a daemon with several free slots is several claimers).
    */
-  async claimSome(wanted: number, room: Room = UNLIMITED): Promise<ClaimedJob[]> {
+  async claimSome(wanted: number, room: Room = UNLIMITED, ahead = false): Promise<ClaimedJob[]> {
     const won: ClaimedJob[] = [];
     const left = { ...room };
     let refilled = false;
@@ -212,7 +218,7 @@ export class QueueClaimer {
         refilled = true;
         continue;
       }
-      const attempts = await Promise.all(picks.map((entry) => this.tryClaim(entry)));
+      const attempts = await Promise.all(picks.map((entry) => this.tryClaim(entry, ahead)));
       for (const a of attempts) if (a.kind === 'claimed') won.push(a.job);
       // Room was taken for every pick; give back that of the picks we did not win.
       for (const [i, a] of attempts.entries()) if (a.kind !== 'claimed') give(left, picks[i].requirements);
@@ -330,17 +336,18 @@ export class QueueClaimer {
     return null;
   }
 
-  private async tryClaim(entry: HeadEntry): Promise<Attempt> {
+  /** `ahead`: claimed ahead of need, said in the claim record (daemon/claimed-ahead.ts). */
+  private async tryClaim(entry: HeadEntry, ahead: boolean): Promise<Attempt> {
     const id = { queue: this.queue, seq: entry.seq };
-    const record = newClaimRecord(this.nodeId);
+    const record = newClaimRecord(this.nodeId, ahead);
     const specPath = this.paths.pendingIn(this.queue, entry.bucket, entry.seq);
     const session = this.zk.sessionId;
     const zk = this.zk.boundTo(session);
     try {
       const checked = await retry(() => this.claimAndCheck(zk, id, specPath, record));
       if (checked.kind !== 'checked') return checked;
-      // Still our session now, and the caller starts the job in this turn of
-      // the event loop: no session change can come in between.
+      // Still our session now. The daemon may start the job later (claimed
+      // ahead, daemon/claimed-ahead.ts): it checks the session again then.
       if (this.zk.sessionId !== session) return { kind: 'skipped' };
       const parsed = parseOrReason(checked.specData, entry.requirements);
       return { kind: 'claimed', job: { id, attempt: checked.attempt, specData: checked.specData, specPath, requirements: entry.requirements, session, ...parsed } };

@@ -221,15 +221,19 @@ async function whyClaimed(zk: ZkClient, paths: Paths, id: JobId, hold: boolean):
   if (!node) return new TempFailError(`job ${formatJobId(id)} was busy a moment ago (claimed, then let go); run the command again`);
   let holder = 'a node';
   let retryAt: string | undefined;
+  let ahead = false;
   try {
     const record = parseClaimRecord(node.data);
     holder = record.node;
     retryAt = record.retryAt;
+    ahead = record.ahead === true;
   } catch {
     // Named as "a node".
   }
   if (/^zkjob[cq]/.test(holder)) return new TempFailError(`job ${formatJobId(id)} is being changed by ${holder} (cancel, purge, hold or release); run the command again`);
   if (retryAt) return new ZkjobsError(`job ${formatJobId(id)} failed an attempt on ${holder} and waits there to retry; ${what} (zkjobc cancel stops it)`);
+  // Claimed ahead (daemon/claimed-ahead.ts): it holds its claim already, so it is no longer an unclaimed pending job.
+  if (ahead) return new ZkjobsError(`job ${formatJobId(id)} is claimed ahead by ${holder} and starts when a slot frees there; ${what} (zkjobc cancel stops it)`);
   return new ZkjobsError(`job ${formatJobId(id)} is running on ${holder}; ${what} (zkjobc cancel stops it)`);
 }
 

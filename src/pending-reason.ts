@@ -9,7 +9,7 @@
 // dependency) adds its rule to the list rather than editing the others:
 // its rule sees the job and the queue's situation, including every live
 // node record that serves the queue.
-import type { JobStatus } from './status.js';
+import { markStartedAhead, type JobStatus } from './status.js';
 import type { QueueSituation } from './queue-situation.js';
 import { requirementsOf } from './job-spec.js';
 import { isUnconstrained, whyNoNode } from './placement.js';
@@ -42,6 +42,9 @@ const retryBackoff: ReasonRule = ({ status }, _q, now) => {
   const failed = status.claim?.lastExit ? `attempt ${status.attempt} ${status.claim.lastExit}; ` : '';
   return `${failed}retry back-off until ${clockTime(until)} on ${status.claim?.node}`;
 };
+
+/** Claimed ahead of need by a busy node (daemon/claimed-ahead.ts): it starts there when a slot frees. */
+const claimedAhead: ReasonRule = ({ status }) => (status.claim?.ahead ? `claimed ahead by ${status.claim.node}; starts when a slot frees there` : null);
 
 const noLiveNode: ReasonRule = (_job, q) => {
   if (q.servers.length === 0) return `no live node serves queue ${q.queue} (start a zkjobd with --queue ${q.queue})`;
@@ -89,7 +92,7 @@ export function freeSlots(q: QueueSituation): number {
  * (a hold, a pause), then what the cluster lacks. Add a rule by splicing it
  * in before `freeSlot`, the catch-all.
  */
-export const REASON_RULES: ReasonRule[] = [held, paused, retryBackoff, noLiveNode, noEligibleNode, queueLimit, freeSlot];
+export const REASON_RULES: ReasonRule[] = [held, paused, retryBackoff, claimedAhead, noLiveNode, noEligibleNode, queueLimit, freeSlot];
 
 export function pendingReason(job: PendingJob, queue: QueueSituation, now = new Date(), rules: readonly ReasonRule[] = REASON_RULES): string {
   for (const rule of rules) {
@@ -106,6 +109,8 @@ export function pendingReason(job: PendingJob, queue: QueueSituation, now = new 
 export function explainPending(jobs: JobStatus[], queue: QueueSituation, now = new Date(), counted = true): void {
   let ahead = 0;
   for (const status of jobs) {
+    // A job claimed ahead that its node lists as running has started (status.ts).
+    if (status.claim?.ahead) markStartedAhead(status, queue.servers.find((s) => s.id === status.claim!.node)?.record ?? null);
     if (status.state !== 'pending') continue;
     status.reason = pendingReason({ status, ahead: counted ? ahead : null }, queue, now);
     if (!status.claim && !status.held) ahead++;

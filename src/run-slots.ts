@@ -48,8 +48,13 @@ export interface HeldSlot {
   session: string;
 }
 
-/** Take up to `wanted` of the queue's `limit` slots; none when the queue is full. */
-export async function acquireRunSlots(zk: ZkClient, paths: Paths, queue: string, limit: number, wanted: number, node: string): Promise<HeldSlot[]> {
+/**
+ * Take up to `wanted` of the queue's `limit` slots; none when the queue is
+ * full. `keepFree` slots are left for peers: a job claimed ahead of need
+ * (daemon/claimed-ahead.ts) never takes the last free one, so that it never
+ * keeps a peer with a free slot from running a job of the queue now.
+ */
+export async function acquireRunSlots(zk: ZkClient, paths: Paths, queue: string, limit: number, wanted: number, node: string, keepFree = 0): Promise<HeldSlot[]> {
   const won: HeldSlot[] = [];
   // Each round that wins nothing lost every create to a peer, which filled
   // those slots: a few rounds find the queue full or win something.
@@ -57,7 +62,8 @@ export async function acquireRunSlots(zk: ZkClient, paths: Paths, queue: string,
     const held = new Set(await retry(() => zk.childrenOrEmpty(paths.slots(queue))));
     const free = freeSlots(held, limit);
     if (free.length === 0) break;
-    const picks = pickRandom(free, Math.min(wanted - won.length, limit - held.size));
+    const picks = pickRandom(free, Math.min(wanted - won.length, limit - held.size - keepFree));
+    if (picks.length === 0) break;
     const created = await Promise.all(picks.map((k) => createSlot(zk, paths, queue, k, node)));
     won.push(...created.filter((s): s is HeldSlot => s !== null));
   }

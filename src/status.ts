@@ -4,6 +4,10 @@
 // spec is deleted: reading in the other order could miss a finishing job.
 // A claim no session holds (a persistent node, see stray-claims.ts) is not
 // a claim: the job is pending, and the status says what was found.
+// A claim made ahead of need (daemon/claimed-ahead.ts) says so: the job is
+// pending, claimed ahead by its node, until that node's record lists it as
+// running (the record is rewritten at most a second after a start, so a
+// job just started may show as pending for that second, never the reverse).
 import type { Paths } from './zk/paths.js';
 import type { Stat, ZkClient } from './zk/client.js';
 import { isEphemeral } from './zk/ephemeral.js';
@@ -15,6 +19,7 @@ import { parseClaimRecord, type ClaimRecord } from './claim.js';
 import { parseJobSpec, type JobSpec } from './job-spec.js';
 import { clientTrust, distrustOf } from './authorized-daemons.js';
 import { readPendingSpec } from './pending-spec.js';
+import { parseNodeRecord, type NodeRecord } from './node-record.js';
 
 /** `forged?`: a result no daemon listed in authorized_daemons wrote; its claims are shown, never believed. */
 export type JobState = 'pending' | 'running' | TerminalState | 'forged?';
@@ -57,7 +62,24 @@ async function readStatus(zk: ZkClient, paths: Paths, id: JobId): Promise<JobSta
     return late ? finishedStatus(id, late.data) : null;
   }
   const claimNode = await zk.getOrNull(paths.claim(id.queue, id.seq));
-  return unfinishedStatus(id, specNode.data, specNode.stat.version, specNode.stat.ctime, claimNode, new Date(), specNode.held);
+  const status = unfinishedStatus(id, specNode.data, specNode.stat.version, specNode.stat.ctime, claimNode, new Date(), specNode.held);
+  // Only for a job claimed ahead: one read of its node's record.
+  if (status.claim?.ahead && status.state === 'pending') markStartedAhead(status, await readRecord(zk, paths, status.claim.node));
+  return status;
+}
+
+/** A job claimed ahead that its node's record lists as running has started: running, on that node. */
+export function markStartedAhead(status: JobStatus, record: NodeRecord | null): void {
+  if (status.claim?.ahead && status.state === 'pending' && record?.running.includes(status.id)) status.state = 'running';
+}
+
+async function readRecord(zk: ZkClient, paths: Paths, node: string): Promise<NodeRecord | null> {
+  const data = await zk.getOrNull(paths.node(node)).catch(() => null);
+  try {
+    return data ? parseNodeRecord(data.data) : null;
+  } catch {
+    return null; // unreadable: the job is shown as claimed ahead, not as running
+  }
 }
 
 export function finishedStatus(id: JobId, data: Buffer): JobStatus {
@@ -88,8 +110,9 @@ export function unfinishedStatus(id: JobId, spec: Buffer, version: number, ctime
     try {
       status.claim = parseClaimRecord(claim.data);
       status.node = status.claim.node;
-      // A failed attempt waiting to run again keeps its claim, but nothing runs (daemon/job-table.ts).
-      if (inBackoff(status.claim, now)) status.state = 'pending';
+      // A failed attempt waiting to run again keeps its claim, but nothing runs (daemon/job-table.ts);
+      // nor does a job claimed ahead, until its node says it started (markStartedAhead).
+      if (inBackoff(status.claim, now) || status.claim.ahead) status.state = 'pending';
     } catch (err) {
       status.problem = (err as Error).message;
     }

@@ -13,6 +13,14 @@
 //    is provably ours), claims of killed jobs are released for peers;
 //  - expired: every claim is gone. Running jobs are killed, nothing is
 //    recorded for them, and a new session re-registers and goes on.
+//
+// Claim-ahead (claimed-ahead.ts): while every slot is busy, the daemon holds
+// up to one more claimed job per slot, and starts it the moment a slot
+// frees (startAhead, called on every change of the job table), before the
+// finished job's result is out and with no round trip in between. It is
+// started only while its claim is provably ours: the claiming session is
+// the current one, connected, and heard from within the fence's window;
+// otherwise it waits, and a fence releases it, an expiry forgets it.
 import type { Logger } from '../log.js';
 import { ZkClient, type ZkTlsFiles } from '../zk/client.js';
 import { Paths } from '../zk/paths.js';
@@ -108,6 +116,8 @@ export class Daemon {
   private pumping = false;
   private pumpAgain = false;
   private stopping = false;
+  /** Inside startAhead: a start's change notice must not start another pass. */
+  private starting = false;
   /** Past stop() or abort(): no more timers, not even for the node record. */
   private stopped = false;
   private fence!: Fence;
@@ -168,6 +178,7 @@ export class Daemon {
       spoolMaxBytes: o.spoolMaxBytes,
       sign: o.signResult,
       changed: () => {
+        this.startAhead();
         this.fence.update();
         this.scheduleNodeUpdate();
         this.pump();
@@ -192,7 +203,9 @@ export class Daemon {
       fence: (graceMs, silentMs) => this.onFenced(graceMs, silentMs),
     });
     this.cancels = new CancelWatch(() => this.zk, this.paths, (id) => this.jobs.cancel(id), (err) => this.retryLater('watching cancels', err));
-    this.drain = new DrainWatch(() => this.zk, this.paths, o.nodeId, this.log, () => {
+    this.drain = new DrainWatch(() => this.zk, this.paths, o.nodeId, this.log, (drained) => {
+      // A drained node starts nothing new: its peers take what it claimed ahead, now.
+      if (drained) this.jobs.releaseAhead();
       this.scheduleNodeUpdate();
       this.pump();
     }, (err) => this.retryLater('reading the drain request', err));
@@ -345,9 +358,54 @@ export class Daemon {
     return !this.stopping && this.zk.state === 'connected' && this.jobs.slotsInUse() < this.options.slots && this.jobs.publishingCount < this.options.slots;
   }
 
-  /** Room, and not drained (zkjobq drain): a drained node claims nothing new. */
+  /**
+   * Room to claim, and not drained (zkjobq drain): a free slot that no job
+   * claimed ahead will take, or, with every slot busy, room for one more
+   * job claimed ahead per slot. So a node holds at most `slots` running,
+   * `slots` claimed ahead and `slots` publishing.
+   */
   private canClaim(): boolean {
-    return this.hasRoom() && !this.drain.drained;
+    if (this.stopping || this.zk.state !== 'connected' || this.drain.drained || this.jobs.publishingCount >= this.options.slots) return false;
+    return this.freeNow() > 0 || this.jobs.ahead.slots() < this.options.slots;
+  }
+
+  /** Slots free now that no job claimed ahead is waiting for. */
+  private freeNow(): number {
+    return this.options.slots - this.jobs.slotsInUse() - this.jobs.ahead.slots();
+  }
+
+  /**
+   * Start the jobs claimed ahead that fit the free slots, oldest first,
+   * each only while its claim is provably ours (see the top of the file):
+   * the session that claimed it is the current one and connected, and the
+   * server heard from us within the fence's window, so that the fence,
+   * armed by the start, still has its whole grace to kill it in. A job of
+   * an earlier session lost its claim with it: it is dropped, never run.
+   */
+  private startAhead(): void {
+    if (this.starting || !this.jobs) return;
+    this.starting = true;
+    try {
+      while (this.jobs.ahead.length > 0 && !this.stopping && this.claimProvablyOurs()) {
+        if (this.drain.drained) return this.jobs.releaseAhead();
+        const job = this.jobs.ahead.takeFitting(this.options.slots - this.jobs.slotsInUse());
+        if (!job) return;
+        if (job.session !== this.zk.sessionId) {
+          this.log.warn('job claimed ahead in an earlier session dropped unstarted; its claim died with that session', { node: this.options.nodeId, job: `${job.id.queue}/${job.id.seq}` });
+          continue;
+        }
+        this.jobs.start(job);
+      }
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  /** Connected, and heard from recently enough that the fence would not fire now. */
+  private claimProvablyOurs(): boolean {
+    if (this.zk.state !== 'connected') return false;
+    const w = fenceWindow(this.zk.negotiatedTimeoutMs, this.options.killGraceMs);
+    return performance.now() - this.zk.lastHeardAt < w.termAfterMs;
   }
 
   private claimerFor(queue: string): QueueClaimer {
@@ -363,16 +421,25 @@ export class Daemon {
     return nodeTags(this.options.tags, this.options.nodeId, this.hardware.current);
   }
 
-  /** Free slots, and memory available minus what running jobs asked for (--mem). */
+  /**
+   * Room for the next claims: the slots free now, or, with none free, room
+   * for jobs claimed ahead (one per slot); and memory available minus what
+   * running and claimed-ahead jobs asked for (--mem).
+   */
   private room(): Room {
-    return { slots: this.options.slots - this.jobs.slotsInUse(), mem: os.freemem() - this.jobs.memAsked() };
+    const free = this.freeNow();
+    const slots = free > 0 ? free : this.options.slots - this.jobs.ahead.slots();
+    return { slots, mem: os.freemem() - this.jobs.memAsked() - this.jobs.ahead.mem() };
   }
 
   private async fillSlots(): Promise<void> {
     // Retries whose backoff is over hold claims already: they go first, drained or not (the job is ours until it ends).
     while (this.hasRoom() && this.jobs.ready.length > 0) this.jobs.start(this.jobs.ready.shift()!);
+    this.startAhead();
     while (this.canClaim()) {
-      const jobs = await this.claimFromAnyQueue(this.room());
+      // With no slot free, what we claim now waits for one: said in its claim (ahead).
+      const ahead = this.freeNow() <= 0;
+      const jobs = await this.claimFromAnyQueue(this.room(), ahead);
       if (jobs.length === 0) {
         if (this.canClaim()) {
           await this.wakeups.armIdle(this.options.queues);
@@ -381,18 +448,20 @@ export class Daemon {
         return;
       }
       this.wakeups.cancelTimer();
-      for (const job of jobs) this.jobs.start(job);
+      // Every claim goes through the list, oldest first; those that fit start now.
+      for (const job of jobs) this.jobs.ahead.add(job);
+      this.startAhead();
     }
   }
 
   /** Jobs that fit `room`, round-robin over the served queues, skipping paused and full ones. */
-  private async claimFromAnyQueue(room: Room): Promise<ClaimedJob[]> {
+  private async claimFromAnyQueue(room: Room, ahead: boolean): Promise<ClaimedJob[]> {
     const jobs: ClaimedJob[] = [];
     for (let i = 0; i < this.claimers.length && room.slots > 0; i++) {
       const claimer = this.claimers[(this.nextQueue + i) % this.claimers.length];
       const config = await this.configs.get(claimer.queue);
       if (config.paused || !config.exists) continue;
-      const won = await this.limits.claim(claimer, config.maxRunning, room);
+      const won = await this.limits.claim(claimer, config.maxRunning, room, ahead);
       for (const job of won) {
         room.slots -= job.requirements.cpus;
         room.mem -= job.requirements.mem;
@@ -488,6 +557,8 @@ export class Daemon {
   async stop(): Promise<void> {
     this.stopping = true;
     this.log.info('stopping: no new claims', { node: this.options.nodeId, running: this.jobs.size });
+    // Jobs claimed ahead never started: peers take them now, not after the grace.
+    this.jobs.releaseAhead();
     this.wakeups.cancelTimer();
     this.scheduleNodeUpdate();
     const grace = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.options.stopGraceMs).unref());

@@ -7,9 +7,14 @@
 // A slot is free the moment its job's processes have exited: the result is
 // published alongside (publishing), while the next job already runs. The
 // claim stays ours until the result is out, so the node may hold up to
-// twice its slots in claims: `slots` running, and up to `slots` finished
-// ones waiting on ZooKeeper (the daemon stops claiming past that), so a
-// slow ZooKeeper cannot pile up finished jobs without bound.
+// three times its slots in claims: `slots` running, up to `slots` claimed
+// ahead, and up to `slots` finished ones waiting on ZooKeeper (the daemon
+// stops claiming past that), so a slow ZooKeeper cannot pile up finished
+// jobs without bound.
+//
+// Jobs claimed ahead of need (claimed-ahead.ts) are held here too: the
+// daemon starts them when a slot frees; a cancel ends them without a run,
+// and a fence, a stop or a drain releases them with the waiting retries.
 //
 // Retries keep the claim: a failed attempt with retries left is not a
 // result; the job waits (without a slot) for its backoff, the attempt is
@@ -34,6 +39,7 @@ import type { PolicySource } from './queue-policy.js';
 import { shouldMail, type Mailer } from './mailer.js';
 import type { NodeMetrics } from './node-metrics.js';
 import type { ResultSigner } from '../node-key.js';
+import { ClaimedAhead } from './claimed-ahead.js';
 
 export interface JobTableContext {
   zk: () => ZkClient;
@@ -79,6 +85,8 @@ export class JobTable {
   private retrying = new Map<string, { job: ClaimedJob; timer: NodeJS.Timeout; failed: JobResult }>();
   /** Retries whose backoff is over, waiting for a free slot. */
   readonly ready: ClaimedJob[] = [];
+  /** Jobs claimed ahead of need, waiting for a free slot (claimed-ahead.ts). */
+  readonly ahead = new ClaimedAhead();
   /** Results finished while disconnected, waiting for the connection. */
   private spool: { id: JobId; result: JobResult; hold: ClaimHold }[] = [];
   /** Claims of jobs we gave up while disconnected: release them once back. */
@@ -229,6 +237,13 @@ export class JobTable {
     const key = formatJobId(id);
     // Ended, its result on the way: the canceller sees that result and removes its request.
     if (this.publishing.has(key)) return true;
+    const early = this.ahead.remove(id);
+    if (early) {
+      this.ctx.log.info('cancelling job claimed ahead; it never started', this.fields(id));
+      void this.withCanceller(id, failedWithoutRun('cancelled by request', this.ctx.nodeId, early, 'cancelled')).then((r) => this.publishOrSpool(id, r, holdOf(early)));
+      this.ctx.changed();
+      return true;
+    }
     const entry = this.running.get(key);
     if (entry && !entry.lost) {
       if (!entry.cancelled) {
@@ -299,6 +314,20 @@ export class JobTable {
     }
     this.retrying.clear();
     this.abandoned.push(...this.ready.splice(0).map((j) => j.id));
+    this.releaseAhead();
+  }
+
+  /**
+   * Give up the jobs claimed ahead, none of which has started: their claims
+   * are deleted by the next catchUp (at once when connected: `released`),
+   * so that a peer takes them now. A drained or stopping node, a fence.
+   */
+  releaseAhead(): void {
+    const jobs = this.ahead.takeAll();
+    if (jobs.length === 0) return;
+    for (const job of jobs) this.ctx.log.info('job claimed ahead released unstarted, for a peer to run', this.fields(job.id));
+    this.abandoned.push(...jobs.map((j) => j.id));
+    this.ctx.released();
   }
 
   /** After expiry every claim is gone: nothing to release or publish. Said per job: each will run again on a peer. */
@@ -306,6 +335,8 @@ export class JobTable {
     for (const { id } of this.spool) this.ctx.log.warn('result discarded: the session expired before it was published; the job will run again', this.fields(id));
     this.spool = [];
     this.abandoned = [];
+    // Never started, and their claims died with the session: peers run them.
+    this.ahead.takeAll();
   }
 
   /** Every running job has exited and every result is out (or spooled). */

@@ -48,14 +48,19 @@ export class QueueLimits {
   /**
    * Claim jobs of the claimer's queue that fit the node's `room`, within the
    * queue's cluster-wide limit (null: none). A run slot counts a running job,
-   * whatever number of the node's slots it takes (--cpus).
+   * whatever number of the node's slots it takes (--cpus). A job claimed
+   * ahead of need (`ahead`, claimed-ahead.ts) takes its run slot now, as a
+   * running one does: max_running counts it from its claim. It takes one
+   * only while another stays free after it, so that jobs waiting here never
+   * hold the queue below its limit while a peer has a free slot.
    */
-  async claim(claimer: QueueClaimer, limit: number | null, room: Room): Promise<ClaimedJob[]> {
+  async claim(claimer: QueueClaimer, limit: number | null, room: Room, ahead = false): Promise<ClaimedJob[]> {
     this.full.delete(claimer.queue);
     const wanted = room.slots;
-    const reused = await this.takeSpare(claimer.queue, limit, wanted);
-    if (limit === null) return claimer.claimSome(wanted, room);
-    const more = reused.length < wanted ? await acquireRunSlots(this.zk(), this.paths, claimer.queue, limit, wanted - reused.length, this.nodeId) : [];
+    const keepFree = ahead ? 1 : 0;
+    const reused = await this.takeSpare(claimer.queue, limit, wanted, keepFree);
+    if (limit === null) return claimer.claimSome(wanted, room, ahead);
+    const more = reused.length < wanted ? await acquireRunSlots(this.zk(), this.paths, claimer.queue, limit, wanted - reused.length, this.nodeId, keepFree) : [];
     const slots = [...reused, ...more];
     if (slots.length === 0) {
       this.full.add(claimer.queue);
@@ -63,7 +68,7 @@ export class QueueLimits {
     }
     let jobs: ClaimedJob[] = [];
     try {
-      jobs = await claimer.claimSome(slots.length, room);
+      jobs = await claimer.claimSome(slots.length, room, ahead);
     } finally {
       jobs.forEach((job, i) => this.held.set(formatJobId(job.id), slots[i]));
       await Promise.all(slots.slice(jobs.length).map((slot) => this.give(slot)));
@@ -93,15 +98,15 @@ export class QueueLimits {
     await Promise.all([...this.spare.keys()].map((queue) => this.giveSpare(queue)));
   }
 
-  /** Spare slots to reuse, up to `wanted`, while the queue holds no more slots than its limit; the others go back. */
-  private async takeSpare(queue: string, limit: number | null, wanted: number): Promise<HeldSlot[]> {
+  /** Spare slots to reuse, up to `wanted`, while the queue holds no more slots than its limit less `keepFree`; the others go back. */
+  private async takeSpare(queue: string, limit: number | null, wanted: number, keepFree: number): Promise<HeldSlot[]> {
     const spare = this.spare.get(queue) ?? [];
     this.spare.delete(queue);
     let usable: HeldSlot[] = [];
     if (spare.length > 0 && limit !== null) {
       // Our spare slots are among those held: reusing them keeps the count.
       const held = await retry(() => this.zk().childrenOrEmpty(this.paths.slots(queue)));
-      if (held.length <= limit) usable = spare.filter((s) => s.session === this.zk().sessionId && s.k < limit).slice(0, wanted);
+      if (held.length <= limit - keepFree) usable = spare.filter((s) => s.session === this.zk().sessionId && s.k < limit).slice(0, wanted);
     }
     for (const slot of spare) if (!usable.includes(slot)) void this.give(slot);
     return usable;

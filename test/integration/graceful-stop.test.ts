@@ -23,7 +23,9 @@ test('past the grace period, running jobs are killed and released to a peer at o
   await waitFor('two jobs to start on leaving', () => readRunEvents(record).filter((e) => e.node === 'leaving').length === 2, 20_000);
   const staying = await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 'staying', slots: 6, args: LONG_SESSION });
   daemons.push(staying);
-  await waitFor('staying to take the four pending jobs', () => readRunEvents(record).filter((e) => e.node === 'staying').length === 4, 20_000);
+  // leaving may hold two of the four pending jobs claimed ahead (docs/speed.md): staying takes the others,
+  // and what leaving claimed ahead is released at the SIGTERM, what it runs once the grace is over.
+  await waitFor('staying to take the pending jobs leaving does not hold', () => readRunEvents(record).filter((e) => e.kind === 'start' && e.node === 'staying').length >= 2, 20_000);
 
   const stoppedAt = Date.now();
   leaving.signal('SIGTERM');

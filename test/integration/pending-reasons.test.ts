@@ -34,6 +34,10 @@ test('a job waiting for a free slot says so in list, status and show', async () 
   await waitFor('the first job to run', async () => (await status(running)).state === 'running', 20_000);
   // Free slots are counted from the node's record, written just after the job starts: wait for it, not only the claim.
   await waitFor('the node record to list the running job', async () => (await runningOn('one-slot')).length === 1, 20_000);
+  // The busy node claims one job ahead of need (docs/speed.md): that one says so; the next waits for a slot.
+  const ahead = await submit('busy', '--', 'true');
+  await waitFor('the next job to be claimed ahead', async () => (await status(ahead)).reason === 'claimed ahead by one-slot; starts when a slot frees there', 20_000);
+  assert.ok((await listed('busy')).includes(`${ahead}|pending|claimed ahead by one-slot; starts when a slot frees there`));
   const waiting = await submit('busy', '--', 'true');
   const s = await status(waiting);
   assert.equal(s.state, 'pending');
@@ -41,8 +45,8 @@ test('a job waiting for a free slot says so in list, status and show', async () 
   assert.ok((await listed('busy')).includes(`${waiting}|pending|waiting for a free slot`));
   assert.match(await ok('zkjobc', ['status', ...conn(), waiting]), new RegExp(`^${waiting} pending \\(waiting for a free slot\\)\\n$`));
   assert.match(await ok('zkjobq', ['show', ...conn(), waiting]), /^Reason: +waiting for a free slot$/m);
-  // The waiting job first: cancelling the running one frees the slot, and the waiting one would start.
-  await ok('zkjobc', ['cancel', ...conn(), waiting, running]);
+  // The waiting jobs first: cancelling the running one frees the slot, and a waiting one would start.
+  await ok('zkjobc', ['cancel', ...conn(), waiting, ahead, running]);
 });
 
 test('a paused queue and a queue nobody serves are named as the reason', async () => {
