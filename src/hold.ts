@@ -233,7 +233,7 @@ async function whyClaimed(zk: ZkClient, paths: Paths, id: JobId, hold: boolean):
   if (/^zkjob[cq]/.test(holder)) return new TempFailError(`job ${formatJobId(id)} is being changed by ${holder} (cancel, purge, hold or release); run the command again`);
   if (retryAt) return new ZkjobsError(`job ${formatJobId(id)} failed an attempt on ${holder} and waits there to retry; ${what} (zkjobc cancel stops it)`);
   // Claimed ahead (daemon/claimed-ahead.ts): it holds its claim already, so it is no longer an unclaimed pending job.
-  if (ahead) return new ZkjobsError(`job ${formatJobId(id)} is claimed ahead by ${holder} and starts when a slot frees there; ${what} (zkjobc cancel stops it)`);
+  if (ahead) return new ZkjobsError(`job ${formatJobId(id)} is claimed ahead by ${holder}, to start running when a slot frees there; ${what} (zkjobc cancel stops it)`);
   return new ZkjobsError(`job ${formatJobId(id)} is running on ${holder}; ${what} (zkjobc cancel stops it)`);
 }
 
