@@ -21,10 +21,13 @@ before(async () => {
   ids.bad = bad.stdout.trim();
   ids.running = (await ok('zkjobc', ['submit', ...conn(), '-q', 'cols', '--name', 'train', '--', 'sleep', '60'])).trim();
   await waitFor('the long job to run', async () => JSON.parse(await ok('zkjobc', ['status', ...conn(), '--json', ids.running])).state === 'running', 20_000);
+  // With its one slot busy the node claims one job ahead; the next waits for a slot.
+  ids.ahead = (await ok('zkjobc', ['submit', ...conn(), '-q', 'cols', '--name', 'lint', '--', 'true'])).trim();
+  await waitFor('the next job to be claimed ahead', async () => /claimed ahead/.test(JSON.parse(await ok('zkjobc', ['status', ...conn(), '--json', ids.ahead])).reason ?? ''), 20_000);
   ids.pending = (await ok('zkjobc', ['submit', ...conn(), '-q', 'cols', '--name', 'report', '--', 'true'])).trim();
 });
 after(async () => {
-  await ok('zkjobc', ['cancel', ...conn(), ids.running, ids.pending]).catch(() => undefined);
+  await ok('zkjobc', ['cancel', ...conn(), ids.running, ids.ahead, ids.pending]).catch(() => undefined);
   await daemon?.stop();
   await zk?.stop();
 });
@@ -37,6 +40,7 @@ test('the default columns say what happened to each job', async () => {
   assert.deepEqual(row(ids.bad).slice(1, 5), ['tests', 'failed', 'exit 3', 'cols']);
   assert.match(row(ids.good)[5], /^\d\d:\d\d:\d\d$/, 'submitted today: local time of day');
   assert.match(row(ids.running).join('  '), /train  running  cols  \d\d:\d\d:\d\d  \d+s  \d+s$/);
+  assert.match(row(ids.ahead).join('  '), /lint  pending  claimed ahead by cols; starts when a slot frees there  cols  \d\d:\d\d:\d\d  \d+s$/);
   assert.match(row(ids.pending).join('  '), /report  pending  waiting for a free slot  \d\d:\d\d:\d\d  \d+s$/);
   assert.ok(!lines.join('\n').includes('\x1b['), 'no colour through a pipe');
   const json = (await ok('zkjobq', ['list', ...conn(), 'cols', '--json'])).trim().split('\n').map((l) => JSON.parse(l));
