@@ -13,8 +13,14 @@
 // Kept outside the bundle: Node's builtins and the binding's compiled .node
 // file. zkjobd is not bundled: it starts once and runs for months, and
 // forks its job runner by file name (daemon/spawner.ts).
+//
+// The bundle is CommonJS, run by start.js (scripts/start-bundle.cjs) through
+// vm.Script, so that V8 can load the code of an earlier run instead of
+// compiling it again: Node 20 has a code cache for that and for nothing
+// else. dist/bundle/zkjobc.js and zkjobq.js are the programs' small starters,
+// their code is in zkjobc.bundle.js and zkjobq.bundle.js.
 import { build } from 'esbuild';
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +44,7 @@ const ownUrls = {
       const source = await readFile(args.path, 'utf8');
       if (!source.includes('import.meta.url')) return undefined;
       const rel = path.relative(OUT, args.path).split(path.sep).join('/');
-      return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'js' };
+      return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, __zkjobsBundleUrl).href`), loader: 'js' };
     });
   },
 };
@@ -97,30 +103,38 @@ const nativeBinding = {
   },
 };
 
-// CommonJS packages (prom-client, winston's kin) require Node's builtins,
-// and an ES module has no require of its own to hand them; the binding's
-// .node file is loaded by __zkjobsNative.
+// The bundle's own file: module URLs are found relative to it (ownUrls), and
+// the binding's .node file is loaded by __zkjobsNative.
 const BANNER = [
-  "import { createRequire as __zkjobsRequire } from 'node:module';",
-  "import { fileURLToPath as __zkjobsPath } from 'node:url';",
-  'const require = __zkjobsRequire(import.meta.url);',
+  "const __zkjobsBundleUrl = require('node:url').pathToFileURL(__filename).href;",
   // Once per file: an addon's module registers itself only at its first dlopen.
   'const __zkjobsNatives = new Map();',
   'const __zkjobsNative = (rel) => {',
-  '  if (!__zkjobsNatives.has(rel)) { const m = { exports: {} }; process.dlopen(m, __zkjobsPath(new URL(rel, import.meta.url))); __zkjobsNatives.set(rel, m.exports); }',
+  "  if (!__zkjobsNatives.has(rel)) { const m = { exports: {} }; process.dlopen(m, require('node:url').fileURLToPath(new URL(rel, __zkjobsBundleUrl))); __zkjobsNatives.set(rel, m.exports); }",
   '  return __zkjobsNatives.get(rel);',
   '};',
 ].join('\n');
 
 await build({
-  entryPoints: PROGRAMS.map((p) => path.join(REPO, 'dist', 'src', 'cli', `${p}.js`)),
+  entryPoints: PROGRAMS.map((p) => ({ in: path.join(REPO, 'dist', 'src', 'cli', `${p}.js`), out: `${p}.bundle` })),
   outdir: OUT,
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node20',
   external: ['*.node'],
   banner: { js: BANNER },
   plugins: [ownUrls, builtinsByRequire, nativeBinding],
   logLevel: 'warning',
 });
+
+// dist/bundle is CommonJS whatever the package around it says (make install
+// copies it under LIBDIR beside the root package.json, "type": "module").
+await writeFile(path.join(OUT, 'package.json'), '{ "type": "commonjs" }\n');
+await copyFile(path.join(REPO, 'scripts', 'start-bundle.cjs'), path.join(OUT, 'start.js'));
+for (const p of PROGRAMS) {
+  await writeFile(path.join(OUT, `${p}.js`), `#!/usr/bin/env node
+// ${p}: its bundle, ${p}.bundle.js, run with V8's code cache (start.js).
+require('./start.js')('${p}', require('node:path').join(__dirname, '${p}.bundle.js'));
+`);
+}
