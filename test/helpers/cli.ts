@@ -150,3 +150,13 @@ let roots = 0;
 export function freshRoot(): string {
   return `/t${process.pid}-${++roots}`;
 }
+
+/**
+ * The jobs a node's record lists as running (zkjobq nodes --json). The record
+ * is written up to a second after a claim, and free slots are counted from it:
+ * tests that read a reason wait for this, not only for the job's state.
+ */
+export async function runningOnNode(connArgs: string[], nodeId: string): Promise<unknown[]> {
+  const nodes = (await ok('zkjobq', ['nodes', ...connArgs, '--json'])).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return nodes.find((n) => n.id === nodeId)?.record?.running ?? [];
+}

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { standaloneFixture } from '../helpers/fixture.js';
 import { waitFor } from '../helpers/zk-server.js';
-import { freshRoot, ok, run, startDaemon } from '../helpers/cli.js';
+import { freshRoot, ok, run, runningOnNode, startDaemon } from '../helpers/cli.js';
 import { connectTo } from '../helpers/zk.js';
 import { ZkProxy } from '../helpers/zk-proxy.js';
 import { digestId } from '../../src/acl.js';
@@ -56,7 +56,7 @@ test('a drained node finishes its running job, claims nothing new across a resta
   const running = (await ok('zkjobc', ['submit', ...conn, '--', 'sh', '-c', `while [ ! -e ${gate} ]; do sleep 0.1; done`])).trim();
   await waitFor('the first job to run', async () => (await status(running)).state === 'running', 20_000);
   // The node's record lists its jobs a moment after their claims (writes are coalesced over a second): drain reads the record.
-  await waitFor('the node record to list the running job', async () => JSON.parse(await ok('zkjobq', ['nodes', ...conn, '--json'])).record.running.length === 1, 20_000);
+  await waitFor('the node record to list the running job', async () => (await runningOnNode(conn, 'n1')).length === 1, 20_000);
   assert.equal(await nodeState('n1'), 'up');
 
   const drained = await run('zkjobq', ['drain', ...conn, 'n1', '--reason', 'disk swap']);

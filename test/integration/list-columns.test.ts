@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { startStandalone, waitFor, type ZkCluster } from '../helpers/zk-server.js';
-import { bin, freshRoot, ok, startDaemon, type DaemonProcess } from '../helpers/cli.js';
+import { bin, freshRoot, ok, runningOnNode, startDaemon, type DaemonProcess } from '../helpers/cli.js';
 
 let zk: ZkCluster;
 let daemon: DaemonProcess;
@@ -22,10 +22,7 @@ before(async () => {
   ids.running = (await ok('zkjobc', ['submit', ...conn(), '-q', 'cols', '--name', 'train', '--', 'sleep', '60'])).trim();
   await waitFor('the long job to run', async () => JSON.parse(await ok('zkjobc', ['status', ...conn(), '--json', ids.running])).state === 'running', 20_000);
   // Free slots are counted from the node's record, written up to a second after the job starts: wait for it too.
-  await waitFor('the node record to list the long job', async () => {
-    const nodes = (await ok('zkjobq', ['nodes', ...conn(), '--json'])).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    return (nodes.find((n) => n.id === 'cols')?.record?.running ?? []).length === 1;
-  }, 20_000);
+  await waitFor('the node record to list the long job', async () => (await runningOnNode(conn(), 'cols')).length === 1, 20_000);
   // With its one slot busy the node claims one job ahead; the next waits for a slot.
   ids.ahead = (await ok('zkjobc', ['submit', ...conn(), '-q', 'cols', '--name', 'lint', '--', 'true'])).trim();
   await waitFor('the next job to be claimed ahead', async () => /claimed ahead/.test(JSON.parse(await ok('zkjobc', ['status', ...conn(), '--json', ids.ahead])).reason ?? ''), 20_000);

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStandalone, waitFor, type ZkCluster } from '../helpers/zk-server.js';
-import { freshRoot, ok, startDaemon, type DaemonProcess } from '../helpers/cli.js';
+import { freshRoot, ok, runningOnNode, startDaemon, type DaemonProcess } from '../helpers/cli.js';
 
 let zk: ZkCluster;
 const daemons: DaemonProcess[] = [];
@@ -13,10 +13,6 @@ const root = freshRoot();
 const conn = () => ['--zk', zk.connectString, '--root', root];
 const submit = async (queue: string, ...argv: string[]) => (await ok('zkjobc', ['submit', ...conn(), '-q', queue, ...argv])).trim();
 const status = async (id: string) => JSON.parse(await ok('zkjobc', ['status', ...conn(), '--json', id]));
-const runningOn = async (node: string): Promise<unknown[]> => {
-  const lines = (await ok('zkjobq', ['nodes', ...conn(), '--json'])).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  return lines.find((n) => n.id === node)?.record?.running ?? [];
-};
 const listed = async (queue: string) => (await ok('zkjobq', ['list', ...conn(), queue, '--format', 'JOB,STATE,REASON', '--parsable'])).trim().split('\n');
 
 before(async () => {
@@ -33,7 +29,7 @@ test('a job waiting for a free slot says so in list, status and show', async () 
   const running = await submit('busy', '--', 'sleep', '60');
   await waitFor('the first job to run', async () => (await status(running)).state === 'running', 20_000);
   // Free slots are counted from the node's record, written just after the job starts: wait for it, not only the claim.
-  await waitFor('the node record to list the running job', async () => (await runningOn('one-slot')).length === 1, 20_000);
+  await waitFor('the node record to list the running job', async () => (await runningOnNode(conn(), 'one-slot')).length === 1, 20_000);
   // The busy node claims one job ahead of need (docs/speed.md): that one says so; the next waits for a slot.
   const ahead = await submit('busy', '--', 'true');
   await waitFor('the next job to be claimed ahead', async () => (await status(ahead)).reason === 'claimed ahead by one-slot; starts when a slot frees there', 20_000);
