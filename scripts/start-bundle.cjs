@@ -109,6 +109,6 @@ module.exports = function startBundle(program, bundlePath) {
   const script = new vm.Script(WRAP_HEAD + source + WRAP_TAIL, { filename: bundlePath, cachedData: cached ?? undefined });
   // Made at exit, once the command has compiled what it calls.
   if (cacheFile && (cached === null || script.cachedDataRejected)) process.once('exit', () => writePrivate(dir, prefix, cacheFile, script.createCachedData()));
-  const module_ = { exports: {}, filename: bundlePath, id: bundlePath, loaded: false };
+  const module_ = { exports: {} };
   script.runInThisContext()(module_.exports, createRequire(bundlePath), module_, bundlePath, path.dirname(bundlePath));
 };
