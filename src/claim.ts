@@ -344,7 +344,8 @@ export class QueueClaimer {
     const session = this.zk.sessionId;
     const zk = this.zk.boundTo(session);
     try {
-      const checked = await retry(() => this.claimAndCheck(zk, id, specPath, record));
+      let tries = 0;
+      const checked = await retry(() => this.claimAndCheck(zk, id, specPath, record, tries++ > 0));
       if (checked.kind !== 'checked') return checked;
       // Still our session now. The daemon may start the job later (claimed
       // ahead, daemon/claimed-ahead.ts): it checks the session again then.
@@ -358,8 +359,8 @@ export class QueueClaimer {
     }
   }
 
-  /** Steps 1-4: safe to run again after a lost connection (see the top of the file). */
-  private async claimAndCheck(zk: ZkClient, id: JobId, specPath: string, record: Buffer): Promise<Attempt | { kind: 'checked'; attempt: number; specData: Buffer }> {
+  /** Steps 1-4: safe to run again after a lost connection (see the top of the file). `retried`: an earlier try may have made our claim. */
+  private async claimAndCheck(zk: ZkClient, id: JobId, specPath: string, record: Buffer, retried: boolean): Promise<Attempt | { kind: 'checked'; attempt: number; specData: Buffer }> {
     const spec = await zk.getOrNull(specPath);
     if (!spec) return { kind: 'gone', seq: id.seq };
     const bumped = await specForAttempt(zk, this.paths, spec.data, spec.stat.version + 1, this.nodeId);
@@ -367,7 +368,7 @@ export class QueueClaimer {
     // are applied in the order sent, so it sees the state after our claim
     // exists (step 4), in the same round trip. When the claim loses, the
     // read is thrown away.
-    const [claimed, result] = await Promise.all([this.createClaim(zk, id, record, specPath, spec, bumped), zk.exists(this.paths.result(id.queue, id.seq))]);
+    const [claimed, result] = await Promise.all([this.createClaim(zk, id, record, specPath, spec, bumped, retried), zk.exists(this.paths.result(id.queue, id.seq))]);
     if (claimed.kind !== 'won') return claimed;
     if (result) {
       await this.checkResult(zk, id);
@@ -381,9 +382,12 @@ export class QueueClaimer {
    * Steps 2 and 3: the claim and the attempt bump in one multi. A multi
    * whose reply was lost may have been applied: the next try then meets our
    * own claim (the token in its bytes), and the spec it has just read is the
-   * one our multi wrote.
+   * one our multi wrote. On the first try no multi of ours has gone out
+   * with this record (its token is new), so an existing claim is a peer's,
+   * or our own for another run: lost, without reading it (a read per lost
+   * race, which grows with the number of peers).
    */
-  private async createClaim(zk: ZkClient, id: JobId, record: Buffer, specPath: string, spec: { data: Buffer; stat: Stat }, bumped: Buffer): Promise<{ kind: 'won'; version: number; data: Buffer } | Attempt> {
+  private async createClaim(zk: ZkClient, id: JobId, record: Buffer, specPath: string, spec: { data: Buffer; stat: Stat }, bumped: Buffer, retried: boolean): Promise<{ kind: 'won'; version: number; data: Buffer } | Attempt> {
     this.stats.attempts++;
     const claim = this.paths.claim(id.queue, id.seq);
     try {
@@ -397,7 +401,7 @@ export class QueueClaimer {
     } catch (err) {
       if (!(err instanceof ZkError) || err.multiOp === undefined) throw err;
       if (err.multiOp.index === 1 && err instanceof NoNodeError) return { kind: 'gone', seq: id.seq };
-      if (err.multiOp.index === 0 && err instanceof NodeExistsError && (await ownsWithData(zk, claim, record))) {
+      if (err.multiOp.index === 0 && err instanceof NodeExistsError && retried && (await ownsWithData(zk, claim, record))) {
         this.stats.won++;
         return { kind: 'won', version: spec.stat.version, data: spec.data };
       }

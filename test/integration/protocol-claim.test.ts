@@ -14,6 +14,7 @@ import { createResult, publishResult } from '../../src/complete.js';
 import { removePending } from '../../src/purge.js';
 import { isCreateOf, protocolWorld, succeeded } from '../helpers/protocol.js';
 import { waitFor } from '../helpers/zk-server.js';
+import { OP, requestTouches } from '../helpers/zk-proxy.js';
 
 const world = protocolWorld();
 
@@ -91,6 +92,31 @@ test('a claim create whose reply was lost is ours, and the job is claimed once',
   assert.equal(job?.attempt, 1);
   assert.equal((await observer.exists(q.paths.claim(id.queue, id.seq)))?.ephemeralOwner, a.sessionId);
   assert.equal(await q.claimer(await world.client(), 'b').claimNext(), null, 'nobody else can claim it');
+});
+
+test('a claim lost to a peer on the first try is lost without reading the peer\'s claim', async () => {
+  // Only a retried create can have made our own claim (lost reply, above);
+  // on the first try the claim that exists is a peer's, and reading it
+  // would cost the leader a request per lost race.
+  const q = await world.queue();
+  const [observer, b] = [await world.client(), await world.client()];
+  const id = await q.submit(observer);
+  const { zk: a, proxy } = await world.proxied();
+  const claimPath = q.paths.claim(id.queue, id.seq);
+
+  const hold = proxy.hold(isCreateOf(`/claims/${formatSeq(id.seq)}`));
+  const aClaimer = q.claimer(a, 'a');
+  const aClaims = aClaimer.claimNext();
+  await hold.held;
+  assert.equal((await q.claimer(b, 'b').claimNext())?.id.seq, id.seq, 'b took the job');
+  let claimRead = false;
+  void proxy.trap((r) => requestTouches(r, OP.getData, (p) => p === claimPath), 'request').sprung.then(() => (claimRead = true));
+  hold.release();
+
+  assert.equal(await aClaims, null, 'a lost the race');
+  assert.deepEqual(aClaimer.stats, { attempts: 1, won: 0, lost: 1 });
+  assert.equal(claimRead, false, 'a did not read b\'s claim');
+  assert.equal((await observer.exists(claimPath))?.ephemeralOwner, b.sessionId, 'b still holds it');
 });
 
 test('claim and attempt bump are one multi: a spec moved on while our claim was in flight leaves no claim', async () => {
