@@ -204,13 +204,18 @@ export class QueueClaimer {
     const won: ClaimedJob[] = [];
     const left = { ...room };
     let refilled = false;
+    let listing: Set<string> | null = null;
     while (won.length < wanted && left.slots > 0) {
       // Alone, nobody else takes jobs from our cached head: the claims
       // listing and the pre-check would only cost a read each per job. A
       // lost create (a canceller, a stray claim, a peer just starting)
-      // turns both back on until the next listing has swept.
+      // turns both back on until the next listing has swept. Racing, one
+      // listing serves the whole call unless a create is lost: a pass that
+      // found its picks ended (or refilled the head) goes on with it, as
+      // those picks told nothing about what peers hold.
       const alone = this.racers() <= 1 && !this.lostSinceListing;
-      const claimed = alone ? new Set<string>() : await this.listClaims(wanted - won.length);
+      if (!alone && (listing === null || this.lostSinceListing)) listing = await this.listClaims(wanted - won.length);
+      const claimed = alone ? new Set<string>() : listing!;
       const picks = this.pick(claimed, wanted - won.length, left);
       if (picks.length === 0) {
         if (refilled) break;
