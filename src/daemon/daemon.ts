@@ -578,6 +578,7 @@ export class Daemon {
     this.status?.stop();
     this.hardware.stop();
     for (const c of this.claimers) this.log.info('claim stats', { node: this.options.nodeId, queue: c.queue, ...c.stats });
+    this.log.info('zookeeper requests', { node: this.options.nodeId, requests: Object.fromEntries(this.zk.requestCounts) });
     this.zk.close();
     this.log.info('zkjobd stopped', { node: this.options.nodeId });
   }

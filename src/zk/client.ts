@@ -143,6 +143,12 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
    * after that (daemon/fence.ts counts from here).
    */
   lastHeardAt = 0;
+  /**
+   * Requests sent, by binding method and path shape (names with a digit in
+   * them, job numbers, buckets, node names, become N): what the daemon logs
+   * when it stops, and how the benchmark tells where a job's requests go.
+   */
+  readonly requestCounts = new Map<string, number>();
 
   /**
    * The current session's password (hex), '' without a handle. zkjobs never
@@ -287,6 +293,8 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
         return;
       }
       const sentAt = performance.now();
+      const shape = `${method} ${path.replace(/\/[^/]*\d[^/]*/g, '/N')}`;
+      this.requestCounts.set(shape, (this.requestCounts.get(shape) ?? 0) + 1);
       const callback: Callback = (rc, error, ...result) => {
         if (handle === this.handle && SERVER_ANSWERS.has(rc)) this.lastHeardAt = Math.max(this.lastHeardAt, sentAt);
         if (rc === 0) resolve(pick(result));

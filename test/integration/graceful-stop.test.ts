@@ -53,6 +53,12 @@ test('within the grace period, running jobs finish and publish before the daemon
   assert.equal(events.filter((e) => e.kind === 'start').length, 2, 'nothing new started while draining');
   assert.equal(events.filter((e) => e.kind === 'end').length, 2, 'both running jobs finished');
   assert.doesNotMatch(draining.log, / warn (?!queue access)/, 'a stop whose jobs finish in time warns about nothing');
+  // Its last words say what it asked of ZooKeeper, by request and path shape.
+  const requests = JSON.parse(/ info zookeeper requests node=draining requests=(\{.*\})$/m.exec(draining.log)?.[1] ?? '{}') as Record<string, number>;
+  const count = (method: string, tail: RegExp) => Object.entries(requests).filter(([shape]) => shape.startsWith(`${method} `) && tail.test(shape)).reduce((n, [, c]) => n + c, 0);
+  // Two jobs ran: a claim and a result each, at least (claims ahead, and the first result of a bucket, add more).
+  assert.ok(count('a_multi', /\/queues\/default\/claims\/N$/) >= 2, `claim multis counted: ${JSON.stringify(requests)}`);
+  assert.ok(count('a_multi', /\/queues\/default\/results\/N\/N$/) >= 2, `result multis counted: ${JSON.stringify(requests)}`);
 
   daemons.push(await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 'after', slots: 3, args: LONG_SESSION }));
   const results = await waitAllFinished(fixture.zk().connectString, root, 5, 30_000);
