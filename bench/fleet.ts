@@ -3,8 +3,12 @@ import { DaemonProcess } from '../test/helpers/cli.js';
 import { session } from './lib.js';
 import type { ClaimStats } from '../src/claim.js';
 
-export async function startFleet(connect: string, root: string, count: number, slots: number, queue = 'default'): Promise<DaemonProcess[]> {
-  const daemons = Array.from({ length: count }, (_, i) => new DaemonProcess({ zk: connect, root, nodeId: `bench-${i + 1}`, slots, queues: [queue], args: ['--log-level', 'warn'] }));
+/**
+ * `logLevel` info for a bench that reads what the daemons log when they stop
+ * (stopFleet); warn otherwise, so that their logs cost the bench nothing.
+ */
+export async function startFleet(connect: string, root: string, count: number, slots: number, queue = 'default', logLevel: 'warn' | 'info' = 'warn'): Promise<DaemonProcess[]> {
+  const daemons = Array.from({ length: count }, (_, i) => new DaemonProcess({ zk: connect, root, nodeId: `bench-${i + 1}`, slots, queues: [queue], args: ['--log-level', logLevel] }));
   try {
     // With warn-level logs the start line is not printed: wait for registration instead.
     await waitRegistered(connect, root, daemons);
@@ -39,15 +43,26 @@ async function waitRegistered(connect: string, root: string, daemons: DaemonProc
   }
 }
 
-/** Stop every daemon and sum the claim counters they log on the way out. */
-export async function stopFleet(daemons: DaemonProcess[]): Promise<ClaimStats> {
+export interface FleetStats extends ClaimStats {
+  /** The daemons' ZooKeeper requests by method and path shape, summed (client.ts requestCounts). */
+  requests: Map<string, number>;
+}
+
+/**
+ * Stop every daemon and sum the claim counters and request counts they log
+ * on the way out (at info level: started with logLevel info, or all zero).
+ */
+export async function stopFleet(daemons: DaemonProcess[]): Promise<FleetStats> {
   await Promise.all(daemons.map((d) => d.stop()));
-  const total: ClaimStats = { attempts: 0, won: 0, lost: 0 };
+  const total: FleetStats = { attempts: 0, won: 0, lost: 0, requests: new Map() };
   for (const d of daemons) {
     for (const m of d.log.matchAll(/claim stats .*attempts=(\d+) won=(\d+) lost=(\d+)/g)) {
       total.attempts += Number(m[1]);
       total.won += Number(m[2]);
       total.lost += Number(m[3]);
+    }
+    for (const m of d.log.matchAll(/zookeeper requests .*requests=(\{.*\})$/gm)) {
+      for (const [shape, n] of Object.entries(JSON.parse(m[1]) as Record<string, number>)) total.requests.set(shape, (total.requests.get(shape) ?? 0) + n);
     }
   }
   return total;

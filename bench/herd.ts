@@ -23,6 +23,12 @@ async function counters(port: number): Promise<Counters> {
   return { packets: Number(/zk_packets_received\s+(\d+)/.exec(mntr)?.[1] ?? NaN), zxid: Number(/Zxid:\s+(0x[0-9a-f]+)/i.exec(srvr)?.[1] ?? NaN) };
 }
 
+/** The daemons' commonest requests per job, by method and path shape below the queue: what a change to the claim path moves. */
+function topShapes(requests: Map<string, number>): string {
+  const short = (shape: string) => shape.replace(/^aw?_/, '').replace(/ \/N\/queues\/default\//, ' ');
+  return [...requests].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([shape, n]) => `${(n / JOBS).toFixed(2)} ${short(shape)}`).join(', ');
+}
+
 const perJob = (a: Counters, b: Counters) => ({ requests: (b.packets - a.packets) / JOBS, writes: (b.zxid - a.zxid) / JOBS });
 
 export async function measureHerd(connect: string, port: number): Promise<void> {
@@ -32,7 +38,7 @@ export async function measureHerd(connect: string, port: number): Promise<void> 
     await ok('zkjobq', ['create', '--zk', connect, '--root', root, 'default']);
     const { zk, paths } = await session(connect, root);
     await setPaused(zk, paths, 'default', true);
-    const fleet = await startFleet(connect, root, daemons, 2);
+    const fleet = await startFleet(connect, root, daemons, 2, 'default', 'info');
     const before = await counters(port);
     await ok('zkjobc', ['submit', '--zk', connect, '--root', root, '--batch', '-'], { input: Array.from({ length: JOBS }, () => '["/bin/true"]').join('\n'), timeoutMs: 120_000 });
     const submitted = await counters(port);
@@ -48,6 +54,7 @@ export async function measureHerd(connect: string, port: number): Promise<void> 
     const detail = `(submit ${submit.requests.toFixed(1)} + daemons ${run.requests.toFixed(1)}; failed claims/job ${(stats.lost / JOBS).toFixed(3)})`;
     const [target, met] = daemons === 1 ? ['<= 6', total.requests <= 6] : daemons === 16 ? [`<= 1.2 x 1 daemon's (${(1.2 * single).toFixed(1)})`, total.requests <= 1.2 * single] : ['', null];
     report(`ZooKeeper requests per job, ${daemons} daemon(s) x 2 slots`, `${total.requests.toFixed(1)} ${detail}`, target, met);
+    report(`  where the daemons' requests go, per job, ${daemons} daemon(s)`, topShapes(stats.requests));
     report(`ZooKeeper writes per job, ${daemons} daemon(s) x 2 slots`, `${total.writes.toFixed(1)} (submit ${submit.writes.toFixed(1)} + daemons ${run.writes.toFixed(1)})`, '<= 4', total.writes <= 4);
   }
 }
