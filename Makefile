@@ -40,7 +40,7 @@ node_modules/.installed: package.json package-lock.json patches/zookeeper+7.3.0.
 	@{ command -v ip && command -v tc; } >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq iproute2 >/dev/null
 	@# The TLS test makes its certificates with openssl (keytool comes with the JRE).
 	@command -v openssl >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssl >/dev/null 2>&1 || true
-	@# strace counts the binding's name lookups per request (binding-resolution test).
+	@# strace counts the binding's name lookups per request (binding-syscalls test).
 	@command -v strace >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq strace >/dev/null 2>&1 || true
 	@# python3 stands in for systemd's notify socket in the Type=notify test.
 	@command -v python3 >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-minimal >/dev/null 2>&1 || true
