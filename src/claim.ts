@@ -181,6 +181,8 @@ export class QueueClaimer {
     private readonly report: FindingSink = IGNORE_FINDINGS,
     /** What this node offers: only the classes it is eligible for are listed. Default: no tags, any size. */
     private readonly offer: () => NodeOffer = () => ({ tags: [], slots: Infinity, memTotal: Infinity }),
+    /** This node's place among the racers (0 to racers - 1): which jobs of a pick's window it takes first. */
+    private readonly rank: () => number = () => 0,
   ) {
     this.strays = new StrayClaims(zk, paths, queue, report);
   }
@@ -243,9 +245,14 @@ export class QueueClaimer {
   }
 
   /**
-   * Pick `count` candidates at random among the first count × racers
-   * unclaimed ones (oldest first), so that racing daemons spread over the
-   * head instead of all creating the same claim; drop them from the cache.
+   * Pick `count` candidates among the first count × racers unclaimed ones
+   * (oldest first), so that racing daemons spread over the head instead of
+   * all creating the same claim; drop them from the cache. Among alike jobs
+   * a node takes its own share first, the jobs whose number modulo the
+   * racers is its rank, then others at random: racers that see the same
+   * window then take different jobs, where random picks collided (a failed
+   * write through the leader, with the spec read and result check that
+   * went with it). The window is the same either way, so FIFO is too.
    * The candidates end before the first job that does not fit the room
    * left: that one is waited for (FIFO), not passed. The picks' room is
    * taken from `left`.
@@ -265,9 +272,16 @@ export class QueueClaimer {
     // longer fits stops the pick, or a small younger job could pass it.
     const first = candidates[0]?.entry.requirements;
     const alike = candidates.every(({ entry: e }) => e.requirements.cpus === first.cpus && e.requirements.mem === first.mem);
+    const racers = Math.max(1, this.racers());
+    const rank = this.rank();
+    const nextPick = () => {
+      if (!alike) return 0;
+      const own = candidates.findIndex(({ entry }) => entry.seq % racers === rank);
+      return own >= 0 ? own : Math.floor(Math.random() * candidates.length);
+    };
     const chosen: { entry: HeadEntry; at: number }[] = [];
     while (chosen.length < count && candidates.length > 0) {
-      const [candidate] = candidates.splice(alike ? Math.floor(Math.random() * candidates.length) : 0, 1);
+      const [candidate] = candidates.splice(nextPick(), 1);
       if (!fits(candidate.entry.requirements, left)) break;
       take(left, candidate.entry.requirements);
       chosen.push(candidate);

@@ -112,6 +112,8 @@ export class Daemon {
   private cancels!: CancelWatch;
   private drain!: DrainWatch;
   private peers = 1;
+  /** This node's place among the live ones, by name: its share of a claim window (claim.ts pick). */
+  private peerRank = 0;
   private nextQueue = 0;
   private pumping = false;
   private pumpAgain = false;
@@ -268,6 +270,7 @@ export class Daemon {
   private async watchPeers(): Promise<void> {
     const nodes = await this.wakeups.armChildren(this.paths.nodes(), () => void this.watchPeers().catch((err) => this.retryLater('watching peers', err)));
     this.peers = Math.max(1, nodes.length);
+    this.peerRank = Math.max(0, [...nodes].sort().indexOf(this.options.nodeId));
     this.pump();
     void this.settleLostCopies(new Set(nodes));
   }
@@ -409,7 +412,7 @@ export class Daemon {
   }
 
   private claimerFor(queue: string): QueueClaimer {
-    return new QueueClaimer(this.zk, this.paths, queue, this.options.nodeId, () => this.peers, this.findings.report, () => this.offer());
+    return new QueueClaimer(this.zk, this.paths, queue, this.options.nodeId, () => this.peers, this.findings.report, () => this.offer(), () => this.peerRank);
   }
 
   /** What this node offers jobs: only buckets of classes it is eligible for are listed (placement.ts). */

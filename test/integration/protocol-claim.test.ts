@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { formatSeq } from '../../src/job-id.js';
 import { createResult, publishResult } from '../../src/complete.js';
 import { removePending } from '../../src/purge.js';
+import { QueueClaimer } from '../../src/claim.js';
 import { isCreateOf, protocolWorld, succeeded } from '../helpers/protocol.js';
 import { waitFor } from '../helpers/zk-server.js';
 import { OP, requestTouches } from '../helpers/zk-proxy.js';
@@ -117,6 +118,24 @@ test('a claim lost to a peer on the first try is lost without reading the peer\'
   assert.deepEqual(aClaimer.stats, { attempts: 1, won: 0, lost: 1 });
   assert.equal(claimRead, false, 'a did not read b\'s claim');
   assert.equal((await observer.exists(claimPath))?.ephemeralOwner, b.sessionId, 'b still holds it');
+});
+
+test('racing claimers that see the same window take their own shares of it first, not the same jobs', async () => {
+  // Two live nodes: a window of 2 picks x 2 racers, the first 4 jobs. Node
+  // rank 0 takes the even job numbers of it, rank 1 the odd ones; a random
+  // pick gave a exactly the even two 1 time in 6.
+  const q = await world.queue();
+  const [observer, a, b] = [await world.client(), await world.client(), await world.client()];
+  const window: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    const id = await q.submit(observer);
+    if (i < 4) window.push(id.seq);
+  }
+  const racing = (zk: typeof a, node: string, rank: number) => new QueueClaimer(zk, q.paths, q.name, node, () => 2, undefined, undefined, () => rank);
+  const aJobs = await racing(a, 'a', 0).claimSome(2);
+  const bJobs = await racing(b, 'b', 1).claimSome(2);
+  assert.deepEqual(aJobs.map((j) => j.id.seq), window.filter((seq) => seq % 2 === 0), 'a (rank 0) took the even jobs of the window');
+  assert.deepEqual(bJobs.map((j) => j.id.seq), window.filter((seq) => seq % 2 === 1), 'b (rank 1) took the odd ones; the even ones were claimed');
 });
 
 test('claim and attempt bump are one multi: a spec moved on while our claim was in flight leaves no claim', async () => {
