@@ -209,7 +209,8 @@ export function fastArgs(program: string, command: AnyCommand, argv: readonly st
   if (!values) return null;
   Object.assign(args, values);
   args._ = [d.name];
-  if (Object.keys(args).some((k) => !knownKeys(d).has(k))) return null;
+  const known = knownKeys(d); // once: built per key, it was 4% of a cached submit's samples
+  if (Object.keys(args).some((k) => !known.has(k))) return null;
   lastOneWins(args, new Set(main.array));
   for (const [key, opt] of d.options) if (!acceptable(args[key], opt)) return null;
   args.$0 = program;
