@@ -41,6 +41,9 @@ function privateCacheDir() {
   if (!base) return null;
   const dir = path.join(base, 'zkjobs');
   try {
+    // Made already on every run but the first: two mkdirs failing with EEXIST cost more than one lstat.
+    const made = fs.lstatSync(dir, { throwIfNoEntry: false });
+    if (made) return ownedAndPrivate(made, true) ? dir : null;
     mkdirIfMissing(base);
     mkdirIfMissing(dir);
     return ownedAndPrivate(fs.lstatSync(dir), true) ? dir : null;
