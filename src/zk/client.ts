@@ -126,6 +126,9 @@ const PASS_THROUGH = new Set(['a_multi', 'a_create', 'a_create_acl', 'a_exists',
  */
 const SERVER_ANSWERS = new Set([0, -101, -102, -103, -108, -110, -111, -114]);
 
+/** Request shapes counted apart (requestCounts); the rest are counted together, per method. */
+const MAX_SHAPES = 500;
+
 /** Replies larger than this many socket reads make the binding close its own session. */
 const RESPONSE_COUNTER_LIMIT = 100;
 
@@ -294,6 +297,17 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     return this;
   }
 
+  /**
+   * One more request of this method and path shape. The shapes are bounded
+   * (queue and node names without digits stay as they are, so a fleet has
+   * as many as it has of those): past MAX_SHAPES, new ones count as one.
+   */
+  private countRequest(method: string, path: string): void {
+    let shape = `${method} ${path.replace(/\/[^/]*\d[^/]*/g, '/N')}`;
+    if (!this.requestCounts.has(shape) && this.requestCounts.size >= MAX_SHAPES) shape = `${method} (other paths)`;
+    this.requestCounts.set(shape, (this.requestCounts.get(shape) ?? 0) + 1);
+  }
+
   /** Call an async binding method and map its return code to a typed error. */
   private call<T>(method: string, path: string, args: unknown[], pick: (result: unknown[]) => T, fail?: Failure): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -303,8 +317,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
         return;
       }
       const sentAt = performance.now();
-      const shape = `${method} ${path.replace(/\/[^/]*\d[^/]*/g, '/N')}`;
-      this.requestCounts.set(shape, (this.requestCounts.get(shape) ?? 0) + 1);
+      this.countRequest(method, path);
       const callback: Callback = (rc, error, ...result) => {
         if (handle === this.handle && SERVER_ANSWERS.has(rc)) this.lastHeardAt = Math.max(this.lastHeardAt, sentAt);
         if (rc === 0) resolve(pick(result));

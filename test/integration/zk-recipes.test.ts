@@ -60,3 +60,17 @@ test('owns and delete-if-owned: only our own ephemeral node, never a peer\'s or 
   assert.equal(await zk.exists(mine), null);
   assert.equal(await deleteIfOwned(zk, mine), false, 'already gone: nothing to do');
 });
+
+test('request counts: by method and path shape, numbers as N, and a bounded number of shapes', async () => {
+  const before = (shape: string) => zk.requestCounts.get(shape) ?? 0;
+  const seqShape = `a_exists ${root.replace(/\/[^/]*\d[^/]*/g, '/N')}/jobs/N`;
+  const counted = before(seqShape);
+  await zk.exists(`${root}/jobs/0000000001`);
+  await zk.exists(`${root}/jobs/0000000002`);
+  assert.equal(before(seqShape), counted + 2, 'two job numbers, one shape');
+  // Names without digits stay as they are: past 500 shapes, new ones count together.
+  const letters = (i: number) => Array.from({ length: 3 }, (_, k) => String.fromCharCode(97 + (Math.floor(i / 26 ** k) % 26))).join('');
+  for (let i = 0; i < 600; i++) await zk.exists(`/${letters(i)}`);
+  assert.ok(zk.requestCounts.size <= 510, `${zk.requestCounts.size} shapes kept`);
+  assert.ok((zk.requestCounts.get('a_exists (other paths)') ?? 0) >= 600 - 500, 'the rest counted together');
+});
