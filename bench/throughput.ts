@@ -49,18 +49,27 @@ export async function measureLatency(connect: string): Promise<void> {
     // there to the job's own first instruction (execa, fork, exec).
     const toRunner: number[] = [];
     const inRunner: number[] = [];
-    for (let i = 0; i < 60; i++) {
+    // The first job after the daemon registered meets it still starting
+    // (its first claim, cold code): reported apart, as it was the p99 of
+    // every run (~200 ms, the others under 25).
+    let first = NaN;
+    for (let i = 0; i <= 60; i++) {
       const id = await submitJob(zk, paths, 'default', { argv: ['date', '+%s%N'], submittedAt: new Date().toISOString() });
       const returnedAt = performance.timeOrigin + performance.now();
       const { result } = await waitForResult(zk, paths, id);
       const startedAt = Number(BigInt(result.stdoutTail.trim()) / 1000n) / 1000;
+      if (i === 0) {
+        first = startedAt - returnedAt;
+        continue;
+      }
       latencies.push(startedAt - returnedAt);
       toRunner.push(Date.parse(result.startedAt!) - returnedAt);
       inRunner.push(startedAt - Date.parse(result.startedAt!));
       await new Promise((r) => setTimeout(r, 20)); // let the daemon go idle again
     }
     report('submit returned -> job process started, idle cluster, median', `${median(latencies).toFixed(1)} ms`, '<= 15 ms', median(latencies) <= 15);
-    report('submit returned -> job process started, idle cluster, p99', `${percentile(latencies, 99).toFixed(1)} ms`);
+    report('submit returned -> job process started, idle cluster, p99 of the 60 after the first', `${percentile(latencies, 99).toFixed(1)} ms`);
+    report('  the first job after the daemon registered', `${first.toFixed(1)} ms`);
     report('  of which: submit -> job runner starts it (watch, claim, pipe) / runner to process (execa, fork, exec), medians', `${median(toRunner).toFixed(1)} ms / ${median(inRunner).toFixed(1)} ms`);
   } finally {
     await stopFleet(fleet);
