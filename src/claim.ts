@@ -183,6 +183,12 @@ export class QueueClaimer {
     private readonly offer: () => NodeOffer = () => ({ tags: [], slots: Infinity, memTotal: Infinity }),
     /** This node's place among the racers (0 to racers - 1): which jobs of a pick's window it takes first. */
     private readonly rank: () => number = () => 0,
+    /**
+     * True for a job of this queue whose claim this node holds now (running,
+     * publishing, waiting to retry, claimed ahead): its spec is still listed,
+     * and a pick of it could only lose to ourselves.
+     */
+    private readonly holds: (seq: number) => boolean = () => false,
   ) {
     this.strays = new StrayClaims(zk, paths, queue, report);
   }
@@ -262,7 +268,7 @@ export class QueueClaimer {
     const candidates: { entry: HeadEntry; at: number }[] = [];
     for (let at = 0; at < this.head.length; at++) {
       const entry = this.head[at];
-      if (claimed.has(formatSeq(entry.seq))) continue;
+      if (claimed.has(formatSeq(entry.seq)) || this.holds(entry.seq)) continue;
       if (!fits(entry.requirements, left)) break;
       candidates.push({ entry, at });
       if (candidates.length >= spread) break;

@@ -122,6 +122,16 @@ export class JobTable {
     return [...this.running.keys()];
   }
 
+  /**
+   * True while this node holds the job's claim: running, publishing,
+   * waiting to retry, ready to start again, or claimed ahead. Its spec stays
+   * listed until the result is out, and a claimer passes over it (claim.ts).
+   */
+  holdsClaim(id: JobId): boolean {
+    const key = formatJobId(id);
+    return this.running.has(key) || this.publishing.has(key) || this.retrying.has(key) || this.ahead.has(id) || this.ready.some((job) => formatJobId(job.id) === key);
+  }
+
   isRunning(id: JobId): boolean {
     return this.running.has(formatJobId(id));
   }

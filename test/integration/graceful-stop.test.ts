@@ -53,6 +53,8 @@ test('within the grace period, running jobs finish and publish before the daemon
   assert.equal(events.filter((e) => e.kind === 'start').length, 2, 'nothing new started while draining');
   assert.equal(events.filter((e) => e.kind === 'end').length, 2, 'both running jobs finished');
   assert.doesNotMatch(draining.log, / warn (?!queue access)/, 'a stop whose jobs finish in time warns about nothing');
+  // Alone, it never raced: no claim create lost (its own running jobs are passed over).
+  assert.match(draining.log, / info claim stats node=draining queue=default attempts=\d+ won=\d+ lost=0$/m);
   // Its last words say what it asked of ZooKeeper, by request and path shape.
   const requests = JSON.parse(/ info zookeeper requests node=draining requests=(\{.*\})$/m.exec(draining.log)?.[1] ?? '{}') as Record<string, number>;
   const count = (method: string, tail: RegExp) => Object.entries(requests).filter(([shape]) => shape.startsWith(`${method} `) && tail.test(shape)).reduce((n, [, c]) => n + c, 0);

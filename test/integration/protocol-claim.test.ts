@@ -138,6 +138,24 @@ test('racing claimers that see the same window take their own shares of it first
   assert.deepEqual(bJobs.map((j) => j.id.seq), window.filter((seq) => seq % 2 === 1), 'b (rank 1) took the odd ones; the even ones were claimed');
 });
 
+test('a claimer passes over the jobs its node holds: their specs stay listed until the result is out', async () => {
+  // Alone, a node lists the head again whenever a slot is free; its own
+  // running job is in that listing, and a create for it could only lose to
+  // itself (a failed write, with its spec read and result check).
+  const q = await world.queue();
+  const [observer, a] = [await world.client(), await world.client()];
+  const first = await q.submit(observer);
+  const second = await q.submit(observer);
+  const held = new Set<number>();
+  const claimer = new QueueClaimer(a, q.paths, q.name, 'a', () => 1, undefined, undefined, undefined, (seq) => held.has(seq));
+  const job = await claimer.claimNext();
+  assert.equal(job?.id.seq, first.seq);
+  held.add(first.seq);
+  claimer.reset(); // as after a wake-up with an empty head: the next pass lists again
+  assert.equal((await claimer.claimNext())?.id.seq, second.seq, 'the next job, not ours again');
+  assert.deepEqual(claimer.stats, { attempts: 2, won: 2, lost: 0 });
+});
+
 test('claim and attempt bump are one multi: a spec moved on while our claim was in flight leaves no claim', async () => {
   // A peer's attempt (or anyone's set) between our read of the spec and our
   // multi changes its version: the claim create fails with the bump, so a
