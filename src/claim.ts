@@ -142,6 +142,15 @@ export function parseClaimRecord(data: Buffer): ClaimRecord {
   return record;
 }
 
+/**
+ * Alone, a node lists claims/ after each new listing of the head that
+ * found jobs, after a lost create, and otherwise at most this often:
+ * claims under names no job has (stray or hostile) are then swept and
+ * reported even when nothing collides with them, for a read per refill
+ * or interval, not per job of a deep queue.
+ */
+const LONE_LISTING_MS = 5_000;
+
 /** skipped: a peer holds it; gone: it has ended (others are ahead of our cached listing). */
 type Attempt = { kind: 'claimed'; job: ClaimedJob } | { kind: 'skipped' } | { kind: 'gone'; seq: number };
 
@@ -161,6 +170,8 @@ export class QueueClaimer {
   readonly stats: ClaimStats = { attempts: 0, won: 0, lost: 0 };
   /** A create lost since the claims were last listed: list (and sweep) before the next pick. */
   private lostSinceListing = false;
+  /** When claims/ was last listed (performance.now()): alone, a node still lists it now and then (LONE_LISTING_MS). */
+  private listedAt = -Infinity;
   /**
    * The jobs whose claim create we lost since the last listing. A pick drops
    * its entries from the head, so without these the stray sweep would never
@@ -221,7 +232,7 @@ export class QueueClaimer {
       // listing serves the whole call unless a create is lost: a pass that
       // found its picks ended (or refilled the head) goes on with it, as
       // those picks told nothing about what peers hold.
-      const alone = this.racers() <= 1 && !this.lostSinceListing;
+      const alone = this.racers() <= 1 && !this.lostSinceListing && performance.now() - this.listedAt < LONE_LISTING_MS;
       if (!alone && (listing === null || this.lostSinceListing)) listing = await this.listClaims(wanted - won.length);
       const claimed = alone ? new Set<string>() : listing!;
       const picks = this.pick(claimed, wanted - won.length, left);
@@ -244,6 +255,7 @@ export class QueueClaimer {
   private async listClaims(count: number): Promise<Set<string>> {
     const claimed = new Set(await retry(() => this.zk.childrenOrEmpty(this.paths.claims(this.queue))));
     this.lostSinceListing = false;
+    this.listedAt = performance.now();
     const blocked = [...this.head.slice(0, this.spread(count)).map((e) => e.seq), ...this.lostSeqs];
     this.lostSeqs.clear();
     await this.strays.sweep(claimed, blocked);
@@ -321,6 +333,8 @@ export class QueueClaimer {
   /** List buckets oldest first and cache the eligible jobs of the first range that has any. */
   private async refill(): Promise<void> {
     this.head = await retry(() => this.listHead());
+    // A head read anew is checked against claims/ once, alone too.
+    if (this.head.length > 0) this.listedAt = -Infinity;
   }
 
   private async listHead(): Promise<HeadEntry[]> {
