@@ -26,8 +26,13 @@
 // (2+3: exclusivity, invariants 2 and 4, and the attempt count that retries
 // and re-runs rely on) and one read in the same round trip (4: the "crash
 // between result and cleanup" trap). When peers race (more than one live
-// node), each claiming pass also lists claims/ once, so that claimers skip
-// what a peer holds instead of spending failed writes on it.
+// node), each claiming call also lists claims/ once (again after a lost
+// create), so that claimers skip what a peer holds instead of spending
+// failed writes on it. Alone, a node lists claims/ only after a lost
+// create, after a new listing of the head that found jobs, and every 5 s,
+// to sweep and report claims no job has. Jobs whose claim this node holds
+// (told by the daemon's job table) are passed over: their specs stay listed
+// until the result is out.
 // Only then is the job run. Steps 1-4 run as one operation under the retry
 // policy (1 and 4 only read; a multi whose reply was lost is recognised as
 // ours by the claim's token, and then the spec read in 1 is the one our
@@ -54,9 +59,13 @@
 // memory) is waited for, not passed: later jobs do not starve it. After the
 // claim, the spec's own requirements must match its bucket's class; a spec
 // filed under the wrong class (by hand, or hostile) fails with the reason
-// rather than running on a node it did not ask for. Claimers race over the first few candidates at
-// random (as many as there are live nodes) instead of all creating the same
-// claim, which would cost N-1 failing writes through the leader.
+// // rather than running on a node it did not ask for.
+//
+// Racing: claimers pick among the first few candidates (as many as there
+// are live nodes per job wanted), each taking first its own share of them
+// (job number modulo the live nodes = its rank by name), then others at
+// random, instead of all creating the same claim, which would cost N-1
+// failing writes through the leader.
 import { BadVersionError, NodeExistsError, NoNodeError, ZkError } from './zk/errors.js';
 import { parsePendingBucket, parseSeqInBucket, type Paths } from './zk/paths.js';
 import { eligible, encodeClass, type NodeOffer, type Requirements } from './placement.js';
@@ -285,9 +294,10 @@ export class QueueClaimer {
       candidates.push({ entry, at });
       if (candidates.length >= spread) break;
     }
-    // Alike jobs are picked at random (any of them fits as well as another);
-    // jobs of different sizes are taken oldest first, and the first that no
-    // longer fits stops the pick, or a small younger job could pass it.
+    // Alike jobs: our own share first, then at random (any of them fits as
+    // well as another); jobs of different sizes are taken oldest first, and
+    // the first that no longer fits stops the pick, or a small younger job
+    // could pass it.
     const first = candidates[0]?.entry.requirements;
     const alike = candidates.every(({ entry: e }) => e.requirements.cpus === first.cpus && e.requirements.mem === first.mem);
     const racers = Math.max(1, this.racers());
