@@ -14,6 +14,13 @@
 // file. zkjobd is not bundled: it starts once and runs for months, and
 // forks its job runner by file name (daemon/spawner.ts).
 //
+// Each subcommand also has a bundle of its own, with the other subcommands'
+// modules left out: every run reads its bundle and V8's cache of it whole,
+// and a `zkjobc submit` carried the code of every zkjobc command. The
+// program's starter picks the subcommand's bundle by the same word the
+// dispatcher goes by (cli/lazy-commands.ts), and the whole program's bundle
+// when there is no such word (bare --help, a typo, an option before it).
+//
 // The bundle is CommonJS, run by start.js (scripts/start-bundle.cjs) through
 // vm.Script, so that V8 can load the code of an earlier run instead of
 // compiling it again: Node 20 has a code cache for that and for nothing
@@ -98,7 +105,10 @@ const nativeBinding = {
     b.onLoad({ filter: /node_modules[/\\]zookeeper[/\\]lib[/\\].*\.js$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
       const call = 'require("node-gyp-build")(join(__dirname, ".."))';
-      return { contents: source.replaceAll(call, `__zkjobsNative(${JSON.stringify(NATIVE)})`), loader: 'js' };
+      // Its mkdirp's two helpers from async (62 KB in every bundle), required only if it is ever called.
+      const asyncHelpers = 'const { apply, waterfall } = require("async");';
+      const lazyAsync = 'const apply = (...a) => require("async").apply(...a); const waterfall = (...a) => require("async").waterfall(...a);';
+      return { contents: source.replaceAll(call, `__zkjobsNative(${JSON.stringify(NATIVE)})`).replaceAll(asyncHelpers, lazyAsync), loader: 'js' };
     });
   },
 };
@@ -115,26 +125,73 @@ const BANNER = [
   '};',
 ].join('\n');
 
-await build({
-  entryPoints: PROGRAMS.map((p) => ({ in: path.join(REPO, 'dist', 'src', 'cli', `${p}.js`), out: `${p}.bundle` })),
+/**
+ * The subcommands a program's dispatcher lists (src/cli/zkjobc.ts, zkjobq.ts),
+ * as { word: module } where module is the file it loads, e.g.
+ * { logs: './zkjobc/output.js' }. Read from tsc's output, so the list has one
+ * home; a dispatcher this cannot read fails the build rather than leaving a
+ * program without its per-subcommand bundles.
+ */
+async function subcommandModules(program) {
+  const source = await readFile(path.join(REPO, 'dist', 'src', 'cli', `${program}.js`), 'utf8');
+  const found = [...source.matchAll(/\{ name: '([a-z][a-z-]*)', load: async \(\) => \(await import\('(\.\/[^']+)'\)\)/g)];
+  if (found.length === 0) throw new Error(`bundle: no subcommands found in dist/src/cli/${program}.js`);
+  return Object.fromEntries(found.map(([, word, module]) => [word, module]));
+}
+
+/** A subcommand bundle's file name: the module's, e.g. zkjobc.output.bundle.js for logs and output. */
+const bundleName = (program, module) => `${program}.${path.basename(module, '.js')}.bundle`;
+
+/**
+ * Leaves the program's other subcommands out of a subcommand's bundle. The
+ * dispatcher imports only the subcommand named on the command line, so
+ * their modules are never imported here; if one ever were, it says so
+ * rather than being an empty module.
+ */
+const onlySubcommand = (program, keep) => ({
+  name: 'only-subcommand',
+  setup(b) {
+    const dispatcher = path.join(REPO, 'dist', 'src', 'cli', `${program}.js`);
+    b.onResolve({ filter: new RegExp(`^\\./${program}/[^/]+\\.js$`) }, (args) => (args.importer === dispatcher && args.path !== keep ? { path: args.path, namespace: 'left-out' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'left-out' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`internal error: ${program}'s ${args.path} is not in this bundle (scripts/bundle.mjs)`)});`,
+      loader: 'js',
+    }));
+  },
+});
+
+const common = {
   outdir: OUT,
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['*.node'],
+  external: ['*.node', 'async'],
   banner: { js: BANNER },
-  plugins: [ownUrls, builtinsByRequire, nativeBinding],
   logLevel: 'warning',
-});
+};
+const entry = (p) => path.join(REPO, 'dist', 'src', 'cli', `${p}.js`);
+const subcommands = Object.fromEntries(await Promise.all(PROGRAMS.map(async (p) => [p, await subcommandModules(p)])));
+await Promise.all([
+  build({ ...common, entryPoints: PROGRAMS.map((p) => ({ in: entry(p), out: `${p}.bundle` })), plugins: [ownUrls, builtinsByRequire, nativeBinding] }),
+  ...PROGRAMS.flatMap((p) =>
+    [...new Set(Object.values(subcommands[p]))].map((module) =>
+      // yargs (with cliui, string-width and the rest, 200 KB) runs only for --help, completion and
+      // usage errors: a subcommand's bundle requires it from node_modules then, as zkjobd does.
+      build({ ...common, external: [...common.external, 'yargs', 'yargs/*'], entryPoints: [{ in: entry(p), out: bundleName(p, module) }], plugins: [onlySubcommand(p, module), ownUrls, builtinsByRequire, nativeBinding] }),
+    ),
+  ),
+]);
 
 // dist/bundle is CommonJS whatever the package around it says (make install
 // copies it under LIBDIR beside the root package.json, "type": "module").
 await writeFile(path.join(OUT, 'package.json'), '{ "type": "commonjs" }\n');
 await copyFile(path.join(REPO, 'scripts', 'start-bundle.cjs'), path.join(OUT, 'start.js'));
 for (const p of PROGRAMS) {
+  const bundles = Object.fromEntries(Object.entries(subcommands[p]).map(([word, module]) => [word, `${bundleName(p, module)}.js`]));
   await writeFile(path.join(OUT, `${p}.js`), `#!/usr/bin/env node
-// ${p}: its bundle, ${p}.bundle.js, run with V8's code cache (start.js).
-require('./start.js')('${p}', require('node:path').join(__dirname, '${p}.bundle.js'));
+// ${p}: the bundle of the subcommand named on the command line, or ${p}.bundle.js
+// with them all, run with V8's code cache (start.js).
+require('./start.js')('${p}', __dirname, '${p}.bundle.js', ${JSON.stringify(bundles)});
 `);
 }

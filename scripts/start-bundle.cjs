@@ -96,8 +96,14 @@ function writePrivate(dir, prefix, file, data) {
   }
 }
 
-/** Runs the bundle at bundlePath as the program `program`. */
-module.exports = function startBundle(program, bundlePath) {
+/**
+ * Runs the program `program` from its bundles in bundleDir: the one of the
+ * subcommand named on the command line (`bundles` maps each subcommand's
+ * word to its file), or `whole`, which has them all.
+ */
+module.exports = function startBundle(program, bundleDir, whole, bundles) {
+  const word = commandWord(process.argv.slice(2));
+  const bundlePath = path.join(bundleDir, Object.hasOwn(bundles, word) ? bundles[word] : whole);
   const source = fs.readFileSync(bundlePath, 'utf8');
   const dir = privateCacheDir();
   let cached = null;
@@ -105,7 +111,7 @@ module.exports = function startBundle(program, bundlePath) {
   let prefix = null;
   if (dir) {
     const { size, mtimeMs } = fs.statSync(bundlePath);
-    prefix = `${program}-${commandWord(process.argv.slice(2))}-`;
+    prefix = `${program}-${word}-`;
     cacheFile = path.join(dir, `${prefix}${process.version}-${process.arch}-${size}-${Math.trunc(mtimeMs)}.v8`);
     cached = readPrivate(cacheFile);
   }
