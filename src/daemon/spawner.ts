@@ -108,7 +108,9 @@ export class Spawner {
     // A young generation of 1 MB semi-spaces: the runner keeps almost nothing alive, and V8's default
     // let it grow to ~60 MB of anonymous memory over many jobs (bench memory: 97.6 MB RSS after
     // 100,000 jobs, 79.0 MB with this; docs/speed.md).
-    const child = fork(RUNNER, [], { detached: true, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-semi-space-size=1'] });
+    // No V8 worker threads: every job is a fork of this process, and a fork copies the memory map of
+    // every thread's stack and heap with it; the runner has too little JavaScript to need them.
+    const child = fork(RUNNER, [], { detached: true, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-semi-space-size=1', '--single-threaded'] });
     this.child = child;
     this.closing = false;
     child.on('message', (m: FromRunner) => this.onMessage(m));
