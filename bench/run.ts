@@ -36,7 +36,7 @@ try {
     const limits = await measureLimits(connect);
     if (wanted('throughput')) await measureThroughput(connect, limits);
   }
-  if (wanted('kazoo')) await measureSideBySide(connect);
+  if (wanted('kazoo')) await measureSideBySide(connect, zk.members[0].pid()!);
   if (wanted('latency')) await measureLatency(connect);
   if (wanted('cli')) await measureCliStart(connect);
   if (wanted('batch')) await measureBatch(connect);

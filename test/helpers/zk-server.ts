@@ -35,6 +35,8 @@ export interface ZkMember {
   freeze(): void;
   /** SIGCONT after freeze(). */
   thaw(): void;
+  /** The JVM's pid while it runs, or null. */
+  pid(): number | null;
   /** "standalone", "leader", "follower", or null when it does not serve (down, frozen, no quorum). */
   mode(timeoutMs?: number): Promise<string | null>;
   /** The answer to a four-letter word ('' when nobody answers within timeoutMs, default 2000). */
