@@ -55,8 +55,8 @@ node_modules/.installed: package.json package-lock.json patches/zookeeper+7.3.0.
 
 deps: node_modules/.installed .zookeeper-ok .chromium-ok
 
-# tsc compiles the tree; the bundler then makes zkjobc and zkjobq one file
-# each (dist/bundle), which bin/ runs: one file to load, not ~130 (docs/speed.md).
+# tsc compiles the tree; the bundler then makes zkjobc and zkjobq a file per
+# subcommand (dist/bundle), which bin/ runs: one file to load, not ~130 (docs/speed.md).
 build: node_modules/.installed
 	$(NPM) exec -- tsc -p tsconfig.json
 	$(NODE) scripts/bundle.mjs
