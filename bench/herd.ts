@@ -10,6 +10,8 @@ import { freshRoot, ok } from '../test/helpers/cli.js';
 import { setPaused } from '../src/queue.js';
 import { countResults, report, session } from './lib.js';
 import { startFleet, stopFleet } from './fleet.js';
+import { submitJob } from '../src/submit.js';
+import { waitForResult } from '../src/wait.js';
 
 const JOBS = Number(process.env.BENCH_HERD_JOBS ?? 2000);
 
@@ -57,4 +59,38 @@ export async function measureHerd(connect: string, port: number): Promise<void> 
     report(`  where the daemons' requests go, per job, ${daemons} daemon(s)`, topShapes(stats.requests));
     report(`ZooKeeper writes per job, ${daemons} daemon(s) x 2 slots`, `${total.writes.toFixed(1)} (submit ${submit.writes.toFixed(1)} + daemons ${run.writes.toFixed(1)})`, '<= 4', total.writes <= 4);
   }
+}
+
+const TRICKLE_JOBS = Number(process.env.BENCH_TRICKLE_JOBS ?? 50);
+
+/**
+ * A trickle: one job at a time, each submitted once the one before has its
+ * result (a script calling `zkjobc submit --wait` in a loop), to one daemon
+ * with 2 slots. The preloaded queue above never lets the daemon go idle; a
+ * trickle wakes it for every job. Counted by the daemon itself (its request
+ * counts at stop), less what a daemon that ran no job spent over its start
+ * and stop, so that neither the submitter's requests nor the start count.
+ */
+export async function measureTrickle(connect: string): Promise<void> {
+  const lifeOnly = await daemonRequests(connect, 0);
+  const withJobs = await daemonRequests(connect, TRICKLE_JOBS);
+  const requests = new Map([...withJobs].map(([shape, n]) => [shape, n - (lifeOnly.get(shape) ?? 0)]));
+  const total = [...requests.values()].reduce((a, b) => a + b, 0);
+  const short = (shape: string) => shape.replace(/^aw?_/, '').replace(/ \/N\/queues\/default\//, ' ');
+  const top = [...requests].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([shape, n]) => `${(n / TRICKLE_JOBS).toFixed(2)} ${short(shape)}`).join(', ');
+  report(`daemon's ZooKeeper requests per job, ${TRICKLE_JOBS} jobs one at a time, 1 daemon x 2 slots`, `${(total / TRICKLE_JOBS).toFixed(1)} (${top})`);
+}
+
+/** The request counts of one daemon that ran `jobs` jobs, one at a time, from its start to its stop. */
+async function daemonRequests(connect: string, jobs: number): Promise<Map<string, number>> {
+  const root = freshRoot();
+  await ok('zkjobq', ['create', '--zk', connect, '--root', root, 'default']);
+  const { zk, paths } = await session(connect, root);
+  const fleet = await startFleet(connect, root, 1, 2, 'default', 'info');
+  try {
+    for (let i = 0; i < jobs; i++) await waitForResult(zk, paths, await submitJob(zk, paths, 'default', { argv: ['/bin/true'], submittedAt: new Date().toISOString() }));
+  } finally {
+    zk.close();
+  }
+  return (await stopFleet(fleet)).requests;
 }
