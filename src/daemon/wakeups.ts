@@ -28,6 +28,13 @@
 // most once until it fires, so a daemon holds at most a handful of watches
 // per queue whatever it has run. A slow timer backs the watches up against
 // any event lost across a reconnection.
+//
+// An armed watch also says that its node has not changed since it was set:
+// the counter, pending/ and the buckets are not read again while theirs are
+// armed, and what the arming read returned is used instead (a trickle of jobs
+// woke an idle daemon about five times per job, and each wake-up re-read all
+// three). A change fires the watch, which wakes the daemon and unmarks the
+// path, so the next pass reads it anew.
 import type { Paths } from '../zk/paths.js';
 import { bucketOf } from '../zk/paths.js';
 import type { ZkClient } from '../zk/client.js';
@@ -46,6 +53,8 @@ interface Armed<T> {
 
 export class Wakeups {
   private armed = new Set<string>();
+  /** For armed paths whose value is kept (armOnce's keep): what the arming read returned. */
+  private seen = new Map<string, unknown>();
   /** Per queue, the counter when we last looked: numbers above it may have no job yet. */
   private lastCounter = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
@@ -61,6 +70,7 @@ export class Wakeups {
   /** A new session carries no watches: forget what was armed. */
   reset(): void {
     this.armed.clear();
+    this.seen.clear();
   }
 
   cancelTimer(): void {
@@ -109,7 +119,7 @@ export class Wakeups {
       // getData left no watch on the missing counter; exists does, and fires at its creation.
       const stat = await this.zk.watchExists(path, onChange);
       return { value: stat && (await this.zk.getOrNull(path)), watching: true };
-    }, () => this.zk.getOrNull(path));
+    }, () => this.zk.getOrNull(path), true);
     if (!node) return null;
     const last = Number(node.data.toString('latin1') || 0);
     // A counter that is not a number is not ours to interpret (it is
@@ -125,12 +135,13 @@ export class Wakeups {
     let landed = false;
     const pending = this.paths.pending(queue);
     // Buckets are made just before their first job: pending/ changes then.
-    const buckets = (await this.armOnce(pending, (onChange) => this.watchChildren(pending, onChange), () => this.childrenOrNull(pending))) ?? [];
+    const buckets = (await this.armOnce(pending, (onChange) => this.watchChildren(pending, onChange), () => this.childrenOrNull(pending), true)) ?? [];
     for (const range of new Set([bucketOf(to), bucketOf(from)])) {
       const ours = buckets.filter((b) => b.startsWith(`${range}~`) && this.eligibleBucket(b));
       for (const bucket of [range, ...ours]) {
         const path = this.paths.pendingBucket(queue, bucket);
-        const names = await this.armOnce(path, (onChange) => this.watchChildren(path, onChange), () => this.childrenOrNull(path));
+        // Kept while armed: a job created since the watch was set fires it, and wakes us.
+        const names = await this.armOnce(path, (onChange) => this.watchChildren(path, onChange), () => this.childrenOrNull(path), true);
         landed ||= (names ?? []).map(parseSeq).some((seq) => seq !== null && seq >= from && seq <= to);
       }
     }
@@ -157,19 +168,24 @@ export class Wakeups {
   }
 
   /**
-   * Arm a watch unless one is armed on this path already (then just read).
-   * A path stays marked armed only while the server holds a watch for it:
-   * marked but unwatched, it would never be armed again.
+   * Arm a watch unless one is armed on this path already (then just read,
+   * or with `keep`, return what the arming read returned: the node has not
+   * changed since, or the watch would have fired). A path stays marked armed
+   * only while the server holds a watch for it: marked but unwatched, it
+   * would never be armed again.
    */
-  private async armOnce<T>(path: string, watch: (onChange: () => void) => Promise<Armed<T>>, read: () => Promise<T>): Promise<T> {
-    if (this.armed.has(path)) return retry(read);
+  private async armOnce<T>(path: string, watch: (onChange: () => void) => Promise<Armed<T>>, read: () => Promise<T>, keep = false): Promise<T> {
+    if (this.armed.has(path)) return keep && this.seen.has(path) ? (this.seen.get(path) as T) : retry(read);
     this.armed.add(path);
     try {
       const { value, watching } = await retry(() => watch(() => {
         this.armed.delete(path);
+        this.seen.delete(path);
         this.wake();
       }));
       if (!watching) this.armed.delete(path);
+      // Only while still armed: a watch that fired during the read left the value stale.
+      else if (keep && this.armed.has(path)) this.seen.set(path, value);
       return value;
     } catch (err) {
       this.armed.delete(path);

@@ -126,3 +126,30 @@ test('after restarts, expiry, queue re-creation and peer churn, an idle daemon i
   const slow = after.filter((r) => r.ms > MAX_LATENCY_MS);
   assert.deepEqual(slow, [], `every job started within ${MAX_LATENCY_MS} ms of its submission: ${after.map((r) => r.ms).join(' ')}`);
 });
+
+/** The daemon's request counts by shape, from the line it logs when it stops (client.ts requestCounts). */
+function requestCounts(log: string): Record<string, number> {
+  const line = /zookeeper requests .*requests=(\{.*\})$/m.exec(log);
+  assert.ok(line, `the daemon logged its request counts: ${log.slice(-500)}`);
+  return JSON.parse(line[1]) as Record<string, number>;
+}
+
+test('an idle daemon does not read again what its armed watches cover: one job at a time, its counter is read once per job', { timeout: 120_000 }, async (t) => {
+  const connect = fixture.zk().connectString;
+  const root = freshRoot();
+  const jobs = 10;
+  const daemon = await startDaemon({ zk: connect, root, nodeId: 'trickle', queues: [QUEUE], slots: 2 });
+  fixture.daemons.push(daemon);
+  // As a script does: submit, wait for the result, submit the next.
+  for (let i = 0; i < jobs; i++) await ok('zkjobc', ['submit', '--zk', connect, '--root', root, '-q', QUEUE, '--wait', '--', 'true']);
+  await daemon.stop();
+  const counter = new RegExp(`^aw?_get \\S*/queues/${QUEUE}/seq$`);
+  // Each job's number changes the counter, which fires the watch: one read
+  // to arm it again. Every other wake-up of a job (its creation, its end,
+  // its spec's deletion) found the counter's watch armed: nothing to read.
+  const counts = Object.entries(requestCounts(daemon.log));
+  const counterReads = counts.filter(([shape]) => counter.test(shape)).reduce((n, [, c]) => n + c, 0);
+  t.diagnostic(`${jobs} jobs one at a time: the daemon read the counter ${counterReads} times and made ${counts.reduce((n, [, c]) => n + c, 0)} requests in all, its start and stop included`);
+  assert.ok(counterReads > 0, 'the counter\'s reads are counted under this shape');
+  assert.ok(counterReads <= jobs + 3, `the counter was read ${counterReads} times for ${jobs} jobs one at a time, at most ${jobs + 3} wanted`);
+});
