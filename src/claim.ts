@@ -209,6 +209,12 @@ export class QueueClaimer {
      * and a pick of it could only lose to ourselves.
      */
     private readonly holds: (seq: number) => boolean = () => false,
+    /**
+     * Lists pending/ and its buckets. The daemon answers from its armed
+     * watches when it can (daemon/wakeups.ts): a node whose watch stands
+     * has not changed since it was read.
+     */
+    private readonly listChildren: (path: string) => Promise<string[]> = (path) => zk.childrenOrEmpty(path),
   ) {
     this.strays = new StrayClaims(zk, paths, queue, report);
   }
@@ -350,7 +356,7 @@ export class QueueClaimer {
   private async listHead(): Promise<HeadEntry[]> {
     for (const range of await this.eligibleRanges()) {
       const listed = await Promise.all(range.map(async ({ bucket, requirements }) => {
-        const names = await this.zk.childrenOrEmpty(this.paths.pendingBucket(this.queue, bucket));
+        const names = await this.listChildren(this.paths.pendingBucket(this.queue, bucket));
         return names.map((name) => this.seqOf(bucket, name)).filter((s): s is number => s !== null).map((seq) => ({ seq, bucket, requirements }));
       }));
       const entries = listed.flat().sort((a, b) => a.seq - b.seq);
@@ -367,7 +373,7 @@ export class QueueClaimer {
   private async eligibleRanges(): Promise<{ bucket: string; requirements: Requirements }[][]> {
     const offer = this.offer();
     const ranges = new Map<number, { bucket: string; requirements: Requirements }[]>();
-    for (const bucket of await this.zk.childrenOrEmpty(this.paths.pending(this.queue))) {
+    for (const bucket of await this.listChildren(this.paths.pending(this.queue))) {
       const parsed = parsePendingBucket(bucket);
       if (parsed === null) {
         this.report({ path: this.paths.pendingBucket(this.queue, bucket), problem: 'not a bucket name', action: 'ignored' });

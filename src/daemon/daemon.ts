@@ -412,7 +412,7 @@ export class Daemon {
   }
 
   private claimerFor(queue: string): QueueClaimer {
-    return new QueueClaimer(this.zk, this.paths, queue, this.options.nodeId, () => this.peers, this.findings.report, () => this.offer(), () => this.peerRank, (seq) => this.jobs.holdsClaim({ queue, seq }));
+    return new QueueClaimer(this.zk, this.paths, queue, this.options.nodeId, () => this.peers, this.findings.report, () => this.offer(), () => this.peerRank, (seq) => this.jobs.holdsClaim({ queue, seq }), (path) => this.wakeups.children(path));
   }
 
   /** What this node offers jobs: only buckets of classes it is eligible for are listed (placement.ts). */

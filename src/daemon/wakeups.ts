@@ -33,8 +33,9 @@
 // the counter, pending/ and the buckets are not read again while theirs are
 // armed, and what the arming read returned is used instead (a trickle of jobs
 // woke an idle daemon about five times per job, and each wake-up re-read all
-// three). A change fires the watch, which wakes the daemon and unmarks the
-// path, so the next pass reads it anew.
+// three). The claimer's listings of pending/ and of the buckets are answered
+// the same way (children()). A change fires the watch, which wakes the
+// daemon and unmarks the path, so the next pass reads it anew.
 import type { Paths } from '../zk/paths.js';
 import { bucketOf } from '../zk/paths.js';
 import type { ZkClient } from '../zk/client.js';
@@ -191,6 +192,16 @@ export class Wakeups {
       this.armed.delete(path);
       throw err;
     }
+  }
+
+  /**
+   * The children of pending/ or of one of its buckets, for the claimer: what
+   * the read that armed its watch returned while that watch stands (the node
+   * has not changed since), read from the server otherwise.
+   */
+  async children(path: string): Promise<string[]> {
+    if (this.armed.has(path) && this.seen.has(path)) return (this.seen.get(path) as string[] | null) ?? [];
+    return this.zk.childrenOrEmpty(path);
   }
 
   /** Wake when `path` is deleted (or at once if it is gone already); armed once until it fires. */
