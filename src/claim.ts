@@ -29,8 +29,8 @@
 // node), each claiming call also lists claims/ once (again after a lost
 // create), so that claimers skip what a peer holds instead of spending
 // failed writes on it. Alone, a node lists claims/ only after a lost
-// create, after a new listing of the head that found jobs, and every 5 s,
-// to sweep and report claims no job has. Jobs whose claim this node holds
+// create, after a new listing of the head that found a job it does not
+// hold itself, and every 5 s, to sweep and report claims no job has. Jobs whose claim this node holds
 // (told by the daemon's job table) are passed over: their specs stay listed
 // until the result is out.
 // Only then is the job run. Steps 1-4 run as one operation under the retry
@@ -153,7 +153,8 @@ export function parseClaimRecord(data: Buffer): ClaimRecord {
 
 /**
  * Alone, a node lists claims/ after each new listing of the head that
- * found jobs, after a lost create, and otherwise at most this often:
+ * found a job it does not hold, after a lost create, and otherwise at most
+ * this often:
  * claims under names no job has (stray or hostile) are then swept and
  * reported even when nothing collides with them, for a read per refill
  * or interval, not per job of a deep queue.
@@ -349,8 +350,11 @@ export class QueueClaimer {
   /** List buckets oldest first and cache the eligible jobs of the first range that has any. */
   private async refill(): Promise<void> {
     this.head = await retry(() => this.listHead());
-    // A head read anew is checked against claims/ once, alone too.
-    if (this.head.length > 0) this.listedAt = -Infinity;
+    // A head read anew is checked against claims/ once, alone too, if it
+    // lists a job we do not hold ourselves: only a claim of another's could
+    // block one (a stray, a hostile name), and ours are no news. An idle
+    // node refills at every wake-up while its own jobs are still listed.
+    if (this.head.some((e) => !this.holds(e.seq))) this.listedAt = -Infinity;
   }
 
   private async listHead(): Promise<HeadEntry[]> {
