@@ -30,16 +30,3 @@ export function childrenOf(pid: number): number[] {
     .map(Number)
     .filter((child) => Number(statFields(child)?.[1]) === pid);
 }
-
-/** The CPU of a set of processes between two points, per job. */
-export class CpuMeter {
-  private readonly start: number[];
-  constructor(private readonly pids: number[]) {
-    this.start = pids.map(cpuMs);
-  }
-
-  /** ms of CPU per job for each process since the meter was made. */
-  perJob(jobs: number): number[] {
-    return this.pids.map((pid, i) => (cpuMs(pid) - this.start[i]) / jobs);
-  }
-}
