@@ -61,9 +61,7 @@ export async function stopFleet(daemons: DaemonProcess[]): Promise<FleetStats> {
       total.won += Number(m[2]);
       total.lost += Number(m[3]);
     }
-    for (const m of d.log.matchAll(/zookeeper requests .*requests=(\{.*\})$/gm)) {
-      for (const [shape, n] of Object.entries(JSON.parse(m[1]) as Record<string, number>)) total.requests.set(shape, (total.requests.get(shape) ?? 0) + n);
-    }
+    for (const [shape, n] of Object.entries(d.requestCounts() ?? {})) total.requests.set(shape, (total.requests.get(shape) ?? 0) + n);
   }
   return total;
 }

@@ -134,6 +134,15 @@ export class DaemonProcess {
     this.child.kill(signal);
   }
 
+  /**
+   * Its ZooKeeper requests by method and path shape, from the line it logs at
+   * info level when it stops (client.ts requestCounts); null before that.
+   */
+  requestCounts(): Record<string, number> | null {
+    const line = /zookeeper requests .*requests=(\{.*\})$/m.exec(this.log);
+    return line ? (JSON.parse(line[1]) as Record<string, number>) : null;
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGTERM');

@@ -54,7 +54,7 @@ test('within the grace period, running jobs finish and publish before the daemon
   assert.equal(events.filter((e) => e.kind === 'end').length, 2, 'both running jobs finished');
   assert.doesNotMatch(draining.log, / warn (?!queue access)/, 'a stop whose jobs finish in time warns about nothing');
   // Its last words say what it asked of ZooKeeper, by request and path shape.
-  const requests = JSON.parse(/ info zookeeper requests node=draining requests=(\{.*\})$/m.exec(draining.log)?.[1] ?? '{}') as Record<string, number>;
+  const requests = draining.requestCounts() ?? {};
   const count = (method: string, tail: RegExp) => Object.entries(requests).filter(([shape]) => shape.startsWith(`${method} `) && tail.test(shape)).reduce((n, [, c]) => n + c, 0);
   // Two jobs ran: a claim and a result each, at least (claims ahead, and the first result of a bucket, add more).
   assert.ok(count('a_multi', /\/queues\/default\/claims\/N$/) >= 2, `claim multis counted: ${JSON.stringify(requests)}`);

@@ -127,13 +127,6 @@ test('after restarts, expiry, queue re-creation and peer churn, an idle daemon i
   assert.deepEqual(slow, [], `every job started within ${MAX_LATENCY_MS} ms of its submission: ${after.map((r) => r.ms).join(' ')}`);
 });
 
-/** The daemon's request counts by shape, from the line it logs when it stops (client.ts requestCounts). */
-function requestCounts(log: string): Record<string, number> {
-  const line = /zookeeper requests .*requests=(\{.*\})$/m.exec(log);
-  assert.ok(line, `the daemon logged its request counts: ${log.slice(-500)}`);
-  return JSON.parse(line[1]) as Record<string, number>;
-}
-
 test('an idle daemon does not read again what its armed watches cover: one job at a time, its counter, pending/ and claims/ are read about once per job', { timeout: 120_000 }, async (t) => {
   const connect = fixture.zk().connectString;
   const root = freshRoot();
@@ -143,7 +136,9 @@ test('an idle daemon does not read again what its armed watches cover: one job a
   // As a script does: submit, wait for the result, submit the next.
   for (let i = 0; i < jobs; i++) await ok('zkjobc', ['submit', '--zk', connect, '--root', root, '-q', QUEUE, '--wait', '--', 'true']);
   await daemon.stop();
-  const counts = Object.entries(requestCounts(daemon.log));
+  const logged = daemon.requestCounts();
+  assert.ok(logged, `the daemon logged its request counts: ${daemon.log.slice(-500)}`);
+  const counts = Object.entries(logged);
   const reads = (shape: RegExp) => counts.filter(([s]) => shape.test(s)).reduce((n, [, c]) => n + c, 0);
   // Each job's number changes the counter, which fires the watch: one read
   // to arm it again. Every other wake-up of a job (its creation, its end,
