@@ -30,9 +30,9 @@
 // create), so that claimers skip what a peer holds instead of spending
 // failed writes on it. Alone, a node lists claims/ only after a lost
 // create, after a new listing of the head that found a job it does not
-// hold itself, and every 5 s, to sweep and report claims no job has. Jobs whose claim this node holds
-// (told by the daemon's job table) are passed over: their specs stay listed
-// until the result is out.
+// hold itself, and every 5 s, to sweep and report claims no job has. Jobs
+// whose claim this node holds (told by the daemon's job table) are passed
+// over: their specs stay listed until the result is out.
 // Only then is the job run. Steps 1-4 run as one operation under the retry
 // policy (1 and 4 only read; a multi whose reply was lost is recognised as
 // ours by the claim's token, and then the spec read in 1 is the one our
