@@ -92,6 +92,8 @@ interface Round {
   kazoo1: Run;
   zkjobs1: Run;
   spawn: number;
+  /** One at a time: the most any one slot could turn over, whatever the queue does around it. */
+  spawn1: number;
 }
 
 async function oneRound(connect: string, zkPid: number): Promise<Round> {
@@ -101,9 +103,10 @@ async function oneRound(connect: string, zkPid: number): Promise<Round> {
   const zkjobs1 = await zkjobsRun(connect, zkPid, 1, 1);
   // As many at once as the two daemons run: the most they could reach.
   const spawn = await spawnRate(JOBS, 2 * DEFAULT_SLOTS, false);
-  log(`side by side: kazoo x2 ${kazoo2.rate.toFixed(0)}, zkjobs 2x${DEFAULT_SLOTS} ${zkjobs2.rate.toFixed(0)}, kazoo x1 ${kazoo1.rate.toFixed(0)}, zkjobs 1x1 ${zkjobs1.rate.toFixed(0)}, spawn ${spawn.toFixed(0)} /s`);
+  const spawn1 = await spawnRate(JOBS, 1, false);
+  log(`side by side: kazoo x2 ${kazoo2.rate.toFixed(0)}, zkjobs 2x${DEFAULT_SLOTS} ${zkjobs2.rate.toFixed(0)}, kazoo x1 ${kazoo1.rate.toFixed(0)}, zkjobs 1x1 ${zkjobs1.rate.toFixed(0)}, spawn ${spawn.toFixed(0)} /s, one at a time ${spawn1.toFixed(0)} /s`);
   log(`CPU ms/job: kazoo x1 ${cpuText(kazoo1)}; zkjobs 1x1 ${cpuText(zkjobs1)}`);
-  return { kazoo2, zkjobs2, kazoo1, zkjobs1, spawn };
+  return { kazoo2, zkjobs2, kazoo1, zkjobs1, spawn, spawn1 };
 }
 
 const total = (run: Run) => Object.values(run.cpu).reduce((a, b) => a + b, 0);
@@ -132,6 +135,10 @@ export async function measureSideBySide(connect: string, zkPid: number): Promise
   report('zkjobs jobs/s, 1 daemon x 1 slot', `${m((r) => r.zkjobs1.rate).toFixed(0)} (runs ${list((r) => r.zkjobs1.rate)})`);
   const perSlot = m((r) => r.zkjobs1.rate / r.kazoo1.rate);
   report('per-slot turnaround ratio zkjobs 1x1 / kazoo 1 consumer', `${perSlot.toFixed(2)} (runs ${list((r) => r.zkjobs1.rate / r.kazoo1.rate, 2)})`, '>= 2', perSlot >= 2);
+  // The ceiling of the ratio above: a slot starts one process after another,
+  // and this is Node starting and reaping them with nothing else to do.
+  report('  Node raw spawn+reap of /bin/true per s, one at a time / kazoo 1 consumer (the most a slot could reach)', `${m((r) => r.spawn1 / r.kazoo1.rate).toFixed(2)} (raw ${m((r) => r.spawn1).toFixed(0)}/s; runs ${list((r) => r.spawn1 / r.kazoo1.rate, 2)})`);
+  report('  zkjobs 1x1 / that raw rate', `${m((r) => r.zkjobs1.rate / r.spawn1).toFixed(2)} (runs ${list((r) => r.zkjobs1.rate / r.spawn1, 2)})`);
   // Where the CPU went, per job, 1 daemon x 1 slot against 1 consumer (medians by role).
   for (const [name, pick] of [['kazoo 1 consumer', (r: Round) => r.kazoo1], ['zkjobs 1 daemon x 1 slot', (r: Round) => r.zkjobs1]] as const) {
     const roles = Object.keys(pick(rounds[0]).cpu);
