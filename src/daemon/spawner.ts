@@ -107,10 +107,14 @@ export class Spawner {
     // Its own process group: a Ctrl-C meant for the daemon must not kill the runner under its jobs.
     // A young generation of 1 MB semi-spaces: the runner keeps almost nothing alive, and V8's default
     // let it grow to ~60 MB of anonymous memory over many jobs (bench memory: 97.6 MB RSS after
-    // 100,000 jobs, 79.0 MB with this; docs/speed.md).
+    // 100,000 jobs, 79.0 MB with this; docs/speed.md). And V8's heap growing tuned for size, not
+    // speed: the old generation otherwise grew to ~50 MB of garbage between full collections, private
+    // memory that a runner of 1 MB of live objects held for nothing (bench memory, 30,000 jobs: 53 MB
+    // of its own, 24 MB with the flag; a hard cap, --max-old-space-size, did as well, but a node with
+    // many slots and large stdins could then hit it and lose its running jobs).
     // No V8 worker threads: every job is a fork of this process, and a fork copies the memory map of
     // every thread's stack and heap with it; the runner has too little JavaScript to need them.
-    const child = fork(RUNNER, [], { detached: true, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-semi-space-size=1', '--single-threaded'] });
+    const child = fork(RUNNER, [], { detached: true, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-semi-space-size=1', '--optimize-for-size', '--single-threaded'] });
     this.child = child;
     this.closing = false;
     child.on('message', (m: FromRunner) => this.onMessage(m));
