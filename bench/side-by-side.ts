@@ -94,6 +94,8 @@ interface Round {
   spawn: number;
   /** One at a time: the most any one slot could turn over, whatever the queue does around it. */
   spawn1: number;
+  /** The same through execa, as the job runner starts every job. */
+  execa1: number;
 }
 
 async function oneRound(connect: string, zkPid: number): Promise<Round> {
@@ -104,9 +106,10 @@ async function oneRound(connect: string, zkPid: number): Promise<Round> {
   // As many at once as the two daemons run: the most they could reach.
   const spawn = await spawnRate(JOBS, 2 * DEFAULT_SLOTS, false);
   const spawn1 = await spawnRate(JOBS, 1, false);
-  log(`side by side: kazoo x2 ${kazoo2.rate.toFixed(0)}, zkjobs 2x${DEFAULT_SLOTS} ${zkjobs2.rate.toFixed(0)}, kazoo x1 ${kazoo1.rate.toFixed(0)}, zkjobs 1x1 ${zkjobs1.rate.toFixed(0)}, spawn ${spawn.toFixed(0)} /s, one at a time ${spawn1.toFixed(0)} /s`);
+  const execa1 = await spawnRate(JOBS, 1, true);
+  log(`side by side: kazoo x2 ${kazoo2.rate.toFixed(0)}, zkjobs 2x${DEFAULT_SLOTS} ${zkjobs2.rate.toFixed(0)}, kazoo x1 ${kazoo1.rate.toFixed(0)}, zkjobs 1x1 ${zkjobs1.rate.toFixed(0)}, spawn ${spawn.toFixed(0)} /s, one at a time ${spawn1.toFixed(0)} /s, through execa ${execa1.toFixed(0)} /s`);
   log(`CPU ms/job: kazoo x1 ${cpuText(kazoo1)}; zkjobs 1x1 ${cpuText(zkjobs1)}`);
-  return { kazoo2, zkjobs2, kazoo1, zkjobs1, spawn, spawn1 };
+  return { kazoo2, zkjobs2, kazoo1, zkjobs1, spawn, spawn1, execa1 };
 }
 
 const total = (run: Run) => Object.values(run.cpu).reduce((a, b) => a + b, 0);
@@ -138,7 +141,8 @@ export async function measureSideBySide(connect: string, zkPid: number): Promise
   // The ceiling of the ratio above: a slot starts one process after another,
   // and this is Node starting and reaping them with nothing else to do.
   report('  Node raw spawn+reap of /bin/true per s, one at a time / kazoo 1 consumer (the most a slot could reach)', `${m((r) => r.spawn1 / r.kazoo1.rate).toFixed(2)} (raw ${m((r) => r.spawn1).toFixed(0)}/s; runs ${list((r) => r.spawn1 / r.kazoo1.rate, 2)})`);
-  report('  zkjobs 1x1 / that raw rate', `${m((r) => r.zkjobs1.rate / r.spawn1).toFixed(2)} (runs ${list((r) => r.zkjobs1.rate / r.spawn1, 2)})`);
+  report('  the same through execa, as the job runner starts jobs / kazoo 1 consumer', `${m((r) => r.execa1 / r.kazoo1.rate).toFixed(2)} (execa ${m((r) => r.execa1).toFixed(0)}/s; runs ${list((r) => r.execa1 / r.kazoo1.rate, 2)})`);
+  report('  zkjobs 1x1 / the raw rate', `${m((r) => r.zkjobs1.rate / r.spawn1).toFixed(2)} (runs ${list((r) => r.zkjobs1.rate / r.spawn1, 2)})`);
   // Where the CPU went, per job, 1 daemon x 1 slot against 1 consumer (medians by role).
   for (const [name, pick] of [['kazoo 1 consumer', (r: Round) => r.kazoo1], ['zkjobs 1 daemon x 1 slot', (r: Round) => r.zkjobs1]] as const) {
     const roles = Object.keys(pick(rounds[0]).cpu);
