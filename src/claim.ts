@@ -213,7 +213,7 @@ export class QueueClaimer {
     /**
      * Lists pending/ and its buckets. The daemon answers from its armed
      * watches when it can (daemon/wakeups.ts): a node whose watch stands
-     * has not changed since it was read.
+     * has not changed since it was read; a listing it reads arms the watch.
      */
     private readonly listChildren: (path: string) => Promise<string[]> = (path) => zk.childrenOrEmpty(path),
   ) {

@@ -1,9 +1,11 @@
 // How an idle daemon learns that there may be work, without polling the
 // queue and without being woken by every change to it (herd effect).
 //
-// Only a daemon with free slots and nothing to claim arms watches, and only
-// on what a new submission changes. A busy daemon arms none, so a steady
-// stream of jobs fires no watch at all. Per served queue:
+// A daemon with free slots and nothing to claim arms watches on what a new
+// submission changes; a busy one arms none there, so a steady stream of
+// submissions fires no watch of its. (The claimer's own listings of pending/
+// and of the head's buckets arm theirs too, once per refill of its cached
+// head: see children().) Per served queue:
 //  - the queue's sequence counter: its data changes on every reservation,
 //    never on completions. With the queue deleted there is no counter, and
 //    getData leaves no watch on a missing node, so then an exists watch
@@ -175,15 +177,20 @@ export class Wakeups {
    * only while the server holds a watch for it: marked but unwatched, it
    * would never be armed again.
    */
-  private async armOnce<T>(path: string, watch: (onChange: () => void) => Promise<Armed<T>>, read: () => Promise<T>, keep = false): Promise<T> {
-    if (this.armed.has(path)) return keep && this.seen.has(path) ? (this.seen.get(path) as T) : retry(read);
+  private armOnce<T>(path: string, watch: (onChange: () => void) => Promise<Armed<T>>, read: () => Promise<T>, keep = false): Promise<T> {
+    return this.arm(path, (onChange) => retry(() => watch(onChange)), () => retry(read), keep);
+  }
+
+  /** armOnce's work, with the requests as given: children() runs under its caller's retry. */
+  private async arm<T>(path: string, watch: (onChange: () => void) => Promise<Armed<T>>, read: () => Promise<T>, keep: boolean): Promise<T> {
+    if (this.armed.has(path)) return keep && this.seen.has(path) ? (this.seen.get(path) as T) : read();
     this.armed.add(path);
     try {
-      const { value, watching } = await retry(() => watch(() => {
+      const { value, watching } = await watch(() => {
         this.armed.delete(path);
         this.seen.delete(path);
         this.wake();
-      }));
+      });
       if (!watching) this.armed.delete(path);
       // Only while still armed: a watch that fired during the read left the value stale.
       else if (keep && this.armed.has(path)) this.seen.set(path, value);
@@ -197,11 +204,16 @@ export class Wakeups {
   /**
    * The children of pending/ or of one of its buckets, for the claimer: what
    * the read that armed its watch returned while that watch stands (the node
-   * has not changed since), read from the server otherwise.
+   * has not changed since); otherwise read from the server, and that read
+   * arms the watch. The claimer lists only to refill its cached head, so
+   * this is one watch per path per refill, busy or not, and it fires at
+   * the path's next change: one wake-up, and no read until the claimer
+   * lists again. Arming only when idle cost a trickle of jobs two reads per
+   * change of the bucket, the claimer's and then the arming one.
+   * Not retried here: the claimer's refill runs under retry (zk/retry.ts).
    */
   async children(path: string): Promise<string[]> {
-    if (this.armed.has(path) && this.seen.has(path)) return (this.seen.get(path) as string[] | null) ?? [];
-    return this.zk.childrenOrEmpty(path);
+    return (await this.arm(path, (onChange) => this.watchChildren(path, onChange), () => this.childrenOrNull(path), true)) ?? [];
   }
 
   /** Wake when `path` is deleted (or at once if it is gone already); armed once until it fires. */
