@@ -102,11 +102,11 @@ test('--retries runs a failing job again with backoff, counting attempts', async
 
 test('cancel: a running pipeline is killed with no process left; pending and finished jobs', async () => {
   const id = (await ok('zkjobc', ['submit', ...conn(), '--', 'sleep', '300', '|', 'sleep', '301'])).trim();
-  await waitFor('both stages to run', () => processesOfJob(id).length === 2, 20_000);
+  await waitFor('both stages to run', () => processesOfJob(id, daemons[0].pid).length === 2, 20_000);
   const cancelled = await run('zkjobc', ['cancel', ...conn(), id], { timeoutMs: 60_000 });
   assert.equal(cancelled.code, 0, cancelled.stderr);
   assert.equal(cancelled.stdout, `${id} cancelled\n`);
-  assert.deepEqual(processesOfJob(id), [], 'no process of the job is left');
+  assert.deepEqual(processesOfJob(id, daemons[0].pid), [], 'no process of the job is left');
   assert.equal((await statusOf(id)).state, 'cancelled');
 
   const pending = (await ok('zkjobc', ['submit', ...conn(), '-q', 'idle', '--', 'true'])).trim();

@@ -70,7 +70,7 @@ echo "end $ZKJOBS_ATTEMPT $$" >> ${record}
   const [status] = (await ok('zkjobc', ['status', '--zk', fixture.zk().connectString, '--root', root, '--json', id])).trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(status.state, 'succeeded');
   assert.equal(status.result.attempt, 2);
-  assert.deepEqual(processesOfJob(id), [], 'nothing of the job is left');
+  assert.deepEqual(processesOfJob(id, daemon.pid), [], 'nothing of the job is left');
   assert.ok(daemon.alive, 'the daemon lives on');
   assert.equal(childrenNamed(daemon.pid, 'spawner-process').length, 1, 'a new runner took over');
 });

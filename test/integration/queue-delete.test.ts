@@ -50,17 +50,17 @@ test('delete refuses while jobs run; --force cancels them, their processes die, 
   const daemon = await startDaemon({ zk: fixture.zk().connectString, root, nodeId: 'f1', queues: ['default', 'doomed'] });
   fixture.daemons.push(daemon);
   const id = (await ok('zkjobc', ['submit', ...conn, '-q', 'doomed', '--', 'sleep', '300'])).trim();
-  await waitFor('the job to run', async () => processesOfJob(id).length > 0, 20_000);
+  await waitFor('the job to run', async () => processesOfJob(id, daemon.pid).length > 0, 20_000);
 
   const refused = await run('zkjobq', ['delete', ...conn, 'doomed']);
   assert.equal(refused.code, 1, refused.stderr);
   assert.match(refused.stderr, /^zkjobq: queue doomed has 1 running jobs; cancel them or use --force\n$/);
-  assert.ok(processesOfJob(id).length > 0, 'a refused delete touches nothing');
+  assert.ok(processesOfJob(id, daemon.pid).length > 0, 'a refused delete touches nothing');
 
   const forced = await run('zkjobq', ['delete', ...conn, 'doomed', '--force']);
   assert.equal(forced.code, 0, forced.stderr);
   assert.match(forced.stdout, /^doomed: deleted with 1 jobs \(1 running cancelled\)\n$/);
-  assert.deepEqual(processesOfJob(id), [], 'the job\'s processes are dead');
+  assert.deepEqual(processesOfJob(id, daemon.pid), [], 'the job\'s processes are dead');
   assert.ok(!(await queueNodes(root)).includes('doomed'));
   await daemon.waitForLog(/queue doomed was deleted/);
   assert.ok(daemon.alive);
