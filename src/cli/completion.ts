@@ -6,6 +6,7 @@
 // from them.
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { UsageError } from '../errors.js';
+import { writeStdout } from './stdio.js';
 
 /** What the scripts need to know of one command ('' for a program without commands). */
 export interface CompletionSpec {
@@ -144,7 +145,7 @@ export function completionCommand(program: string, specs: () => CompletionSpec[]
     builder: (y) => y.positional('shell', { type: 'string', choices: ['bash', 'zsh'], demandOption: true }) as Argv<{ shell: string }>,
     handler: (args) => {
       if (args.shell !== 'bash' && args.shell !== 'zsh') throw new UsageError(`completion: shell must be bash or zsh, got '${args.shell}'`);
-      process.stdout.write(args.shell === 'bash' ? bashScript(program, specs()) : zshScript(program, specs()));
+      writeStdout(args.shell === 'bash' ? bashScript(program, specs()) : zshScript(program, specs()));
     },
   };
 }

@@ -12,6 +12,7 @@ import { clientDefaults } from '../config.js';
 import { zkTlsFrom, type ZkTlsArgs } from '../zk-tls.js';
 import { deniedMessage } from './denied.js';
 import { fastArgs } from './fast-args.js';
+import { writeStderr, writeStdout } from './stdio.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyCommand = CommandModule<any, any>;
@@ -161,34 +162,34 @@ export async function runProgram(name: string, usage: string, build: (y: Argv) =
 /** One line on stderr for a failure (with the usage line for a usage error), and its exit code. */
 export function report(name: string, usage: string, err: unknown): number {
   if (err instanceof UsageError) {
-    process.stderr.write(`${name}: ${err.message}\nUsage: ${usage}\n`);
+    writeStderr(`${name}: ${err.message}\nUsage: ${usage}\n`);
     return err.exitCode;
   }
   if (err instanceof ZkjobsError) {
-    process.stderr.write(`${name}: ${err.message}\n`);
+    writeStderr(`${name}: ${err.message}\n`);
     return err.exitCode;
   }
   if (err instanceof NoAuthError) {
-    process.stderr.write(`${name}: ${deniedMessage(err)}\n`);
+    writeStderr(`${name}: ${deniedMessage(err)}\n`);
     return EXIT.NOPERM;
   }
   if (err instanceof ZkError) {
-    process.stderr.write(`${name}: ZooKeeper error: ${err.message}\n`);
+    writeStderr(`${name}: ZooKeeper error: ${err.message}\n`);
     return EXIT.TEMPFAIL;
   }
-  process.stderr.write(`${name}: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+  writeStderr(`${name}: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
   return EXIT.SOFTWARE;
 }
 
 /** A diagnostic that does not fail the command: one line on stderr, after the program's name (nothing for null). */
 export function warn(line: string | null): void {
   // The installed programs run `node …/zkjobc.js`: the name is the program's, without .js.
-  if (line !== null) process.stderr.write(`${path.basename(process.argv[1] ?? 'zkjobs', '.js')}: ${line}\n`);
+  if (line !== null) writeStderr(`${path.basename(process.argv[1] ?? 'zkjobs', '.js')}: ${line}\n`);
 }
 
 /** Print data to stdout: a table row per line, or JSON with --json. */
 export function out(line: string): void {
-  process.stdout.write(`${line}\n`);
+  writeStdout(`${line}\n`);
 }
 
 /** Output lines written in chunks: one write per line costs more than the work for a batch of thousands. */
@@ -202,7 +203,7 @@ export class LineBuffer {
 
   flush(): void {
     if (this.lines.length === 0) return;
-    process.stdout.write(`${this.lines.join('\n')}\n`);
+    writeStdout(`${this.lines.join('\n')}\n`);
     this.lines = [];
   }
 }

@@ -18,6 +18,7 @@ import type { QueuePolicy } from '../daemon/queue-policy.js';
 import { claimNotifySocket, notifySystemd } from '../daemon/systemd-notify.js';
 import { parseStatusBind } from '../status/status-bind.js';
 import { loadOrCreateNodeKey, nodeKeyLine, nodeRecordSigner, resultSigner } from '../node-key.js';
+import { writeStdout } from './stdio.js';
 
 const argv = process.argv.slice(2);
 let configFile: string | null = null;
@@ -78,12 +79,12 @@ async function runDaemon(args: DaemonArgs, config: DaemonConfig | null): Promise
   // check changes nothing.
   if (args['check-config']) {
     if (existsSync(args['node-key'])) loadOrCreateNodeKey(args['node-key'], nodeId);
-    process.stdout.write(`zkjobd: ${configFile ?? 'flags'}: OK\n`);
+    writeStdout(`zkjobd: ${configFile ?? 'flags'}: OK\n`);
     return;
   }
   const nodeKey = loadOrCreateNodeKey(args['node-key'], nodeId);
   if (args['print-node-key']) {
-    process.stdout.write(`${nodeKeyLine(nodeId, nodeKey)}\n`);
+    writeStdout(`${nodeKeyLine(nodeId, nodeKey)}\n`);
     return;
   }
   options.signResult = resultSigner(nodeKey);

@@ -16,6 +16,7 @@ import { listJobs } from '../../job-list.js';
 import { requireQueue } from '../../queue.js';
 import type { JobStatus } from '../../status.js';
 import type { Session } from '../program.js';
+import { writeStderr } from '../stdio.js';
 
 interface CancelArgs extends ConnectionArgs {
   jobs: string[];
@@ -45,13 +46,13 @@ export const cancelCommand: CommandModule<object, CancelArgs> = {
     const who = canceller(zkAuth(args)?.split(':')[0]);
     await withSession(args, async (session) => {
       const ids = queue === undefined ? listed : await matching(session, queue, args);
-      if (queue !== undefined && ids.length === 0) process.stderr.write(`zkjobc: no ${args.state ?? 'unfinished'} job${args.name === undefined ? '' : ` named '${args.name}'`} in queue ${queue}\n`);
+      if (queue !== undefined && ids.length === 0) writeStderr(`zkjobc: no ${args.state ?? 'unfinished'} job${args.name === undefined ? '' : ` named '${args.name}'`} in queue ${queue}\n`);
       for (const id of ids) {
         try {
           out(`${formatJobId(id)} ${await cancelOne(session, id, patience, who)}`);
         } catch (err) {
           if (!(err instanceof ZkjobsError)) throw err;
-          process.stderr.write(`zkjobc: ${err.message}\n`);
+          writeStderr(`zkjobc: ${err.message}\n`);
           process.exitCode = err.exitCode === EXIT.OK ? EXIT.FAILURE : err.exitCode;
         }
       }

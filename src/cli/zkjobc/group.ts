@@ -11,6 +11,7 @@ import { exitStatusOf } from './status.js';
 import { endpointOf, fetchOutput, type OutputStream } from '../../job-output.js';
 import { formatJobId } from '../../job-id.js';
 import { DataError, EXIT, UnavailableError } from '../../errors.js';
+import { writeStderr, writeStdout } from '../stdio.js';
 
 /** Wait for every copy; a summary line per node on stderr; the exit status: 0 when all succeeded, else the highest. */
 export async function waitGroupAndReport(zk: ZkClient, paths: Paths, group: Group): Promise<number> {
@@ -20,7 +21,7 @@ export async function waitGroupAndReport(zk: ZkClient, paths: Paths, group: Grou
     const code = c.checked ? exitStatusOf(c.checked, formatJobId(c.id)) : EXIT.FAILURE;
     highest = Math.max(highest, code);
   }
-  if (highest !== 0) for (const c of copies) process.stderr.write(`${describeCopy(c)}\n`);
+  if (highest !== 0) for (const c of copies) writeStderr(`${describeCopy(c)}\n`);
   return highest;
 }
 
@@ -39,7 +40,7 @@ export async function groupOutput(zk: ZkClient, paths: Paths, group: Group, whic
   for (const copy of copies) {
     const text = await outputOf(zk, paths, copy, which, token);
     if (dir !== undefined) writeFileSync(path.join(dir, copy.node), text);
-    else for (const line of splitLines(text)) process.stdout.write(`${copy.node}: ${line}\n`);
+    else for (const line of splitLines(text)) writeStdout(`${copy.node}: ${line}\n`);
   }
 }
 
@@ -54,7 +55,7 @@ async function outputOf(zk: ZkClient, paths: Paths, copy: CopyOutcome, which: Ou
     return Buffer.concat(chunks).toString('utf8');
   } catch (err) {
     if (!(err instanceof UnavailableError)) throw err;
-    process.stderr.write(`zkjobc: ${copy.node}: ${err.message}; using the last ${which} kept with the result\n`);
+    writeStderr(`zkjobc: ${copy.node}: ${err.message}; using the last ${which} kept with the result\n`);
     return which === 'stdout' ? result.stdoutTail : result.stderrTail;
   }
 }

@@ -4,6 +4,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { out } from '../program.js';
 import { defaultKeyFile, generateSubmitterKey } from '../../submitter-key.js';
+import { writeStderr } from '../stdio.js';
 
 interface KeygenArgs {
   key?: string;
@@ -20,7 +21,7 @@ export const keygenCommand: CommandModule<object, KeygenArgs> = {
   handler: (args) => {
     const file = args.key || defaultKeyFile();
     const line = generateSubmitterKey(file, args.force);
-    process.stderr.write(`zkjobc: private key in ${file}, public key in ${file}.pub; add this line, prefixed with the account to run as, to each daemon's authorized_submitters:\n`);
+    writeStderr(`zkjobc: private key in ${file}, public key in ${file}.pub; add this line, prefixed with the account to run as, to each daemon's authorized_submitters:\n`);
     out(line);
   },
 };

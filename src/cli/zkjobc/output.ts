@@ -10,6 +10,7 @@ import { endpointOf, fetchOutput, outputToken, requireStatus, type OutputStream 
 import { UnavailableError, UsageError, ZkjobsError } from '../../errors.js';
 import { isGroupId, parseGroup } from '../../every-node.js';
 import { groupOutput } from './group.js';
+import { writeStderr, writeStdout } from '../stdio.js';
 
 interface OutputArgs extends ConnectionArgs {
   job: string;
@@ -47,18 +48,18 @@ async function stream(args: OutputArgs, follow: boolean, finishedOnly: boolean):
     if (status.state === 'pending') status = await startOf(zk, paths, id);
     if (status.result && status.result.startedAt === null) {
       // Ended before it started (cancelled while pending): there is no output anywhere.
-      process.stderr.write(`zkjobc: job ${status.id} ${status.result.state} before it started; it has no output\n`);
+      writeStderr(`zkjobc: job ${status.id} ${status.result.state} before it started; it has no output\n`);
       return;
     }
     if (finishedOnly && status.state === 'running') throw new ZkjobsError(`job ${status.id} is still running; use zkjobc logs -f`);
     try {
       const secret = token(args);
       const body = await fetchOutput(await endpointOf(zk, paths, status.node!, secret), id, which, follow, secret);
-      for await (const chunk of body) process.stdout.write(chunk);
+      for await (const chunk of body) writeStdout(chunk);
     } catch (err) {
       if (!(err instanceof UnavailableError) || !status.result) throw err;
-      process.stderr.write(`zkjobc: ${err.message}; printing the last ${which} kept with the result\n`);
-      process.stdout.write(args.stderr ? status.result.stderrTail : status.result.stdoutTail);
+      writeStderr(`zkjobc: ${err.message}; printing the last ${which} kept with the result\n`);
+      writeStdout(args.stderr ? status.result.stderrTail : status.result.stdoutTail);
     }
   });
 }
@@ -72,7 +73,7 @@ const START_POLL_MS = 500;
  * connection ends the wait as any command's does (program.ts).
  */
 async function startOf(zk: Session['zk'], paths: Session['paths'], id: JobId): Promise<JobStatus> {
-  process.stderr.write(`zkjobc: job ${formatJobId(id)} has not started yet; waiting for it to start\n`);
+  writeStderr(`zkjobc: job ${formatJobId(id)} has not started yet; waiting for it to start\n`);
   for (;;) {
     await new Promise((r) => setTimeout(r, START_POLL_MS));
     // The job alone, without the pending reason requireStatus works out (a read of every node record).

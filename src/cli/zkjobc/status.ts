@@ -7,6 +7,7 @@ import { withReason } from '../../queue-situation.js';
 import { endedHow, shellStatus } from '../../result.js';
 import type { CheckedResult } from '../../wait.js';
 import { EXIT } from '../../errors.js';
+import { writeStderr } from '../stdio.js';
 
 interface StatusArgs extends ConnectionArgs {
   jobs: string[];
@@ -20,7 +21,7 @@ interface StatusArgs extends ConnectionArgs {
  */
 export function exitStatusOf({ result, unverified }: CheckedResult, id: string): number {
   if (unverified) {
-    process.stderr.write(`zkjobc: ${id}: result not believed, it says ${result.state} but ${unverified}\n`);
+    writeStderr(`zkjobc: ${id}: result not believed, it says ${result.state} but ${unverified}\n`);
     return EXIT.NOPERM;
   }
   // Cancelled is 143 (128 + TERM) however it went: before it started, or killed, or exiting by itself on the TERM.
@@ -64,7 +65,7 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       for (const id of ids) {
         const status = await withReason(zk, paths, await jobStatus(zk, paths, id));
         if (!status) {
-          process.stderr.write(`zkjobc: no such job ${args.jobs[ids.indexOf(id)]}\n`);
+          writeStderr(`zkjobc: no such job ${args.jobs[ids.indexOf(id)]}\n`);
           process.exitCode = EXIT.FAILURE;
           continue;
         }

@@ -19,6 +19,7 @@ import type { SpecSigner } from '../../submitter-key.js';
 import { buildSpec, commandWords, jobOptions, signerFor, submitter, type JobArgs } from './job-options.js';
 import { interruptsFor, watchJob, watchOptions, type WatchArgs } from './watch-job.js';
 import { outputToken } from '../../job-output.js';
+import { writeStderr } from '../stdio.js';
 
 interface SubmitArgs extends JobArgs, WatchArgs {
   batch?: string;
@@ -58,7 +59,7 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
         const ended = await watchJob({ zk, paths }, id, args, args.output, interrupts);
         process.exitCode = exitStatusOf(ended, formatJobId(id));
         // What happened, for the person or log reading stderr: the exit code alone does not say.
-        if (process.exitCode !== 0 && !ended.unverified) process.stderr.write(`zkjobc: ${endLine(ended, formatJobId(id))}\n`);
+        if (process.exitCode !== 0 && !ended.unverified) writeStderr(`zkjobc: ${endLine(ended, formatJobId(id))}\n`);
       }
     });
   },

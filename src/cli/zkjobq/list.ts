@@ -15,6 +15,7 @@ import { COLUMNS, DEFAULT_FORMAT, colourState, useColour } from './job-columns.j
 import { formatTable } from './table.js';
 import { readNodes, readSituation } from '../../queue-situation.js';
 import { explainPending } from '../../pending-reason.js';
+import { writeStderr, writeStdout } from '../stdio.js';
 
 interface ListArgs extends ConnectionArgs {
   queues: string[];
@@ -111,7 +112,7 @@ async function gather({ zk, paths }: Session, args: ListArgs, named: string[], a
     if (jobs.some((j) => j.state === 'pending')) explainPending(jobs, await readSituation(zk, paths, queue, nodes), new Date(), after === undefined);
     rows.push(...jobs);
     // A hint, not data: on stderr, and only for people reading the table.
-    if (jobs.length === limit && !args.json && !args.parsable) process.stderr.write(`zkjobq: ${queue}: stopped at --limit ${limit}; continue with --after ${jobs[jobs.length - 1].id}\n`);
+    if (jobs.length === limit && !args.json && !args.parsable) writeStderr(`zkjobq: ${queue}: stopped at --limit ${limit}; continue with --after ${jobs[jobs.length - 1].id}\n`);
   }
   return rows;
 }
@@ -142,7 +143,7 @@ async function watch(draw: () => Promise<string>, everyMs: number): Promise<void
   while (!done) {
     const table = await draw();
     const title = `Every ${everyMs / 1000}s: zkjobq list    ${new Date().toString().slice(0, 24)}`;
-    process.stdout.write(tty ? `\x1b[H\x1b[2J${title}\n\n${table}\n` : `${title}\n${table}\n\n`);
+    writeStdout(tty ? `\x1b[H\x1b[2J${title}\n\n${table}\n` : `${title}\n${table}\n\n`);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([stopped, new Promise((r) => (timer = setTimeout(r, everyMs)))]);
     clearTimeout(timer);

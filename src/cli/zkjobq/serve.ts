@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { zkTlsFrom } from '../../zk-tls.js';
 import { DEFAULT_STATUS_BIND, parseStatusBind } from '../../status/status-bind.js';
 import { startStatusServer } from '../../status/start.js';
+import { writeStderr } from '../stdio.js';
 
 interface ServeArgs extends ConnectionArgs {
   bind: string;
@@ -44,7 +45,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       zk.close();
       throw new UsageError(`cannot listen on ${args.bind}: ${err.code ?? err.message}`);
     });
-    process.stderr.write(`zkjobq: serving http://${args.bind.replace(/:\d+$/, '')}:${server!.port}/ (Ctrl-C to stop)\n`);
+    writeStderr(`zkjobq: serving http://${args.bind.replace(/:\d+$/, '')}:${server!.port}/ (Ctrl-C to stop)\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
