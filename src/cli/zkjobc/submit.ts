@@ -48,13 +48,16 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
     const sign = signerFor(args);
     if (args['every-node']) return submitToEveryNode(args, spec, sign);
     await withSession(args, async ({ zk, paths }) => {
+      // Whether anyone can run it does not depend on the job: looked up while it is submitted.
+      const waits = whyItWouldWait(zk, paths, args.queue, spec);
+      waits.catch(() => undefined); // a failed submit reports its own error
       const id = await submitJob(zk, paths, args.queue, spec, sign);
       // Ctrl-C is ours from the moment the id exists: whoever sees the id may press it.
       const interrupts = args.wait ? interruptsFor({ zk, paths }, [id], args) : undefined;
       out(formatJobId(id));
-      const why = await unplaceable(zk, paths, args.queue, requirementsOf(spec));
-      if (why) warn(`warning: ${formatJobId(id)} waits: ${why}`);
-      else await warnIfUnserved(zk, paths, args.queue);
+      const why = await waits;
+      if (why === UNSERVED) warn(unservedWarning(args.queue));
+      else if (why) warn(`warning: ${formatJobId(id)} waits: ${why}`);
       if (args.wait) {
         const ended = await watchJob({ zk, paths }, id, args, args.output, interrupts);
         process.exitCode = exitStatusOf(ended, formatJobId(id));
@@ -84,7 +87,20 @@ async function submitToEveryNode(args: SubmitArgs, spec: JobSpec, sign: SpecSign
 
 /** A job nobody will run is still accepted (a daemon may come), but said so on stderr: exit 0 all the same. */
 async function warnIfUnserved(zk: Session['zk'], paths: Session['paths'], queue: string): Promise<void> {
-  if (!(await anyServer(zk, paths, queue))) warn(`warning: no live zkjobd serves queue ${queue}; the job waits until one does (zkjobq nodes)`);
+  if (!(await anyServer(zk, paths, queue))) warn(unservedWarning(queue));
+}
+
+const UNSERVED = Symbol('unserved');
+
+function unservedWarning(queue: string): string {
+  return `warning: no live zkjobd serves queue ${queue}; the job waits until one does (zkjobq nodes)`;
+}
+
+/** Why no live node can run a job of this spec (its requirements first), UNSERVED when no daemon serves the queue, null when one can. */
+async function whyItWouldWait(zk: Session['zk'], paths: Session['paths'], queue: string, spec: JobSpec): Promise<string | typeof UNSERVED | null> {
+  const why = await unplaceable(zk, paths, queue, requirementsOf(spec));
+  if (why) return why;
+  return (await anyServer(zk, paths, queue)) ? null : UNSERVED;
 }
 
 async function submitBatchFrom(args: SubmitArgs, words: string[]): Promise<void> {
