@@ -27,7 +27,7 @@
 // else. dist/bundle/zkjobc.js and zkjobq.js are the programs' small starters,
 // their code is in zkjobc.bundle.js and zkjobq.bundle.js.
 import { build } from 'esbuild';
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +57,17 @@ const ownUrls = {
 };
 
 /**
+ * An ES module's import of a CommonJS one is wrapped in esbuild's __toESM,
+ * which copies the module's every property onto a new object of getters,
+ * at each importing module: with fs imported by a dozen of ours, about
+ * 2,000 property definitions per start (1-2 ms of a `zkjobc submit`). The
+ * lazy builtin objects below are already what __toESM would make (their
+ * default export is themselves), and say so with this mark, which the
+ * bundle's __toESM is taught to honour (withLazyBuiltinsAsIs).
+ */
+const LAZY_MARK = 'Symbol.for("zkjobs.lazy-builtin")';
+
+/**
  * Node's builtins through require, not import, and each loaded only when
  * first used. An import of a builtin makes an ES module facade that reads
  * every export (fs's ReadStream getter loads the streams); and a `zkjobc
@@ -83,6 +94,8 @@ const builtinsByRequire = {
       return {
         contents: `let real; const lazy = {};
 for (const name of ${names}) Object.defineProperty(lazy, name, { get: () => (real ??= ${real})[name], enumerable: true });
+Object.defineProperty(lazy, 'default', { value: lazy, enumerable: true });
+Object.defineProperty(lazy, ${LAZY_MARK}, { value: true });
 module.exports = lazy;`,
         loader: 'js',
       };
@@ -182,6 +195,18 @@ await Promise.all([
     ),
   ),
 ]);
+
+/** The bundle's __toESM, returning the lazy builtins (marked LAZY_MARK) as they are. */
+async function withLazyBuiltinsAsIs(file) {
+  const source = await readFile(file, 'utf8');
+  const head = 'var __toESM = (mod, isNodeMode, target) => (';
+  if (!source.includes(head)) {
+    if (source.includes('__toESM')) throw new Error(`bundle: esbuild's __toESM in ${file} is not the one this script knows; update withLazyBuiltinsAsIs`);
+    return;
+  }
+  await writeFile(file, source.replace(head, `var __toESM = (mod, isNodeMode, target) => mod?.[${LAZY_MARK}] ? mod : (`));
+}
+await Promise.all((await readdir(OUT)).filter((f) => f.endsWith('.bundle.js')).map((f) => withLazyBuiltinsAsIs(path.join(OUT, f))));
 
 // dist/bundle is CommonJS whatever the package around it says (make install
 // copies it under LIBDIR beside the root package.json, "type": "module").
