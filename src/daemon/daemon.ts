@@ -289,7 +289,7 @@ export class Daemon {
 
   private onDisconnected(): void {
     const w = fenceWindow(this.zk.negotiatedTimeoutMs, this.options.killGraceMs);
-    const silentMs = Math.round(performance.now() - this.zk.lastHeardAt);
+    const silentMs = Math.round(this.zk.sinceHeardMs());
     this.log.warn('ZooKeeper connection lost; claiming paused', { node: this.options.nodeId, silentMs, termAfterMs: w.termAfterMs, killAfterMs: w.killAfterMs });
   }
 
@@ -408,7 +408,7 @@ export class Daemon {
   private claimProvablyOurs(): boolean {
     if (this.zk.state !== 'connected') return false;
     const w = fenceWindow(this.zk.negotiatedTimeoutMs, this.options.killGraceMs);
-    return performance.now() - this.zk.lastHeardAt < w.termAfterMs;
+    return this.zk.sinceHeardMs() < w.termAfterMs;
   }
 
   private claimerFor(queue: string): QueueClaimer {

@@ -112,7 +112,7 @@ export class Fence {
     if (!this.o.holding()) return;
     const zk = this.o.zk();
     const w = this.window();
-    const silent = performance.now() - zk.lastHeardAt;
+    const silent = zk.sinceHeardMs();
     if (silent >= w.termAfterMs) return this.fire(w, silent);
     if (silent >= w.heartbeatMs && !this.pinging && zk.state === 'connected') this.ping(zk);
     // Wake for the next heartbeat, or for the TERM if the heartbeat is not answered.
