@@ -14,7 +14,7 @@
 // non-blocking pipe that is full), and a write of ours must never overtake
 // it. A descriptor that refuses a write (EAGAIN, EPIPE, closed) hands the
 // rest to the stream as well, which then does what Node always did with it.
-import { writeSync } from 'node:fs';
+import { fstatSync, writeSync } from 'node:fs';
 
 type Fd = 1 | 2;
 const streamMade: Record<Fd, boolean> = { 1: false, 2: false };
@@ -70,4 +70,18 @@ export function writeStdout(text: string | Uint8Array): void {
 /** Write to stderr: diagnostics. */
 export function writeStderr(text: string | Uint8Array): void {
   write(2, text);
+}
+
+/**
+ * Whether stdout is a terminal. A pipe or a file never is, and fstat says
+ * so without making the stream; only a character device (a terminal, or
+ * /dev/null) is asked the stream's isTTY.
+ */
+export function stdoutIsTerminal(): boolean {
+  try {
+    if (!fstatSync(1).isCharacterDevice()) return false;
+  } catch {
+    return false; // no stdout at all
+  }
+  return process.stdout.isTTY === true;
 }

@@ -5,6 +5,7 @@ import type { JobStatus } from '../../status.js';
 import { describeCommand } from '../../job-spec.js';
 import { endedHow } from '../../result.js';
 import { formatDuration } from '../../duration.js';
+import { stdoutIsTerminal } from '../stdio.js';
 
 type Column = (s: JobStatus, now: number) => string;
 
@@ -88,8 +89,8 @@ const STATE_COLOURS: Record<string, string> = { pending: '33', running: '36', su
  * Colour for the state column: only on a terminal, and never with NO_COLOR
  * set (no-color.org). Applied after padding, so columns still line up.
  */
-export function useColour(stream: NodeJS.WriteStream = process.stdout, env = process.env): boolean {
-  return stream.isTTY === true && !env.NO_COLOR && env.TERM !== 'dumb';
+export function useColour(terminal = stdoutIsTerminal(), env = process.env): boolean {
+  return terminal && !env.NO_COLOR && env.TERM !== 'dumb';
 }
 
 export function colourState(padded: string): string {

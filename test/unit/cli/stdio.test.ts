@@ -12,9 +12,9 @@ import { waitFor } from '../../helpers/zk-server.js';
 
 const STDIO = pathToFileURL(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../src/cli/stdio.js')).href;
 
-/** A Node program that imports writeStdout and writeStderr, then runs `body`. */
+/** A Node program that imports writeStdout, writeStderr and stdoutIsTerminal, then runs `body`. */
 function program(body: string): string[] {
-  return ['--input-type=module', '-e', `import { writeStdout, writeStderr } from ${JSON.stringify(STDIO)};\n${body}`];
+  return ['--input-type=module', '-e', `import { writeStdout, writeStderr, stdoutIsTerminal } from ${JSON.stringify(STDIO)};\n${body}`];
 }
 
 test('a line written by a command that never touches process.stdout does not load the net and stream modules', () => {
@@ -64,4 +64,17 @@ test('a non-blocking stdout that is full takes the rest through the stream, in o
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('stdout is a terminal only on a terminal, and a pipe or a file is told without making the stream', () => {
+  const report = "writeStderr(`${stdoutIsTerminal()} net=${process.moduleLoadList.includes('NativeModule net')}\\n`);";
+  const piped = spawnSync(process.execPath, program(report), { encoding: 'utf8' });
+  assert.equal(piped.stderr, 'false net=false\n');
+  const devNull = spawnSync(process.execPath, program(report), { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  assert.match(devNull.stderr, /^false /);
+  // script(1) runs the program on a pseudo-terminal; its stderr is the terminal too.
+  const command = [process.execPath, ...program(report)].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const onTerminal = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8' });
+  assert.equal(onTerminal.status, 0, onTerminal.stderr);
+  assert.match(onTerminal.stdout, /^true net=true\r?\n/);
 });
