@@ -136,10 +136,11 @@ async function reload(daemon: Daemon, logger: Logger, args: DaemonArgs, setPolic
   const flags = config.flags;
   const slots = !onCommandLine('--slots', '-s') && flags.slots !== undefined ? (flags.slots as number) : undefined;
   const queues = !onCommandLine('--queue', '-q') && flags.queues !== undefined ? (flags.queues as string[]) : undefined;
+  const tags = !onCommandLine('--tags') && flags.tags !== undefined ? parseTagList(String(flags.tags)) : undefined;
   if (!onCommandLine('--log-level') && typeof flags['log-level'] === 'string') logger.level = flags['log-level'];
   setPolicies(policiesFrom(args, config));
-  await daemon.reconfigure({ slots, queues, queueLimits: config.queueLimits }).catch((err) => logger.error(`SIGHUP: ${(err as Error).message}`));
-  logger.info('configuration reloaded', { file: configFile, slots: slots ?? 'unchanged', queues: queues?.join(',') ?? 'unchanged' });
+  await daemon.reconfigure({ slots, queues, tags, queueLimits: config.queueLimits }).catch((err) => logger.error(`SIGHUP: ${(err as Error).message}`));
+  logger.info('configuration reloaded', { file: configFile, slots: slots ?? 'unchanged', queues: queues?.join(',') ?? 'unchanged', tags: tags?.join(',') ?? 'unchanged' });
 }
 
 await runProgram('zkjobd', 'zkjobd [--config FILE] [--zk HOST:PORT,…] [--root /zkjobs] [--queue NAME]… [--slots N] [--node-id ID]', (y: Argv) => {

@@ -517,10 +517,17 @@ export class Daemon {
   /**
    * Apply a reloaded configuration: a new slot count takes effect for the
    * next claim; new queues are created and served; dropped queues get no
-   * new claims while their running jobs finish.
+   * new claims while their running jobs finish; new tags decide which
+   * buckets the next listing reads (the cached ones are forgotten, or a job
+   * of a class this node has just become eligible for would wait until the
+   * cache ran out), and are in the node record within a second.
    */
-  async reconfigure(change: { slots?: number; queues?: string[]; queueLimits?: ReadonlyMap<string, number | null> }): Promise<void> {
+  async reconfigure(change: { slots?: number; queues?: string[]; tags?: string[]; queueLimits?: ReadonlyMap<string, number | null> }): Promise<void> {
     if (change.slots !== undefined) this.options.slots = change.slots;
+    if (change.tags !== undefined) {
+      this.options.tags = change.tags;
+      for (const claimer of this.claimers) claimer.reset();
+    }
     if (change.queues !== undefined) {
       const added = change.queues.filter((q) => !this.options.queues.includes(q));
       for (const queue of added) {

@@ -1,7 +1,8 @@
 // The configuration file: bad files are refused naming file and line;
 // flags override the file; the client tools read the connection from it;
 // SIGHUP under load changes slots and queues without dropping a job, and a
-// bad new file is rejected while the old settings stay.
+// bad new file is rejected while the old settings stay; SIGHUP re-reads the
+// node's tags too.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -78,6 +79,29 @@ test('SIGHUP under load: more slots and a new queue, no job dropped; a bad file 
   assert.equal((await run('zkjobc', ['submit', '-q', 'alpha'], client)).code, 65);
   assert.equal((await run('zkjobc', ['submit', '--zk', zk.connectString, '--root', root, '-q', 'alpha', '--wait', '--', 'true'], { env: { ZKJOBS_CONFIG: '/dev/null' } })).code, 0, 'still serving after the bad file');
   assert.ok(real.alive);
+});
+
+test('SIGHUP re-reads tags: a job waiting for a tag the node did not offer runs once the file offers it', async () => {
+  const root = freshRoot();
+  const runAs = process.getuid?.() === 0 ? ['run_as = root'] : [];
+  const base = [`zk = ${zk.connectString}`, `root = ${root}`, 'node_id = retagged', 'queues = alpha', 'session_timeout = 4s', `spool_dir = ${dir}/spool-tags`, ...runAs];
+  const file = writeConfig('tags.conf', [...base, 'tags = red']);
+  const daemon = new DaemonProcess({ zk: '', root: '', nodeId: 'retagged', raw: ['--config', file] });
+  daemons.push(daemon);
+  await daemon.started();
+  const client = { env: { ZKJOBS_CONFIG: file } };
+  const id = (await ok('zkjobc', ['submit', '-q', 'alpha', '--require', 'blue', '--', 'true'], client)).trim();
+  const tagsOfNode = async () => (JSON.parse((await ok('zkjobq', ['nodes', '--json'], client)).split('\n')[0]) as { record?: { tags?: string[] } }).record?.tags;
+  assert.ok((await tagsOfNode())?.includes('red'));
+  // A node that does not offer blue never claims it: it waits, saying why.
+  assert.match(await ok('zkjobc', ['status', id], client), /pending/);
+
+  writeConfig('tags.conf', [...base, 'tags = red,blue']);
+  daemon.signal('SIGHUP');
+  await daemon.waitForLog(/configuration reloaded/);
+  await waitFor('the job to run after the reload', async () => /succeeded/.test(await ok('zkjobc', ['status', id], client)), 20_000);
+  await waitFor('the node record to offer the new tag', async () => (await tagsOfNode())?.includes('blue'), 10_000);
+  assert.ok(daemon.alive);
 });
 
 async function submitRecordedWithEnv(record: string, count: number, env: Record<string, string>): Promise<string[]> {
