@@ -2,7 +2,10 @@
 // one at a time, so no single reply grows with the queue; finished and
 // unfinished jobs are merged in sequence order, the filter is applied as it
 // goes, and it stops after `limit` matching jobs, so that a deep queue is
-// read a page at a time (`after` starts the next page).
+// read a page at a time (`after` starts the next page). The jobs of a page
+// are read side by side, in order: as many reads in flight as jobs are
+// still wanted (at most READ_AHEAD), so a page of ten is one round trip,
+// not ten, and no job past the page is read unless the filter drops some.
 import { BUCKET_SIZE, parseBucket, parsePendingBucket, parseSeqInBucket, type Paths } from './zk/paths.js';
 import type { ZkClient } from './zk/client.js';
 import { retry } from './zk/retry.js';
@@ -29,15 +32,31 @@ export interface ListedJob extends JobId {
   bucket: string;
 }
 
+/** Reads of a page's jobs in flight at once, at most. */
+const READ_AHEAD = 32;
+
 export async function listJobs(zk: ZkClient, paths: Paths, queue: string, options: ListOptions): Promise<JobStatus[]> {
   const after = options.after ?? 0;
   const finished = options.finished ? walkBuckets(zk, paths.results(queue), (b) => paths.resultBucket(queue, b), queue, after) : undefined;
   const pending = options.unfinished ? walkBuckets(zk, paths.pending(queue), (b) => paths.pendingBucket(queue, b), queue, after, true) : undefined;
-  const claims = options.unfinished ? new Set(await retry(() => zk.childrenOrEmpty(paths.claims(queue)))) : new Set<string>();
+  const entries = mergeInOrder(finished, pending);
+  // claims/ is listed while the first buckets are.
+  const [claimNames, first] = await Promise.all([options.unfinished ? retry(() => zk.childrenOrEmpty(paths.claims(queue))) : [], entries.next()]);
+  const claims = new Set(claimNames);
+  const statusOf = (entry: Entry) => (entry.finished ? finishedJob(zk, paths, { queue, seq: entry.seq }) : unfinishedJob(zk, paths, entry.job!, claims));
   const rows: JobStatus[] = [];
-  for await (const entry of mergeInOrder(finished, pending)) {
-    if (rows.length >= options.limit) break;
-    const status = entry.finished ? await finishedJob(zk, paths, { queue, seq: entry.seq }) : await unfinishedJob(zk, paths, entry.job!, claims);
+  const reading: Promise<JobStatus | null>[] = [];
+  let next = first;
+  while (rows.length < options.limit) {
+    while (!next.done && reading.length < Math.min(READ_AHEAD, options.limit - rows.length)) {
+      const read = statusOf(next.value);
+      read.catch(() => undefined); // a read past the page may fail unawaited
+      reading.push(read);
+      next = await entries.next();
+    }
+    const read = reading.shift();
+    if (!read) break;
+    const status = await read;
     if (status && (!options.filter || options.filter(status))) rows.push(status);
   }
   return rows;
@@ -59,8 +78,8 @@ function unfinishedJob(zk: ZkClient, paths: Paths, id: ListedJob, claims: Set<st
 
 /** Two ascending walks as one, finished first on a tie (a crash left both: the result is what counts). */
 async function* mergeInOrder(finished?: AsyncGenerator<ListedJob>, pending?: AsyncGenerator<ListedJob>): AsyncGenerator<Entry> {
-  let f = finished ? await finished.next() : undefined;
-  let p = pending ? await pending.next() : undefined;
+  // The two walks' first listings side by side.
+  let [f, p] = await Promise.all([finished?.next(), pending?.next()]);
   for (;;) {
     const fSeq = f && !f.done ? f.value.seq : Infinity;
     const pSeq = p && !p.done ? p.value.seq : Infinity;

@@ -104,12 +104,17 @@ async function gather({ zk, paths }: Session, args: ListArgs, named: string[], a
   const wantUnfinished = !args.state || ['pending', 'held', 'running'].includes(args.state);
   const filter = (j: JobStatus) => matchesState(j, args.state) && (!args.node || j.node === args.node);
   const rows: JobStatus[] = [];
-  const nodes = wantUnfinished ? await readNodes(zk, paths) : [];
+  // Read beside the listing, and waited for only to explain a pending job.
+  const nodes = wantUnfinished ? readNodes(zk, paths) : Promise.resolve([]);
+  nodes.catch(() => undefined);
   for (const queue of queues) {
+    // The listing starts with the queue's check; the check's answer comes first (no such queue).
+    const listing = listJobs(zk, paths, queue, { unfinished: wantUnfinished, finished: wantFinished, limit, filter, after: after?.seq });
+    listing.catch(() => undefined);
     await requireQueue(zk, paths, queue);
-    const jobs = await listJobs(zk, paths, queue, { unfinished: wantUnfinished, finished: wantFinished, limit, filter, after: after?.seq });
+    const jobs = await listing;
     // Jobs ahead are counted only from the head of the queue: a page after --after does not see them.
-    if (jobs.some((j) => j.state === 'pending')) explainPending(jobs, await readSituation(zk, paths, queue, nodes), new Date(), after === undefined);
+    if (jobs.some((j) => j.state === 'pending')) explainPending(jobs, await readSituation(zk, paths, queue, await nodes), new Date(), after === undefined);
     rows.push(...jobs);
     // A hint, not data: on stderr, and only for people reading the table.
     if (jobs.length === limit && !args.json && !args.parsable) writeStderr(`zkjobq: ${queue}: stopped at --limit ${limit}; continue with --after ${jobs[jobs.length - 1].id}\n`);
