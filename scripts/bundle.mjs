@@ -48,13 +48,27 @@ const ownUrls = {
   name: 'own-import-meta-url',
   setup(b) {
     b.onLoad({ filter: /\.m?js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
+      const source = lazyRequireOfYargsParser(args.path, await readFile(args.path, 'utf8'));
       if (!source.includes('import.meta.url')) return undefined;
       const rel = path.relative(OUT, args.path).split(path.sep).join('/');
       return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, __zkjobsBundleUrl()).href`), loader: 'js' };
     });
   },
 };
+
+/**
+ * yargs-parser makes a require function of its own when it is loaded, for
+ * the JSON config files of yargs's .config(), which zkjobs never uses: the
+ * bundle's URL and createRequire were half a millisecond of every command's
+ * start (1 ms of a profiled submit). Made on first call instead; if the
+ * line is not found (another yargs-parser), the module is left as it is.
+ */
+function lazyRequireOfYargsParser(file, source) {
+  if (!/[/\\]yargs-parser[/\\]build[/\\]lib[/\\]index\.js$/.test(file)) return source;
+  const eager = 'const require = createRequire ? createRequire(import.meta.url) : undefined;';
+  const lazy = 'let madeRequire; const require = createRequire ? (p) => (madeRequire ??= createRequire(import.meta.url))(p) : undefined;';
+  return source.replace(eager, lazy);
+}
 
 /**
  * An ES module's import of a CommonJS one is wrapped in esbuild's __toESM,
