@@ -93,13 +93,13 @@ export function publicKeyOf(key: KeyObject): string {
 /** Deriving and exporting the public key took a tenth of a millisecond, once per signature: a daemon signs each result with one key. */
 const publicKeys = new WeakMap<KeyObject, string>();
 
-/** SPKI prefix of an Ed25519 public key: the raw 32 bytes follow it. */
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+/** SPKI prefix of an Ed25519 public key: the raw 32 bytes follow it (made on first use, not at every CLI start). */
+let ed25519SpkiPrefix: Buffer | undefined;
 
 export function publicKeyFromRaw(base64: string): KeyObject {
   const raw = Buffer.from(base64, 'base64');
   if (raw.length !== 32) throw new DataError('an Ed25519 public key is 32 bytes');
-  return createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+  return createPublicKey({ key: Buffer.concat([(ed25519SpkiPrefix ??= Buffer.from('302a300506032b6570032100', 'hex')), raw]), format: 'der', type: 'spki' });
 }
 
 export function privateKeyFromPem(pem: string, file: string): KeyObject {
